@@ -1,0 +1,54 @@
+package server
+
+import (
+	"buf.build/go/protovalidate"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+
+	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
+	"github.com/landlord-dev/landlord/services/internal/grpcmw"
+)
+
+// alwaysPublic are the methods any client may call without credentials.
+var alwaysPublic = []string{
+	healthpb.Health_Check_FullMethodName,
+	healthpb.Health_Watch_FullMethodName,
+	healthpb.Health_List_FullMethodName,
+	reflectionpb.ServerReflection_ServerReflectionInfo_FullMethodName,
+	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName,
+	metav1.InfoService_GetInfo_FullMethodName,
+}
+
+// chain is the one interceptor order of every Landlord server, outermost
+// first. Tracing and RPC metrics come from the otelgrpc stats handler, which
+// runs around all of these, so every span covers the whole call.
+//
+//  1. request id — first, so every later log line and error carries it.
+//  2. logging    — one line per call with the final status code.
+//  3. errors     — the single point where domain errors become statuses;
+//     internal causes are logged here and hidden from the client.
+//  4. recovery   — a panic anywhere below becomes an internal error that
+//     the two layers above log and map; the server keeps serving.
+//  5. authentication, then authorization (skipped for public methods).
+//  6. validation — protovalidate rules from the protos; only callers who
+//     may call a method learn how its requests are validated.
+func chain(cfg Config, v protovalidate.Validator) []grpc.ServerOption {
+	public := map[string]bool{}
+	for _, m := range append(alwaysPublic, cfg.PublicMethods...) {
+		public[m] = true
+	}
+	var unary []grpc.UnaryServerInterceptor
+	var stream []grpc.StreamServerInterceptor
+	add := func(u grpc.UnaryServerInterceptor, s grpc.StreamServerInterceptor) {
+		unary, stream = append(unary, u), append(stream, s)
+	}
+	add(grpcmw.RequestID())
+	add(grpcmw.Logging(cfg.Logger))
+	add(grpcmw.Errors(cfg.Logger))
+	add(grpcmw.Recovery(cfg.Logger))
+	add(grpcmw.Auth(cfg.Authenticator, cfg.Authorizer, public))
+	add(grpcmw.Validate(v))
+	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
+}

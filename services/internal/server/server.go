@@ -1,0 +1,172 @@
+// Package server is the runtime every Landlord service runs on: gRPC with
+// the shared interceptor chain, health, reflection, GetInfo, and an HTTP
+// listener for Prometheus metrics, started and stopped together.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
+	"github.com/landlord-dev/landlord/services/internal/telemetry"
+)
+
+// Server is a configured, listening, not yet serving service.
+type Server struct {
+	cfg       Config
+	grpc      *grpc.Server
+	health    *health.Server
+	telemetry *telemetry.Providers
+	grpcLis   net.Listener
+	httpLis   net.Listener
+}
+
+// New validates cfg, builds the server and opens its listeners, so that a
+// taken port fails here and GRPCAddr/HTTPAddr report real addresses.
+func New(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("server config: %w", err)
+	}
+	tel, err := telemetry.New(cfg.Service)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, health: health.NewServer(), telemetry: tel}
+	opts := append([]grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(
+		otelgrpc.WithMeterProvider(tel.Meters), otelgrpc.WithTracerProvider(tel.Tracers)))},
+		chain(cfg, validator)...)
+	s.grpc = grpc.NewServer(append(opts, cfg.ServerOptions...)...)
+
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	reflection.Register(s.grpc)
+	metav1.RegisterInfoServiceServer(s.grpc, infoServer{service: cfg.Service})
+	cfg.Register(s.grpc)
+
+	if err := s.listen(); err != nil {
+		_ = tel.Shutdown(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) listen() error {
+	s.grpcLis = s.cfg.Listener
+	if s.grpcLis == nil {
+		lis, err := net.Listen("tcp", s.cfg.GRPCAddr)
+		if err != nil {
+			return fmt.Errorf("grpc listener: %w", err)
+		}
+		s.grpcLis = lis
+	}
+	if s.cfg.HTTPAddr != "" {
+		lis, err := net.Listen("tcp", s.cfg.HTTPAddr)
+		if err != nil {
+			_ = s.grpcLis.Close()
+			return fmt.Errorf("http listener: %w", err)
+		}
+		s.httpLis = lis
+	}
+	return nil
+}
+
+// GRPCAddr is the address gRPC is served on.
+func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
+
+// HTTPAddr is the address metrics are served on, or "" if disabled.
+func (s *Server) HTTPAddr() string {
+	if s.httpLis == nil {
+		return ""
+	}
+	return s.httpLis.Addr().String()
+}
+
+// Run serves until ctx ends (SIGTERM in a binary), then shuts down: health
+// turns NOT_SERVING so balancers stop sending, in-flight calls drain for up
+// to ShutdownTimeout, and whatever is left is cut off.
+func (s *Server) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var httpSrv *http.Server
+	g.Go(func() error {
+		if err := s.grpc.Serve(s.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			return fmt.Errorf("grpc: %w", err)
+		}
+		return nil
+	})
+	if s.httpLis != nil {
+		httpSrv = &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+		g.Go(func() error {
+			if err := httpSrv.Serve(s.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("http: %w", err)
+			}
+			return nil
+		})
+	}
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.cfg.Logger.Info("serving", "service", s.cfg.Service, "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
+
+	g.Go(func() error {
+		<-gctx.Done()
+		s.shutdown(httpSrv)
+		return nil
+	})
+	return g.Wait()
+}
+
+func (s *Server) shutdown(httpSrv *http.Server) {
+	s.cfg.Logger.Info("shutting down", "service", s.cfg.Service, "drain_timeout", s.cfg.ShutdownTimeout.String())
+	s.health.Shutdown()
+	drained := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(drained)
+	}()
+	timer := time.NewTimer(s.cfg.ShutdownTimeout)
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		s.cfg.Logger.Warn("drain timed out; cutting off remaining calls")
+		s.grpc.Stop()
+		<-drained
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if httpSrv != nil {
+		_ = httpSrv.Shutdown(ctx)
+	}
+	_ = s.telemetry.Shutdown(ctx)
+}
+
+func (s *Server) httpHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.telemetry.MetricsHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		resp, err := s.health.Check(r.Context(), &healthpb.HealthCheckRequest{})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			http.Error(w, "not serving", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}
