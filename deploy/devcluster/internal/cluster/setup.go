@@ -1,0 +1,97 @@
+package cluster
+
+import (
+	"os"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/landlord-dev/landlord/deploy/devcluster/internal/pki"
+)
+
+// emptyAuthenticationConfig trusts no JWT issuer yet. Landlord's identity
+// service adds itself as an issuer later; kube-apiserver picks the change
+// up without a restart. It is written only if missing, so such edits stay.
+const emptyAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt: []
+`
+
+// Identities the dev PKI issues certificates to.
+const (
+	adminUser             = "landlord-dev-admin"
+	controllerManagerUser = "system:kube-controller-manager"
+	frontProxyUser        = "front-proxy-client"
+)
+
+// prepare creates (or reuses) the state directory's PKI and files, and
+// rewrites the kubeconfigs for the configured ports.
+func (c Config) prepare() error {
+	for _, dir := range []string{c.StateDir, c.pkiDir(), c.path("etcd"), c.LogDir()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	ca, err := pki.LoadOrCreateCA(c.pkiDir(), "ca")
+	if err != nil {
+		return err
+	}
+	// The front proxy (aggregation layer) has a CA of its own, so no
+	// ordinary client certificate can pass for it.
+	frontProxyCA, err := pki.LoadOrCreateCA(c.pkiDir(), "front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	steps := []func() error{
+		func() error {
+			return ca.Serving(c.pair("apiserver"), "kube-apiserver", "127.0.0.1", "::1", "localhost",
+				"kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.96.0.1")
+		},
+		func() error {
+			return ca.Serving(c.pair("controller-manager-serving"), "kube-controller-manager", "127.0.0.1", "localhost")
+		},
+		func() error { return ca.Client(c.pair("admin"), adminUser, "system:masters") },
+		func() error { return ca.Client(c.pair("controller-manager"), controllerManagerUser) },
+		func() error { return frontProxyCA.Client(c.pair("front-proxy-client"), frontProxyUser) },
+		func() error { return pki.SigningKey(c.pair("service-account")) },
+		func() error { return c.writeKubeconfig(c.AdminKubeconfig(), adminUser, c.pair("admin")) },
+		func() error {
+			return c.writeKubeconfig(c.path("controller-manager.kubeconfig"), controllerManagerUser, c.pair("controller-manager"))
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(c.AuthenticationConfig()); os.IsNotExist(err) {
+		return os.WriteFile(c.AuthenticationConfig(), []byte(emptyAuthenticationConfig), 0o600)
+	}
+	return nil
+}
+
+func (c Config) pair(name string) pki.Pair { return pki.PairIn(c.pkiDir(), name) }
+
+// writeKubeconfig writes a self-contained kubeconfig (certificates embedded)
+// so it keeps working when copied elsewhere.
+func (c Config) writeKubeconfig(path, user string, creds pki.Pair) error {
+	caPEM, err := os.ReadFile(c.pair("ca").Cert)
+	if err != nil {
+		return err
+	}
+	certPEM, err := os.ReadFile(creds.Cert)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(creds.Key)
+	if err != nil {
+		return err
+	}
+	const name = "landlord-dev"
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters[name] = &clientcmdapi.Cluster{Server: c.apiServerURL(), CertificateAuthorityData: caPEM}
+	kc.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: certPEM, ClientKeyData: keyPEM}
+	kc.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user}
+	kc.CurrentContext = name
+	return clientcmd.WriteToFile(*kc, path)
+}
