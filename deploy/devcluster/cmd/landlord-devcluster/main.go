@@ -32,6 +32,9 @@ func main() {
 	}
 }
 
+// freePorts is the --free-ports flag.
+var freePorts bool
+
 func rootCommand() *cobra.Command {
 	cfg := cluster.Defaults()
 	root := &cobra.Command{
@@ -46,6 +49,7 @@ func rootCommand() *cobra.Command {
 	flags.IntVar(&cfg.EtcdPeerPort, "etcd-peer-port", cfg.EtcdPeerPort, "etcd peer port")
 	flags.IntVar(&cfg.APIServerPort, "apiserver-port", cfg.APIServerPort, "kube-apiserver secure port")
 	flags.IntVar(&cfg.ControllerManagerPort, "controller-manager-port", cfg.ControllerManagerPort, "kube-controller-manager secure port")
+	flags.BoolVar(&freePorts, "free-ports", false, "ignore the port flags and use any free loopback ports")
 	flags.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long to wait for the cluster to become ready")
 
 	root.AddCommand(upCommand(&cfg), execCommand(&cfg), kubeconfigCommand(&cfg), componentCommand())
@@ -124,6 +128,11 @@ func start(ctx context.Context, cfg *cluster.Config) (*cluster.Cluster, error) {
 		return nil, err
 	}
 	cfg.Self = self
+	if freePorts {
+		if err := cfg.UseFreePorts(); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Printf("Starting the dev cluster in %s ...\n", abs(cfg.StateDir))
 	return cluster.Start(ctx, *cfg)
 }

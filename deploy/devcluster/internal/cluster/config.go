@@ -105,3 +105,17 @@ func (c Config) LogDir() string { return c.path("logs") }
 func (c Config) pkiDir() string { return c.path("pki") }
 
 func (c Config) apiServerURL() string { return "https://" + loopback(c.APIServerPort) }
+
+// UseFreePorts replaces every port with one the kernel says is free now, for
+// test and benchmark clusters that must not collide with anything else.
+func (c *Config) UseFreePorts() error {
+	for _, port := range []*int{&c.EtcdPort, &c.EtcdPeerPort, &c.APIServerPort, &c.ControllerManagerPort} {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer lis.Close() // held until all are picked, so none repeats
+		*port = lis.Addr().(*net.TCPAddr).Port
+	}
+	return nil
+}

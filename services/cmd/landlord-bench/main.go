@@ -1,0 +1,76 @@
+// Command landlord-bench runs Landlord's benchmarks; `make bench` calls it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/landlord-dev/landlord/services/internal/bench"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks", SilenceUsage: true}
+	root.AddCommand(apiserverCommand(), devclusterStartCommand())
+	if err := root.ExecuteContext(ctx); err != nil {
+		os.Exit(1)
+	}
+}
+
+func apiserverCommand() *cobra.Command {
+	var kubeconfig string
+	var tenants, workers int
+	cmd := &cobra.Command{
+		Use:   "apiserver",
+		Short: "Raw client-go create throughput of a tenant's object set: the limit provisioning is measured against",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			if err != nil {
+				return err
+			}
+			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			if _, err := bench.APIServer(ctx, cfg, "warmup", 2*workers, workers); err != nil {
+				return err
+			}
+			serial, err := bench.APIServer(ctx, cfg, "serial", tenants/5, 1)
+			if err != nil {
+				return err
+			}
+			parallel, err := bench.APIServer(ctx, cfg, "bench", tenants, workers)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "bench-apiserver: raw client-go creates (namespace, RoleBinding, ResourceQuota, LimitRange, 2 NetworkPolicies per tenant)")
+			fmt.Fprintln(out, " 1 worker (baseline):")
+			serial.Print(out)
+			fmt.Fprintf(out, " %d workers:\n", workers)
+			parallel.Print(out)
+			bench.Row(out, "throughput vs 1 worker", fmt.Sprintf("%.2fx", parallel.ObjectsPS/serial.ObjectsPS))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "admin kubeconfig of the cluster to measure")
+	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
+	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent workers")
+	return cmd
+}
+
+func devclusterStartCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "devcluster-start",
+		Short: "Cold and warm start times of the dev cluster",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "bench-devcluster-start: process start to a usable cluster")
+			return bench.DevclusterStart(cmd.OutOrStdout())
+		},
+	}
+}
