@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
+	"github.com/landlord-dev/landlord/services/internal/logging"
 )
 
 // Config is what a service tells the runtime. Zero values take the defaults
@@ -55,7 +56,7 @@ func (c *Config) setDefaults() {
 		c.ShutdownTimeout = 15 * time.Second
 	}
 	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+		c.Logger = logging.New(os.Stderr, slog.LevelInfo)
 	}
 }
 
