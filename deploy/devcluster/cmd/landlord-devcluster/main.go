@@ -49,6 +49,7 @@ func rootCommand() *cobra.Command {
 	flags.IntVar(&cfg.EtcdPeerPort, "etcd-peer-port", cfg.EtcdPeerPort, "etcd peer port")
 	flags.IntVar(&cfg.APIServerPort, "apiserver-port", cfg.APIServerPort, "kube-apiserver secure port")
 	flags.IntVar(&cfg.ControllerManagerPort, "controller-manager-port", cfg.ControllerManagerPort, "kube-controller-manager secure port")
+	flags.IntVar(&cfg.IdentityPort, "identity-port", cfg.IdentityPort, "port the identity service's OIDC issuer will serve on (kube-apiserver trusts it)")
 	flags.BoolVar(&freePorts, "free-ports", false, "ignore the port flags and use any free loopback ports")
 	flags.DurationVar(&cfg.ReadyTimeout, "ready-timeout", cfg.ReadyTimeout, "how long to wait for the cluster to become ready")
 
@@ -147,7 +148,8 @@ func printReady(c *cluster.Cluster) {
 	fmt.Printf("  API server:  https://127.0.0.1:%d\n", cfg.APIServerPort)
 	fmt.Printf("  kubeconfig:  %s   (cluster-admin)\n", abs(cfg.AdminKubeconfig()))
 	fmt.Printf("  try:         KUBECONFIG=%s bin/kubectl get namespaces\n", abs(cfg.AdminKubeconfig()))
-	fmt.Printf("  auth config: %s   (JWT issuers; reloaded while running)\n", abs(cfg.AuthenticationConfig()))
+	fmt.Printf("  trusts:      tokens from %s (identity), see %s\n", cfg.IdentityIssuer(), abs(cfg.AuthenticationConfig()))
+	fmt.Printf("  env:         %s\n", abs(cfg.EnvFile()))
 	fmt.Printf("  logs:        %s\n", abs(cfg.LogDir()))
 }
 

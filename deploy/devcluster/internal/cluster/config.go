@@ -19,6 +19,9 @@ type Config struct {
 	EtcdPeerPort          int
 	APIServerPort         int
 	ControllerManagerPort int
+	// IdentityPort is where Landlord's identity service serves its OIDC
+	// issuer; kube-apiserver is configured to trust tokens it signs.
+	IdentityPort int
 	// ReadyTimeout bounds how long Up waits for the whole cluster.
 	ReadyTimeout time.Duration
 	// Self is the binary that runs each component ("<self> component NAME").
@@ -33,6 +36,7 @@ func Defaults() Config {
 		EtcdPeerPort:          23800,
 		APIServerPort:         6443,
 		ControllerManagerPort: 10257,
+		IdentityPort:          8443,
 		ReadyTimeout:          3 * time.Minute,
 	}
 }
@@ -62,20 +66,26 @@ func (c Config) Validate() error {
 type namedPort struct {
 	name, flag string
 	port       int
+	// forLandlord ports are bound later by Landlord's services, not here.
+	forLandlord bool
 }
 
 func (c Config) ports() []namedPort {
 	return []namedPort{
-		{"etcd", "--etcd-port", c.EtcdPort},
-		{"etcd peer", "--etcd-peer-port", c.EtcdPeerPort},
-		{"kube-apiserver", "--apiserver-port", c.APIServerPort},
-		{"kube-controller-manager", "--controller-manager-port", c.ControllerManagerPort},
+		{"etcd", "--etcd-port", c.EtcdPort, false},
+		{"etcd peer", "--etcd-peer-port", c.EtcdPeerPort, false},
+		{"kube-apiserver", "--apiserver-port", c.APIServerPort, false},
+		{"kube-controller-manager", "--controller-manager-port", c.ControllerManagerPort, false},
+		{"identity (OIDC issuer)", "--identity-port", c.IdentityPort, true},
 	}
 }
 
 // checkPortsFree refuses, naming the flag to change, when a port is taken.
 func (c Config) checkPortsFree() error {
 	for _, p := range c.ports() {
+		if p.forLandlord {
+			continue
+		}
 		lis, err := net.Listen("tcp", loopback(p.port))
 		if err != nil {
 			return fmt.Errorf("port %d for %s is already in use; free it or pick another with %s", p.port, p.name, p.flag)
@@ -99,6 +109,12 @@ func (c Config) AdminKubeconfig() string { return c.path("admin.kubeconfig") }
 // from; it re-reads it while running, so issuers can be added live.
 func (c Config) AuthenticationConfig() string { return c.path("authentication-config.yaml") }
 
+// EnvFile describes the running cluster to Landlord's services and tests.
+func (c Config) EnvFile() string { return c.path("landlord-dev.json") }
+
+// IdentityIssuer is the URL of the JWT issuer kube-apiserver trusts.
+func (c Config) IdentityIssuer() string { return "https://" + loopback(c.IdentityPort) }
+
 // LogDir holds one log file per component.
 func (c Config) LogDir() string { return c.path("logs") }
 
@@ -109,7 +125,7 @@ func (c Config) apiServerURL() string { return "https://" + loopback(c.APIServer
 // UseFreePorts replaces every port with one the kernel says is free now, for
 // test and benchmark clusters that must not collide with anything else.
 func (c *Config) UseFreePorts() error {
-	for _, port := range []*int{&c.EtcdPort, &c.EtcdPeerPort, &c.APIServerPort, &c.ControllerManagerPort} {
+	for _, port := range []*int{&c.EtcdPort, &c.EtcdPeerPort, &c.APIServerPort, &c.ControllerManagerPort, &c.IdentityPort} {
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err

@@ -9,14 +9,6 @@ import (
 	"github.com/landlord-dev/landlord/deploy/devcluster/internal/pki"
 )
 
-// emptyAuthenticationConfig trusts no JWT issuer yet. Landlord's identity
-// service adds itself as an issuer later; kube-apiserver picks the change
-// up without a restart. It is written only if missing, so such edits stay.
-const emptyAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
-kind: AuthenticationConfiguration
-jwt: []
-`
-
 // Identities the dev PKI issues certificates to.
 const (
 	adminUser             = "landlord-dev-admin"
@@ -24,8 +16,9 @@ const (
 	frontProxyUser        = "front-proxy-client"
 )
 
-// prepare creates (or reuses) the state directory's PKI and files, and
-// rewrites the kubeconfigs for the configured ports.
+// prepare creates (or reuses) the state directory's PKI, and rewrites the
+// kubeconfigs, the authentication config and the env file for the
+// configured ports.
 func (c Config) prepare() error {
 	for _, dir := range []string{c.StateDir, c.pkiDir(), c.path("etcd"), c.LogDir()} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -50,6 +43,7 @@ func (c Config) prepare() error {
 		func() error {
 			return ca.Serving(c.pair("controller-manager-serving"), "kube-controller-manager", "127.0.0.1", "localhost")
 		},
+		func() error { return ca.Serving(c.pair("identity"), "landlord-identity", "127.0.0.1", "localhost") },
 		func() error { return ca.Client(c.pair("admin"), adminUser, "system:masters") },
 		func() error { return ca.Client(c.pair("controller-manager"), controllerManagerUser) },
 		func() error { return frontProxyCA.Client(c.pair("front-proxy-client"), frontProxyUser) },
@@ -64,10 +58,15 @@ func (c Config) prepare() error {
 			return err
 		}
 	}
-	if _, err := os.Stat(c.AuthenticationConfig()); os.IsNotExist(err) {
-		return os.WriteFile(c.AuthenticationConfig(), []byte(emptyAuthenticationConfig), 0o600)
+	caPEM, err := os.ReadFile(c.pair("ca").Cert)
+	if err != nil {
+		return err
 	}
-	return nil
+	// Rewritten on every start: the identity port may have changed.
+	if err := os.WriteFile(c.AuthenticationConfig(), []byte(c.authenticationConfig(caPEM)), 0o600); err != nil {
+		return err
+	}
+	return c.writeEnv()
 }
 
 func (c Config) pair(name string) pki.Pair { return pki.PairIn(c.pkiDir(), name) }

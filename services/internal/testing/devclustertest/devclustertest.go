@@ -66,3 +66,13 @@ func Admin(t testing.TB) kubernetes.Interface {
 	t.Helper()
 	return kubernetes.NewForConfigOrDie(AdminConfig(t))
 }
+
+// Env describes the cluster: API server, CA, and identity's issuer address.
+func Env(t testing.TB) *devclusterproc.Env {
+	t.Helper()
+	env, err := devclusterproc.ReadEnv(Kubeconfig(t))
+	if err != nil {
+		t.Fatalf("devclustertest: %v", err)
+	}
+	return env
+}

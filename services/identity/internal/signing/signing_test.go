@@ -1,0 +1,155 @@
+package signing_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/landlord-dev/landlord/services/identity/internal/signing"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
+)
+
+const issuer = "https://127.0.0.1:8443"
+
+var start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func claims(now time.Time) *tokenverify.Claims {
+	return &tokenverify.Claims{
+		Issuer: issuer, Subject: "user:ann", Username: "ann", Audience: []string{"landlord"},
+		Groups: []string{"landlord:tenant:acme:editor"}, ID: "jti-1",
+		IssuedAt: now, Expiry: now.Add(15 * time.Minute),
+	}
+}
+
+func keyring(t *testing.T) *signing.Keyring {
+	t.Helper()
+	k, err := signing.Generate(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := signing.NewKeyring(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func verifier(keys tokenverify.KeySource, now time.Time) *tokenverify.Verifier {
+	return &tokenverify.Verifier{Issuer: issuer, Audience: "landlord", Keys: keys, Now: func() time.Time { return now }}
+}
+
+func TestSignedTokenVerifies(t *testing.T) {
+	r := keyring(t)
+	token, err := r.Sign(claims(start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := verifier(r, start.Add(time.Minute)).Verify(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Subject != "user:ann" || got.Username != "ann" || len(got.Groups) != 1 || got.Groups[0] != "landlord:tenant:acme:editor" {
+		t.Errorf("claims = %+v", got)
+	}
+	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
+	if !strings.Contains(string(header), `"alg":"ES256"`) || !strings.Contains(string(header), `"kid":"`+r.Active().ID+`"`) {
+		t.Errorf("header = %s", header)
+	}
+}
+
+func TestBadTokensAreUnauthenticated(t *testing.T) {
+	r := keyring(t)
+	good, _ := r.Sign(claims(start))
+	other := keyring(t)
+	forged, _ := other.Sign(claims(start))
+	wrongAudience := claims(start)
+	wrongAudience.Audience = []string{"someone-else"}
+	wrongAud, _ := r.Sign(wrongAudience)
+	none := unsignedToken(t, claims(start))
+	hmac := hmacToken(t, claims(start), r.Active().ID)
+
+	cases := map[string]struct {
+		token string
+		at    time.Time
+	}{
+		"expired":               {good, start.Add(16 * time.Minute)},
+		"signed by another key": {forged, start},
+		"alg none":              {none, start},
+		"alg HS256":             {hmac, start},
+		"wrong audience":        {wrongAud, start},
+		"garbage":               {"not.a.token", start},
+		"empty":                 {"", start},
+		"tampered payload":      {tamper(good), start},
+	}
+	for name, tc := range cases {
+		_, err := verifier(r, tc.at).Verify(context.Background(), tc.token)
+		if !errors.Is(err, apierror.ErrUnauthenticated) {
+			t.Errorf("%s: err = %v, want unauthenticated", name, err)
+		}
+	}
+}
+
+func TestRotationKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
+	r := keyring(t)
+	oldToken, _ := r.Sign(claims(start))
+	next, _ := signing.Generate(start.Add(time.Hour))
+	rotated := r.Rotate(next, start.Add(time.Minute), 15*time.Minute)
+
+	if rotated.Active().ID != next.ID || len(rotated.JWKS().Keys) != 2 {
+		t.Fatalf("after rotation: active %s, %d published keys", rotated.Active().ID, len(rotated.JWKS().Keys))
+	}
+	if _, err := verifier(rotated, start.Add(2*time.Minute)).Verify(context.Background(), oldToken); err != nil {
+		t.Errorf("token of the retired key: %v", err)
+	}
+	newToken, _ := rotated.Sign(claims(start.Add(2 * time.Minute)))
+	if _, err := verifier(rotated, start.Add(3*time.Minute)).Verify(context.Background(), newToken); err != nil {
+		t.Errorf("token of the new key: %v", err)
+	}
+	// Once every token of the retired key has expired, the next rotation
+	// drops it from the JWKS.
+	third, _ := signing.Generate(start)
+	later := rotated.Rotate(third, start.Add(time.Hour), 15*time.Minute)
+	if n := len(later.JWKS().Keys); n != 2 {
+		t.Errorf("published keys after the old key's tokens expired: %d, want 2", n)
+	}
+}
+
+// unsignedToken is a well-formed alg=none token with valid claims.
+func unsignedToken(t *testing.T, c *tokenverify.Claims) string {
+	t.Helper()
+	body, err := json.Marshal(c.ToWire())
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+	return header + "." + base64.RawURLEncoding.EncodeToString(body) + "."
+}
+
+func hmacToken(t *testing.T, c *tokenverify.Claims, kid string) string {
+	t.Helper()
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: kid}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Signed(s).Claims(c.ToWire()).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func tamper(token string) string {
+	parts := strings.Split(token, ".")
+	body, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	body = []byte(strings.Replace(string(body), "landlord:tenant:acme:editor", "landlord:tenant:acme:owner", 1))
+	parts[1] = base64.RawURLEncoding.EncodeToString(body)
+	return strings.Join(parts, ".")
+}

@@ -1,0 +1,33 @@
+package devclusterproc
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// Env is landlord-dev.json in a dev cluster's state directory: where the
+// cluster is and where identity must serve for the API server to trust it.
+type Env struct {
+	APIServer  string `json:"apiServer"`
+	Kubeconfig string `json:"kubeconfig"`
+	CACert     string `json:"caCert"`
+	Identity   struct {
+		Issuer   string `json:"issuer"`
+		Address  string `json:"address"`
+		Audience string `json:"audience"`
+		TLSCert  string `json:"tlsCert"`
+		TLSKey   string `json:"tlsKey"`
+	} `json:"identity"`
+}
+
+// ReadEnv reads the env file of the cluster whose admin kubeconfig is at
+// kubeconfig (both live in the state directory).
+func ReadEnv(kubeconfig string) (*Env, error) {
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"))
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{}
+	return env, json.Unmarshal(data, env)
+}
