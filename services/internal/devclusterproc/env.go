@@ -24,7 +24,12 @@ type Env struct {
 // ReadEnv reads the env file of the cluster whose admin kubeconfig is at
 // kubeconfig (both live in the state directory).
 func ReadEnv(kubeconfig string) (*Env, error) {
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"))
+	return ReadEnvFile(filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"))
+}
+
+// ReadEnvFile reads a landlord-dev.json file.
+func ReadEnvFile(path string) (*Env, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -37,9 +37,12 @@ type UserRecord struct {
 	// Failed logins since the last success.
 	FailedLogins int32 `protobuf:"varint,5,opt,name=failed_logins,json=failedLogins,proto3" json:"failed_logins,omitempty"`
 	// Logins are refused until then.
-	LockedUntil   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=locked_until,json=lockedUntil,proto3" json:"locked_until,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LockedUntil *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=locked_until,json=lockedUntil,proto3" json:"locked_until,omitempty"`
+	// The request_id of the CreateUser call that made the user, so a retry
+	// of that call returns the user instead of ALREADY_EXISTS.
+	CreateRequestId string `protobuf:"bytes,7,opt,name=create_request_id,json=createRequestId,proto3" json:"create_request_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UserRecord) Reset() {
@@ -112,6 +115,13 @@ func (x *UserRecord) GetLockedUntil() *timestamppb.Timestamp {
 		return x.LockedUntil
 	}
 	return nil
+}
+
+func (x *UserRecord) GetCreateRequestId() string {
+	if x != nil {
+		return x.CreateRequestId
+	}
+	return ""
 }
 
 // MembershipRecord is one membership.
@@ -328,7 +338,7 @@ var File_landlord_identity_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%landlord/identity/v1/membership.proto\x1a\x1flandlord/identity/v1/user.proto\"\x88\x02\n" +
+	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%landlord/identity/v1/membership.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
 	"\n" +
 	"UserRecord\x12.\n" +
 	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\x12#\n" +
@@ -336,7 +346,8 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\brevision\x18\x03 \x01(\x04R\brevision\x12%\n" +
 	"\x0eplatform_admin\x18\x04 \x01(\bR\rplatformAdmin\x12#\n" +
 	"\rfailed_logins\x18\x05 \x01(\x05R\ffailedLogins\x12=\n" +
-	"\flocked_until\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlockedUntil\"p\n" +
+	"\flocked_until\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlockedUntil\x12*\n" +
+	"\x11create_request_id\x18\a \x01(\tR\x0fcreateRequestId\"p\n" +
 	"\x10MembershipRecord\x12@\n" +
 	"\n" +
 	"membership\x18\x01 \x01(\v2 .landlord.identity.v1.MembershipR\n" +

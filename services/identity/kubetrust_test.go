@@ -1,4 +1,4 @@
-package oidc_test
+package identity_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -27,7 +26,6 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
-func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
 
 // TestKubernetesTrustsIdentityTokens serves the issuer where the dev
 // cluster expects it and checks, through the real API server, that its

@@ -1,0 +1,95 @@
+// Package identity wires the identity service: its store, signing keys,
+// gRPC API and the HTTPS OIDC issuer that Kubernetes trusts.
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is identity's configuration. Defaults suit `make run`.
+type Config struct {
+	// StateDir holds identity.db, the dev key-encryption key and the
+	// bootstrap admin's credentials.
+	StateDir string
+	// GRPCAddr serves the gRPC API; HTTPAddr serves /metrics.
+	GRPCAddr string
+	HTTPAddr string
+
+	// Issuer is the token issuer URL; IssuerAddr serves it over HTTPS with
+	// TLSCert and TLSKey.
+	Issuer     string
+	IssuerAddr string
+	TLSCert    string
+	TLSKey     string
+	Audience   string
+
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
+	KeyRotation     time.Duration
+
+	// KEK is the base64 key-encryption key (LANDLORD_IDENTITY_KEK); empty
+	// uses, or creates, StateDir/kek.
+	KEK string
+	// BootstrapPassword, if set, is the first admin's password
+	// (LANDLORD_BOOTSTRAP_ADMIN_PASSWORD); else one is generated.
+	BootstrapPassword string
+}
+
+// Defaults returns the configuration of a local installation.
+func Defaults() Config {
+	return Config{
+		StateDir:        ".landlord/identity",
+		GRPCAddr:        "127.0.0.1:7100",
+		HTTPAddr:        "127.0.0.1:9100",
+		Issuer:          "https://127.0.0.1:8443",
+		IssuerAddr:      "127.0.0.1:8443",
+		Audience:        "landlord",
+		AccessTokenTTL:  15 * time.Minute,
+		RefreshTokenTTL: 24 * time.Hour,
+		KeyRotation:     24 * time.Hour,
+	}
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("state dir must be set"))
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("issuer %q must be an https URL", c.Issuer))
+	}
+	if _, _, err := net.SplitHostPort(c.IssuerAddr); err != nil {
+		errs = append(errs, fmt.Errorf("issuer address %q: %w", c.IssuerAddr, err))
+	}
+	for name, path := range map[string]string{"TLS certificate": c.TLSCert, "TLS key": c.TLSKey} {
+		if path == "" {
+			errs = append(errs, fmt.Errorf("%s must be set: the OIDC issuer is HTTPS only", name))
+		} else if _, err := os.Stat(path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if c.Audience == "" {
+		errs = append(errs, errors.New("audience must be set"))
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("access token TTL %s: must be between 1m and 24h", c.AccessTokenTTL))
+	}
+	if c.RefreshTokenTTL < c.AccessTokenTTL {
+		errs = append(errs, errors.New("refresh token TTL must not be shorter than the access token TTL"))
+	}
+	if c.KeyRotation < time.Hour {
+		errs = append(errs, fmt.Errorf("key rotation %s: must be at least 1h", c.KeyRotation))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) dbPath() string        { return filepath.Join(c.StateDir, "identity.db") }
+func (c Config) kekPath() string       { return filepath.Join(c.StateDir, "kek") }
+func (c Config) bootstrapPath() string { return filepath.Join(c.StateDir, "bootstrap-admin") }

@@ -1,0 +1,150 @@
+package identity
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/api"
+	"github.com/landlord-dev/landlord/services/identity/internal/auth"
+	"github.com/landlord-dev/landlord/services/identity/internal/kek"
+	"github.com/landlord-dev/landlord/services/identity/internal/keys"
+	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
+	"github.com/landlord-dev/landlord/services/identity/internal/oidc"
+	"github.com/landlord-dev/landlord/services/identity/internal/password"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/identity/internal/users"
+	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/server"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
+)
+
+// Service is a started identity service.
+type Service struct {
+	cfg    Config
+	log    *slog.Logger
+	store  store.Store
+	keys   *keys.Manager
+	grpc   *server.Server
+	issuer net.Listener
+	tls    *tls.Config
+}
+
+// New opens the store, loads the keys, bootstraps the first admin and binds
+// every listener, so that a bad config or a taken port fails here.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("identity config: %w", err)
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, err
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("issuer TLS: %w", err)
+	}
+	k, err := kek.Load(cfg.KEK, cfg.kekPath(), true)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenBolt(cfg.dbPath())
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, log: log, store: st,
+		tls: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	if err := s.build(ctx, k); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) build(ctx context.Context, k *kek.KEK) error {
+	var err error
+	cfg := s.cfg
+	if s.keys, err = keys.Load(ctx, s.store, k, cfg.AccessTokenTTL); err != nil {
+		return err
+	}
+	now := time.Now
+	userSvc := &users.Service{Store: s.store, Hashing: password.DefaultParams, Now: now}
+	if err := bootstrap(ctx, cfg, s.store, userSvc, s.log); err != nil {
+		return err
+	}
+	authSvc := auth.New(auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience,
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, s.store, s.keys)
+	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
+
+	s.grpc, err = server.New(server.Config{
+		Service:       "identity",
+		GRPCAddr:      cfg.GRPCAddr,
+		HTTPAddr:      cfg.HTTPAddr,
+		Logger:        s.log,
+		Authenticator: authn.Bearer{Verifier: verifier},
+		PublicMethods: api.PublicMethods,
+		Register: func(r grpc.ServiceRegistrar) {
+			identityv1.RegisterUserServiceServer(r, &api.UserServer{Users: userSvc})
+			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
+			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc})
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
+		return fmt.Errorf("issuer listener: %w", err)
+	}
+	return nil
+}
+
+// GRPCAddr is where the gRPC API listens.
+func (s *Service) GRPCAddr() string { return s.grpc.GRPCAddr() }
+
+// Run serves until ctx ends, then drains and closes the store.
+func (s *Service) Run(ctx context.Context) error {
+	defer s.store.Close()
+	issuer := &http.Server{
+		Handler:           oidc.Handler(s.cfg.Issuer, s.keys.Keyring),
+		TLSConfig:         s.tls,
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.grpc.Run(gctx) })
+	g.Go(func() error {
+		err := issuer.ServeTLS(s.issuer, "", "")
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	})
+	g.Go(func() error {
+		s.keys.RotateEvery(gctx, s.cfg.KeyRotation, func(err error) { s.log.Error("key rotation failed", "error", err.Error()) })
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return issuer.Shutdown(shutdown)
+	})
+	s.log.Info("OIDC issuer serving", "issuer", s.cfg.Issuer, "address", s.issuer.Addr().String())
+	return g.Wait()
+}
+
+// keyringSource lets identity verify its own tokens from the live keyring.
+type keyringSource struct{ m *keys.Manager }
+
+func (k keyringSource) Key(ctx context.Context, kid string) (*jose.JSONWebKey, error) {
+	return k.m.Keyring().Key(ctx, kid)
+}

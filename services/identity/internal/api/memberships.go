@@ -1,0 +1,49 @@
+package api
+
+import (
+	"context"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
+)
+
+// MembershipServer serves identity.v1.MembershipService.
+type MembershipServer struct {
+	identityv1.UnimplementedMembershipServiceServer
+	Memberships *memberships.Service
+}
+
+func (s *MembershipServer) SetMembership(ctx context.Context, req *identityv1.SetMembershipRequest) (*identityv1.SetMembershipResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Memberships.Set(ctx, c, req.GetMembership(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &identityv1.SetMembershipResponse{Membership: m}, nil
+}
+
+func (s *MembershipServer) DeleteMembership(ctx context.Context, req *identityv1.DeleteMembershipRequest) (*identityv1.DeleteMembershipResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Memberships.Delete(ctx, c, req.GetTenant(), req.GetSubject(), req.GetEtag()); err != nil {
+		return nil, err
+	}
+	return &identityv1.DeleteMembershipResponse{}, nil
+}
+
+func (s *MembershipServer) ListMemberships(ctx context.Context, req *identityv1.ListMembershipsRequest) (*identityv1.ListMembershipsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.Memberships.List(ctx, c, req.GetTenant(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &identityv1.ListMembershipsResponse{Memberships: list, NextPageToken: next}, nil
+}

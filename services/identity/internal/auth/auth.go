@@ -1,0 +1,223 @@
+// Package auth signs users in: password login with lock-out, access tokens
+// signed by the current key, and single-use refresh tokens whose reuse
+// revokes their whole family.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/keys"
+	"github.com/landlord-dev/landlord/services/identity/internal/password"
+	"github.com/landlord-dev/landlord/services/identity/internal/roles"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
+)
+
+// Config sets token lifetimes and the issuer's names.
+type Config struct {
+	Issuer     string
+	Audience   string
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	// MaxConcurrentHashes bounds argon2id's memory (64 MiB per hash).
+	MaxConcurrentHashes int
+}
+
+// Service implements login, refresh and logout.
+type Service struct {
+	cfg     Config
+	store   store.Store
+	keys    *keys.Manager
+	lockout *lockout
+	hashing chan struct{}
+	now     func() time.Time
+}
+
+// New returns the service.
+func New(cfg Config, s store.Store, k *keys.Manager) *Service {
+	if cfg.MaxConcurrentHashes <= 0 {
+		cfg.MaxConcurrentHashes = 4
+	}
+	return &Service{cfg: cfg, store: s, keys: k, lockout: newLockout(),
+		hashing: make(chan struct{}, cfg.MaxConcurrentHashes), now: time.Now}
+}
+
+// errBadCredentials is the one answer to every failed login.
+var errBadCredentials = fmt.Errorf("wrong username or password: %w", apierror.ErrUnauthenticated)
+
+// Login checks a password and returns tokens. Unknown users, disabled users
+// and wrong passwords are indistinguishable, in answer and in time.
+func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*identityv1.TokenSet, error) {
+	now := s.now()
+	if wait := s.lockout.wait(username, now); wait > 0 {
+		return nil, &apierror.RateLimitedError{RetryAfter: wait.Round(time.Second)}
+	}
+	var rec *storagev1.UserRecord
+	err := s.store.Read(ctx, func(tx store.Tx) (err error) {
+		rec, err = tx.GetUser(username)
+		return err
+	})
+	if err != nil && !errors.Is(err, apierror.ErrNotFound) {
+		return nil, err
+	}
+	ok, err := s.verify(ctx, rec, pw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.lockout.fail(username, now)
+		return nil, errBadCredentials
+	}
+	s.lockout.succeed(username)
+	return s.issue(ctx, rec, tenant, newID())
+}
+
+// verify checks pw against rec, spending the same time when rec is absent.
+func (s *Service) verify(ctx context.Context, rec *storagev1.UserRecord, pw string) (bool, error) {
+	select {
+	case s.hashing <- struct{}{}:
+		defer func() { <-s.hashing }()
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	if rec == nil || rec.GetPasswordHash() == "" || rec.GetUser().GetDisabled() {
+		password.VerifyDummy(pw)
+		return false, nil
+	}
+	ok, err := password.Verify(pw, rec.GetPasswordHash())
+	if err != nil && !errors.Is(err, password.ErrTooLong) && !errors.Is(err, password.ErrEmpty) {
+		return false, fmt.Errorf("stored password hash of %q: %w", rec.GetUser().GetName(), err)
+	}
+	return ok, nil
+}
+
+// Refresh exchanges a refresh token once; a second use revokes the family.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (*identityv1.TokenSet, error) {
+	hash := hashToken(refreshToken)
+	var (
+		rec    *storagev1.RefreshTokenRecord
+		user   *storagev1.UserRecord
+		reused bool
+	)
+	err := s.store.Write(ctx, func(tx store.Tx) (err error) {
+		if rec, err = tx.GetRefreshToken(hash); err != nil {
+			return err
+		}
+		if rec.GetUsed() {
+			reused = true
+			return tx.RevokeFamily(rec.GetFamily())
+		}
+		rec.Used = true
+		if err := tx.PutRefreshToken(hash, rec); err != nil {
+			return err
+		}
+		user, err = tx.GetUser(userName(rec.GetSubject()))
+		return err
+	})
+	switch {
+	case errors.Is(err, apierror.ErrNotFound):
+		return nil, fmt.Errorf("refresh token unknown or revoked: %w", apierror.ErrUnauthenticated)
+	case err != nil:
+		return nil, err
+	case reused:
+		return nil, fmt.Errorf("refresh token reused; every token of this login is revoked: %w", apierror.ErrUnauthenticated)
+	case s.now().After(rec.GetExpireTime().AsTime()):
+		return nil, fmt.Errorf("refresh token expired: %w", apierror.ErrUnauthenticated)
+	case user.GetUser().GetDisabled():
+		return nil, fmt.Errorf("user disabled: %w", apierror.ErrUnauthenticated)
+	}
+	return s.issue(ctx, user, rec.GetTenant(), rec.GetFamily())
+}
+
+// Logout revokes the refresh token's family. Unknown tokens are not an
+// error: the caller is signed out either way.
+func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	return s.store.Write(ctx, func(tx store.Tx) error {
+		rec, err := tx.GetRefreshToken(hashToken(refreshToken))
+		if errors.Is(err, apierror.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return tx.RevokeFamily(rec.GetFamily())
+	})
+}
+
+// issue signs an access token with the user's current memberships and
+// stores a fresh refresh token in family. Nothing is written unless the
+// tokens can be issued.
+func (s *Service) issue(ctx context.Context, user *storagev1.UserRecord, tenant, family string) (*identityv1.TokenSet, error) {
+	name := user.GetUser().GetName()
+	subject := "user:" + name
+	var memberships []*identityv1.Membership
+	err := s.store.Read(ctx, func(tx store.Tx) error {
+		recs, err := tx.MembershipsOf(subject)
+		for _, r := range recs {
+			memberships = append(memberships, r.GetMembership())
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	groups := roles.Groups(memberships, user.GetPlatformAdmin(), tenant)
+	if tenant != "" && !user.GetPlatformAdmin() && len(groups) == 0 {
+		// Scoping to a tenant one is not in reveals nothing about it.
+		return nil, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
+	}
+	now := s.now()
+	claims := &tokenverify.Claims{
+		Issuer: s.cfg.Issuer, Audience: []string{s.cfg.Audience},
+		Subject: subject, Username: name, Groups: groups, Tenant: tenant,
+		ID: newID(), IssuedAt: now, Expiry: now.Add(s.cfg.AccessTTL),
+	}
+	access, err := s.keys.Keyring().Sign(claims)
+	if err != nil {
+		return nil, err
+	}
+	refresh := newID() + newID()
+	refreshRec := &storagev1.RefreshTokenRecord{
+		Family: family, Subject: subject, Tenant: tenant,
+		ExpireTime: timestamppb.New(now.Add(s.cfg.RefreshTTL)),
+	}
+	if err := s.store.Write(ctx, func(tx store.Tx) error { return tx.PutRefreshToken(hashToken(refresh), refreshRec) }); err != nil {
+		return nil, err
+	}
+	return &identityv1.TokenSet{
+		AccessToken:            access,
+		AccessTokenExpireTime:  timestamppb.New(claims.Expiry),
+		RefreshToken:           refresh,
+		RefreshTokenExpireTime: refreshRec.GetExpireTime(),
+		TokenType:              "Bearer",
+	}, nil
+}
+
+func userName(subject string) string {
+	name, _ := strings.CutPrefix(subject, "user:")
+	return name
+}
+
+// hashToken is how refresh tokens are stored: never in the clear.
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

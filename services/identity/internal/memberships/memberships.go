@@ -1,0 +1,177 @@
+// Package memberships manages who holds which role on a tenant, and decides
+// who may change that: platform admins anywhere; in a tenant, owners for
+// every role and admins for roles below owner. To a caller with no role in
+// a tenant, the tenant does not exist.
+package memberships
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/page"
+	"github.com/landlord-dev/landlord/services/identity/internal/roles"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+)
+
+// Caller is who asks.
+type Caller struct {
+	Subject       string
+	PlatformAdmin bool
+}
+
+// Service manages memberships.
+type Service struct {
+	Store store.Store
+	Now   func() time.Time
+}
+
+func present(rec *storagev1.MembershipRecord) *identityv1.Membership {
+	m := proto.Clone(rec.GetMembership()).(*identityv1.Membership)
+	m.Etag = page.Etag(rec.GetRevision())
+	return m
+}
+
+// roleOf is the caller's effective role in tenant: owner for platform
+// admins; NOT_FOUND for callers who may not know the tenant.
+func roleOf(tx store.Tx, c Caller, tenant string) (identityv1.Role, error) {
+	if c.PlatformAdmin {
+		return identityv1.Role_ROLE_OWNER, nil
+	}
+	rec, err := tx.GetMembership(tenant, c.Subject)
+	if errors.Is(err, apierror.ErrNotFound) {
+		return 0, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return rec.GetMembership().GetRole(), nil
+}
+
+// mayManage checks that a caller with role `have` may grant or remove `r`.
+func mayManage(have, r identityv1.Role) error {
+	need := identityv1.Role_ROLE_ADMIN
+	if r == identityv1.Role_ROLE_OWNER {
+		need = identityv1.Role_ROLE_OWNER
+	}
+	if !roles.AtLeast(have, need) {
+		return fmt.Errorf("managing %s memberships needs the %s role: %w", roles.Name(r), roles.Name(need), apierror.ErrPermissionDenied)
+	}
+	return nil
+}
+
+// Set creates or changes a membership.
+func (s *Service) Set(ctx context.Context, c Caller, in *identityv1.Membership, etag string) (*identityv1.Membership, error) {
+	var out *storagev1.MembershipRecord
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		have, err := roleOf(tx, c, in.GetTenant())
+		if err != nil {
+			return err
+		}
+		if err := mayManage(have, in.GetRole()); err != nil {
+			return err
+		}
+		if err := subjectExists(tx, in.GetSubject()); err != nil {
+			return err
+		}
+		now := timestamppb.New(s.Now())
+		existing, err := tx.GetMembership(in.GetTenant(), in.GetSubject())
+		switch {
+		case errors.Is(err, apierror.ErrNotFound):
+			if etag != "" {
+				return fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
+			}
+			out = &storagev1.MembershipRecord{Revision: 1, Membership: &identityv1.Membership{
+				Tenant: in.GetTenant(), Subject: in.GetSubject(), Role: in.GetRole(), CreateTime: now, UpdateTime: now}}
+		case err != nil:
+			return err
+		default:
+			if etag != "" && etag != page.Etag(existing.GetRevision()) {
+				return fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
+			}
+			// Demoting an owner is managing an owner membership.
+			if err := mayManage(have, existing.GetMembership().GetRole()); err != nil {
+				return err
+			}
+			out = existing
+			out.Revision++
+			out.Membership.Role = in.GetRole()
+			out.Membership.UpdateTime = now
+		}
+		return tx.PutMembership(out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return present(out), nil
+}
+
+// Delete removes a membership.
+func (s *Service) Delete(ctx context.Context, c Caller, tenant, subject, etag string) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		have, err := roleOf(tx, c, tenant)
+		if err != nil {
+			return err
+		}
+		existing, err := tx.GetMembership(tenant, subject)
+		if err != nil {
+			return err
+		}
+		if etag != "" && etag != page.Etag(existing.GetRevision()) {
+			return fmt.Errorf("membership of %s: %w", subject, apierror.ErrEtagMismatch)
+		}
+		if err := mayManage(have, existing.GetMembership().GetRole()); err != nil {
+			return err
+		}
+		return tx.DeleteMembership(tenant, subject)
+	})
+}
+
+// List returns one page of a tenant's memberships; any member may list.
+func (s *Service) List(ctx context.Context, c Caller, tenant string, size int32, token string) ([]*identityv1.Membership, string, error) {
+	kind := "memberships/" + tenant
+	after, err := page.Decode(token, kind)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := page.Size(size)
+	var recs []*storagev1.MembershipRecord
+	err = s.Store.Read(ctx, func(tx store.Tx) error {
+		if _, err := roleOf(tx, c, tenant); err != nil {
+			return err
+		}
+		recs, err = tx.ListMemberships(tenant, after, limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(recs) > limit {
+		recs = recs[:limit]
+		next = page.Encode(kind, recs[limit-1].GetMembership().GetSubject())
+	}
+	out := make([]*identityv1.Membership, len(recs))
+	for i, r := range recs {
+		out[i] = present(r)
+	}
+	return out, next, nil
+}
+
+// subjectExists refuses memberships for subjects identity does not know.
+func subjectExists(tx store.Tx, subject string) error {
+	kind, name, _ := strings.Cut(subject, ":")
+	if kind != "user" {
+		return apierror.InvalidArgument("membership.subject", "only user subjects are supported so far")
+	}
+	_, err := tx.GetUser(name)
+	return err
+}

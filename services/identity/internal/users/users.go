@@ -1,0 +1,213 @@
+// Package users creates, reads, changes and deletes users and their
+// passwords. Callers have authorized the request already.
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/page"
+	"github.com/landlord-dev/landlord/services/identity/internal/password"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+)
+
+// Service manages users.
+type Service struct {
+	Store store.Store
+	// Hashing is the argon2id cost of new password hashes.
+	Hashing password.Params
+	Now     func() time.Time
+}
+
+// present returns the API view of a record: etag from its revision.
+func present(rec *storagev1.UserRecord) *identityv1.User {
+	u := proto.Clone(rec.GetUser()).(*identityv1.User)
+	u.Etag = page.Etag(rec.GetRevision())
+	return u
+}
+
+// Create stores a new user. A retry with the same requestID returns it.
+func (s *Service) Create(ctx context.Context, in *identityv1.User, pw, requestID string, platformAdmin bool) (*identityv1.User, error) {
+	hash := ""
+	if pw != "" {
+		var err error
+		if hash, err = password.Hash(pw, s.Hashing); err != nil {
+			return nil, apierror.InvalidArgument("password", err.Error())
+		}
+	}
+	now := timestamppb.New(s.Now())
+	rec := &storagev1.UserRecord{
+		User: &identityv1.User{
+			Name: in.GetName(), DisplayName: in.GetDisplayName(), Email: in.GetEmail(),
+			Disabled: in.GetDisabled(), CreateTime: now, UpdateTime: now,
+		},
+		PasswordHash: hash, Revision: 1, PlatformAdmin: platformAdmin, CreateRequestId: requestID,
+	}
+	err := s.Store.Write(ctx, func(tx store.Tx) error {
+		existing, err := tx.GetUser(in.GetName())
+		switch {
+		case err == nil && requestID != "" && existing.GetCreateRequestId() == requestID:
+			rec = existing
+			return nil
+		case err == nil:
+			return fmt.Errorf("user %q: %w", in.GetName(), apierror.ErrAlreadyExists)
+		case !errors.Is(err, apierror.ErrNotFound):
+			return err
+		}
+		return tx.PutUser(rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return present(rec), nil
+}
+
+// Get returns one user.
+func (s *Service) Get(ctx context.Context, name string) (*identityv1.User, error) {
+	var rec *storagev1.UserRecord
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		rec, err = tx.GetUser(name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return present(rec), nil
+}
+
+// List returns one page of users in name order.
+func (s *Service) List(ctx context.Context, size int32, token string) ([]*identityv1.User, string, error) {
+	after, err := page.Decode(token, "users")
+	if err != nil {
+		return nil, "", err
+	}
+	limit := page.Size(size)
+	var recs []*storagev1.UserRecord
+	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		recs, err = tx.ListUsers(after, limit+1)
+		return err
+	}); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(recs) > limit {
+		recs = recs[:limit]
+		next = page.Encode("users", recs[limit-1].GetUser().GetName())
+	}
+	out := make([]*identityv1.User, len(recs))
+	for i, r := range recs {
+		out[i] = present(r)
+	}
+	return out, next, nil
+}
+
+// updatable are the fields Update may change.
+var updatable = []string{"display_name", "email", "disabled"}
+
+// Update changes the fields in paths, if etag (when set) is current.
+func (s *Service) Update(ctx context.Context, in *identityv1.User, paths []string, etag string) (*identityv1.User, error) {
+	if len(paths) == 0 {
+		return nil, apierror.InvalidArgument("update_mask", "name at least one field")
+	}
+	for _, p := range paths {
+		if !slices.Contains(updatable, p) {
+			return nil, apierror.InvalidArgument("update_mask", fmt.Sprintf("%q cannot be updated; updatable: %v", p, updatable))
+		}
+	}
+	var rec *storagev1.UserRecord
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		if rec, err = s.current(tx, in.GetName(), etag); err != nil {
+			return err
+		}
+		u := rec.GetUser()
+		for _, p := range paths {
+			switch p {
+			case "display_name":
+				u.DisplayName = in.GetDisplayName()
+			case "email":
+				u.Email = in.GetEmail()
+			case "disabled":
+				u.Disabled = in.GetDisabled()
+			}
+		}
+		u.UpdateTime = timestamppb.New(s.Now())
+		rec.Revision++
+		return tx.PutUser(rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return present(rec), nil
+}
+
+// Delete removes a user and its memberships in one transaction.
+func (s *Service) Delete(ctx context.Context, name, etag string) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		if _, err := s.current(tx, name, etag); err != nil {
+			return err
+		}
+		memberships, err := tx.MembershipsOf("user:" + name)
+		if err != nil {
+			return err
+		}
+		for _, m := range memberships {
+			if err := tx.DeleteMembership(m.GetMembership().GetTenant(), m.GetMembership().GetSubject()); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteUser(name)
+	})
+}
+
+// SetPassword replaces a user's password. With checkCurrent, current must
+// match the stored password (users changing their own).
+func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, current string) error {
+	hash, err := password.Hash(newPassword, s.Hashing)
+	if err != nil {
+		return apierror.InvalidArgument("new_password", err.Error())
+	}
+	var rec *storagev1.UserRecord
+	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		rec, err = tx.GetUser(name)
+		return err
+	}); err != nil {
+		return err
+	}
+	if checkCurrent {
+		ok, _ := password.Verify(current, rec.GetPasswordHash())
+		if !ok {
+			return apierror.InvalidArgument("current_password", "does not match")
+		}
+	}
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		rec, err := s.current(tx, name, page.Etag(rec.GetRevision()))
+		if err != nil {
+			return err
+		}
+		rec.PasswordHash = hash
+		rec.Revision++
+		rec.GetUser().UpdateTime = timestamppb.New(s.Now())
+		return tx.PutUser(rec)
+	})
+}
+
+// current reads a user and checks the etag, if one is given.
+func (s *Service) current(tx store.Tx, name, etag string) (*storagev1.UserRecord, error) {
+	rec, err := tx.GetUser(name)
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && etag != page.Etag(rec.GetRevision()) {
+		return nil, fmt.Errorf("user %q: %w", name, apierror.ErrEtagMismatch)
+	}
+	return rec, nil
+}

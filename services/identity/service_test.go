@@ -1,0 +1,291 @@
+package identity_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+)
+
+// running is an identity service started the way the binary starts it.
+type running struct {
+	conn     *grpc.ClientConn
+	stateDir string
+	stop     func()
+}
+
+func startIdentity(t *testing.T, stateDir string) *running {
+	t.Helper()
+	env := devclustertest.Env(t)
+	cfg := identity.Defaults()
+	cfg.StateDir = stateDir
+	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", ""
+	cfg.Issuer, cfg.IssuerAddr, cfg.Audience = env.Identity.Issuer, env.Identity.Address, env.Identity.Audience
+	cfg.TLSCert, cfg.TLSKey = env.Identity.TLSCert, env.Identity.TLSKey
+	svc, err := identity.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	conn, err := grpc.NewClient(svc.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			conn.Close()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("identity Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &running{conn: conn, stateDir: stateDir, stop: stop}
+}
+
+func (r *running) login(t *testing.T, user, pw, tenant string) *identityv1.TokenSet {
+	t.Helper()
+	resp, err := identityv1.NewAuthServiceClient(r.conn).Login(context.Background(),
+		&identityv1.LoginRequest{Username: user, Password: pw, Tenant: tenant})
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	return resp.GetTokens()
+}
+
+func (r *running) adminPassword(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(r.stateDir, "bootstrap-admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(filepath.Join(r.stateDir, "bootstrap-admin"))
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("bootstrap credentials mode %v, want 0600", info.Mode().Perm())
+	}
+	_, pw, _ := strings.Cut(string(data), "password: ")
+	return strings.TrimSpace(pw)
+}
+
+func bearer(token string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+}
+
+func code(t *testing.T, err error, want codes.Code, what string) {
+	t.Helper()
+	if status.Code(err) != want {
+		t.Errorf("%s: %v, want %v", what, err, want)
+	}
+}
+
+// TestUserBecomesTenantEditorInKubernetes walks the path a platform team
+// and a tenant user take: the bootstrap admin signs in, creates a user and
+// makes it editor of "acme"; the user signs in, and the real API server
+// knows it as landlord:<user> in the group landlord:tenant:acme:editor.
+func TestUserBecomesTenantEditorInKubernetes(t *testing.T) {
+	id := startIdentity(t, t.TempDir())
+	admin := bearer(id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "").GetAccessToken())
+	users := identityv1.NewUserServiceClient(id.conn)
+	members := identityv1.NewMembershipServiceClient(id.conn)
+
+	if _, err := users.CreateUser(admin, &identityv1.CreateUserRequest{
+		User: &identityv1.User{Name: "ann", DisplayName: "Ann", Email: "ann@example.com"}, Password: "correct horse battery",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := members.SetMembership(admin, &identityv1.SetMembershipRequest{Membership: &identityv1.Membership{
+		Tenant: "acme", Subject: "user:ann", Role: identityv1.Role_ROLE_EDITOR}}); err != nil {
+		t.Fatal(err)
+	}
+	tokens := id.login(t, "ann", "correct horse battery", "")
+
+	who, err := identityv1.NewAuthServiceClient(id.conn).WhoAmI(bearer(tokens.GetAccessToken()), &identityv1.WhoAmIRequest{})
+	if err != nil || who.GetUsername() != "ann" || len(who.GetMemberships()) != 1 || who.GetMemberships()[0].GetRole() != identityv1.Role_ROLE_EDITOR {
+		t.Fatalf("WhoAmI = %v, %v", who, err)
+	}
+
+	env, kube := devclustertest.Env(t), devclustertest.Admin(t)
+	ns := namespace(t, kube)
+	bindEditors(t, kube, ns, "landlord:tenant:acme:editor")
+	user := as(t, env, tokens.GetAccessToken())
+	var review *authnv1.SelfSubjectReview
+	eventually(t, 60*time.Second, func() (err error) {
+		review, err = user.AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		return err
+	})
+	if review.Status.UserInfo.Username != "landlord:ann" || !slices.Contains(review.Status.UserInfo.Groups, "landlord:tenant:acme:editor") {
+		t.Errorf("kubernetes sees %+v", review.Status.UserInfo)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings"}}
+	if _, err := user.CoreV1().ConfigMaps(ns).Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Errorf("editor creating a ConfigMap in its tenant's namespace: %v", err)
+	}
+	if _, err := user.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("ConfigMap outside the tenant: %v, want Forbidden", err)
+	}
+}
+
+func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
+	id := startIdentity(t, t.TempDir())
+	auth := identityv1.NewAuthServiceClient(id.conn)
+	first := id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "")
+
+	second, err := auth.Refresh(context.Background(), &identityv1.RefreshRequest{RefreshToken: first.GetRefreshToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.GetTokens().GetRefreshToken() == first.GetRefreshToken() {
+		t.Fatal("refresh token did not rotate")
+	}
+	// Replaying the first token is theft or a bug: the whole family goes.
+	_, err = auth.Refresh(context.Background(), &identityv1.RefreshRequest{RefreshToken: first.GetRefreshToken()})
+	code(t, err, codes.Unauthenticated, "reused refresh token")
+	_, err = auth.Refresh(context.Background(), &identityv1.RefreshRequest{RefreshToken: second.GetTokens().GetRefreshToken()})
+	code(t, err, codes.Unauthenticated, "sibling of a reused refresh token")
+
+	third := id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "")
+	if _, err := auth.Logout(context.Background(), &identityv1.LogoutRequest{RefreshToken: third.GetRefreshToken()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = auth.Refresh(context.Background(), &identityv1.RefreshRequest{RefreshToken: third.GetRefreshToken()})
+	code(t, err, codes.Unauthenticated, "refresh after logout")
+}
+
+func TestBadRequestsGetTheRightCodes(t *testing.T) {
+	id := startIdentity(t, t.TempDir())
+	admin := bearer(id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "").GetAccessToken())
+	users := identityv1.NewUserServiceClient(id.conn)
+	auth := identityv1.NewAuthServiceClient(id.conn)
+	ctx := context.Background()
+
+	_, err := users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "Not_A_Label"}})
+	code(t, err, codes.InvalidArgument, "invalid name")
+	if field := violation(err); field != "user.name" {
+		t.Errorf("violation names %q, want user.name", field)
+	}
+	_, err = users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob", Email: "not-an-email"}})
+	code(t, err, codes.InvalidArgument, "invalid email")
+	_, err = users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob"}, Password: "short"})
+	code(t, err, codes.InvalidArgument, "short password")
+
+	created, err := users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob"}, Password: "a long enough password", RequestId: "4f8a2c1e-9d3b-4e5f-8a7b-6c5d4e3f2a1b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob"}, Password: "a long enough password", RequestId: "4f8a2c1e-9d3b-4e5f-8a7b-6c5d4e3f2a1b"})
+	if err != nil || again.GetUser().GetEtag() != created.GetUser().GetEtag() {
+		t.Errorf("retried create with the same request_id: %v, %v", again, err)
+	}
+	_, err = users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob"}})
+	code(t, err, codes.AlreadyExists, "duplicate user")
+
+	update := &identityv1.UpdateUserRequest{User: &identityv1.User{Name: "bob", DisplayName: "Bob"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}, Etag: created.GetUser().GetEtag()}
+	if _, err := users.UpdateUser(admin, update); err != nil {
+		t.Fatal(err)
+	}
+	_, err = users.UpdateUser(admin, update)
+	code(t, err, codes.Aborted, "update with a stale etag")
+	_, err = users.UpdateUser(admin, &identityv1.UpdateUserRequest{User: &identityv1.User{Name: "bob"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
+	code(t, err, codes.InvalidArgument, "update of an immutable field")
+	_, err = users.GetUser(admin, &identityv1.GetUserRequest{Name: "nobody"})
+	code(t, err, codes.NotFound, "unknown user")
+	_, err = users.ListUsers(admin, &identityv1.ListUsersRequest{PageToken: "forged"})
+	code(t, err, codes.InvalidArgument, "forged page token")
+
+	bob := bearer(id.login(t, "bob", "a long enough password", "").GetAccessToken())
+	_, err = users.CreateUser(bob, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "eve"}})
+	code(t, err, codes.PermissionDenied, "non-admin creating a user")
+	_, err = users.GetUser(bob, &identityv1.GetUserRequest{Name: identity.BootstrapAdmin})
+	code(t, err, codes.NotFound, "non-admin reading another user")
+	_, err = identityv1.NewMembershipServiceClient(id.conn).ListMemberships(bob, &identityv1.ListMembershipsRequest{Tenant: "acme"})
+	code(t, err, codes.NotFound, "listing a tenant one is not in")
+	_, err = users.GetUser(ctx, &identityv1.GetUserRequest{Name: "bob"})
+	code(t, err, codes.Unauthenticated, "no token")
+	_, err = users.GetUser(bearer("garbage"), &identityv1.GetUserRequest{Name: "bob"})
+	code(t, err, codes.Unauthenticated, "malformed token")
+
+	// Wrong password and unknown user: the same answer.
+	_, wrong := auth.Login(ctx, &identityv1.LoginRequest{Username: "bob", Password: "not the password"})
+	_, unknown := auth.Login(ctx, &identityv1.LoginRequest{Username: "nobody", Password: "not the password"})
+	if status.Convert(wrong).Message() != status.Convert(unknown).Message() || status.Code(wrong) != codes.Unauthenticated {
+		t.Errorf("wrong password %v vs unknown user %v", wrong, unknown)
+	}
+	// Repeated failures lock the name out, with a retry delay.
+	var locked error
+	for range 6 {
+		_, locked = auth.Login(ctx, &identityv1.LoginRequest{Username: "bob", Password: "still not it"})
+	}
+	code(t, locked, codes.ResourceExhausted, "login after repeated failures")
+	if !hasRetryInfo(locked) {
+		t.Errorf("lock-out without RetryInfo: %v", locked)
+	}
+	// The server keeps serving after all of that.
+	if _, err := users.ListUsers(admin, &identityv1.ListUsersRequest{}); err != nil {
+		t.Errorf("list after bad requests: %v", err)
+	}
+}
+
+func TestStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	first := startIdentity(t, dir)
+	pw := first.adminPassword(t)
+	token := first.login(t, identity.BootstrapAdmin, pw, "").GetAccessToken()
+	if _, err := identityv1.NewUserServiceClient(first.conn).CreateUser(bearer(token), &identityv1.CreateUserRequest{User: &identityv1.User{Name: "carol"}}); err != nil {
+		t.Fatal(err)
+	}
+	first.stop()
+
+	second := startIdentity(t, dir)
+	// The signing key was kept (sealed with the KEK): old tokens still verify.
+	if _, err := identityv1.NewUserServiceClient(second.conn).GetUser(bearer(token), &identityv1.GetUserRequest{Name: "carol"}); err != nil {
+		t.Errorf("after restart, with a token from before: %v", err)
+	}
+	if second.adminPassword(t) != pw {
+		t.Error("bootstrap ran again on a non-empty store")
+	}
+}
+
+func violation(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) > 0 {
+			return br.GetFieldViolations()[0].GetField()
+		}
+	}
+	return ""
+}
+
+func hasRetryInfo(err error) bool {
+	for _, d := range status.Convert(err).Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay().AsDuration() > 0 {
+			return true
+		}
+	}
+	return false
+}
