@@ -26,7 +26,6 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
-
 // TestKubernetesTrustsIdentityTokens serves the issuer where the dev
 // cluster expects it and checks, through the real API server, that its
 // tokens authenticate as "landlord:<user>" with their tenant groups, that
