@@ -7,8 +7,8 @@ SHELL := /usr/bin/env bash
 MAKEFLAGS += --no-print-directory
 
 BIN := $(CURDIR)/bin
-# The dev cluster state of `make run`; tests and benchmarks use their own.
-STATE_DIR ?= .landlord/devcluster
+# The state of `make run`; tests and benchmarks use their own.
+STATE_DIR ?= .landlord
 TEST_STATE_DIR := $(CURDIR)/.build/test-cluster
 BENCH_STATE_DIR := $(CURDIR)/.build/bench-cluster
 
@@ -33,7 +33,7 @@ help: ## Show this help
 
 .PHONY: run
 run: build ## Run Landlord: the dev cluster and every service, printing where to connect
-	$(BIN)/landlord-devcluster up --state-dir $(STATE_DIR)
+	STATE_DIR=$(STATE_DIR) scripts/run.sh
 
 .PHONY: clean
 clean: ## Remove binaries, build state and the dev cluster's state
@@ -42,7 +42,7 @@ clean: ## Remove binaries, build state and the dev cluster's state
 ##@ Build
 
 .PHONY: build
-build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/landlord-bench ## Build every binary into bin/
+build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/landlord-bench ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
@@ -51,8 +51,8 @@ $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
-$(BIN)/landlord-bench: $(SERVICES_SRC)
-	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/landlord-bench
+$(BIN)/identity $(BIN)/landlord-bench: $(SERVICES_SRC)
+	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 ##@ Test
 
