@@ -70,12 +70,18 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start ## Run every benchmark
+bench: bench-apiserver bench-devcluster-start bench-identity ## Run every benchmark
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit
 	rm -rf $(BENCH_STATE_DIR)
 	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apiserver
+	rm -rf $(BENCH_STATE_DIR)
+
+.PHONY: bench-identity
+bench-identity: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/landlord-bench ## Token verification vs a no-op RPC, and logins/s (ghz)
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench identity --identity-bin $(BIN)/identity
 	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-devcluster-start

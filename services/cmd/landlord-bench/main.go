@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks", SilenceUsage: true}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		os.Exit(1)
 	}
@@ -73,4 +74,20 @@ func devclusterStartCommand() *cobra.Command {
 			return bench.DevclusterStart(cmd.OutOrStdout())
 		},
 	}
+}
+
+func identityCommand() *cobra.Command {
+	var identityBin, kubeconfig string
+	cmd := &cobra.Command{
+		Use:   "identity",
+		Short: "Token verification against a no-op RPC, and logins per second, with ghz",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			devEnv := filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json")
+			return bench.Identity(cmd.Context(), cmd.OutOrStdout(), identityBin, devEnv)
+		},
+	}
+	cmd.Flags().StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary to measure")
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster (its landlord-dev.json is next to it)")
+	return cmd
 }

@@ -1,9 +1,11 @@
 package tokenverify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -27,6 +29,12 @@ type Verifier struct {
 	Leeway time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// CacheSize is how many verified tokens are remembered until they
+	// expire (default 10000; negative disables the cache).
+	CacheSize int
+
+	cacheOnce sync.Once
+	cache     *cache
 }
 
 // maxTokenBytes bounds the work an attacker can cause with one header.
@@ -38,6 +46,32 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if raw == "" || len(raw) > maxTokenBytes {
 		return nil, unauthenticated("missing or oversized token")
 	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	v.cacheOnce.Do(func() {
+		if v.CacheSize >= 0 {
+			v.cache = newCache(cmp.Or(v.CacheSize, 10000))
+		}
+	})
+	if v.cache != nil {
+		if claims, ok := v.cache.get(raw, now()); ok {
+			return claims, nil
+		}
+	}
+	claims, err := v.verify(ctx, raw, now())
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		v.cache.put(raw, claims, now())
+	}
+	return claims, nil
+}
+
+// verify checks signature and claims.
+func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Claims, error) {
 	// Only ES256 is accepted: "none", HMAC and anything else fail to parse.
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
@@ -54,10 +88,6 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err := tok.Claims(key.Key, &wire); err != nil {
 		return nil, unauthenticated("bad token signature")
 	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
 	leeway := v.Leeway
 	if leeway == 0 {
 		leeway = 30 * time.Second
@@ -68,7 +98,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	err = wire.Claims.ValidateWithLeeway(jwt.Expected{
 		Issuer:      v.Issuer,
 		AnyAudience: jwt.Audience{v.Audience},
-		Time:        now(),
+		Time:        now,
 	}, leeway)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):

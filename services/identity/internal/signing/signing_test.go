@@ -153,3 +153,22 @@ func tamper(token string) string {
 	parts[1] = base64.RawURLEncoding.EncodeToString(body)
 	return strings.Join(parts, ".")
 }
+
+func TestCachedTokensStillExpire(t *testing.T) {
+	r := keyring(t)
+	token, _ := r.Sign(claims(start))
+	now := start
+	v := &tokenverify.Verifier{Issuer: issuer, Audience: "landlord", Keys: r, Now: func() time.Time { return now }}
+	for range 2 { // the second call is answered from the cache
+		if _, err := v.Verify(context.Background(), token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = start.Add(16 * time.Minute)
+	if _, err := v.Verify(context.Background(), token); !errors.Is(err, apierror.ErrUnauthenticated) {
+		t.Errorf("cached token after expiry: %v", err)
+	}
+	if _, err := v.Verify(context.Background(), tamper(token)); !errors.Is(err, apierror.ErrUnauthenticated) {
+		t.Errorf("tampered copy of a cached token: %v", err)
+	}
+}

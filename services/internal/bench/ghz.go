@@ -1,0 +1,71 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// GhzResult is the part of ghz's JSON report the benchmarks print.
+type GhzResult struct {
+	Count               int64            `json:"count"`
+	Total               time.Duration    `json:"total"`
+	Rps                 float64          `json:"rps"`
+	StatusCodeDist      map[string]int64 `json:"statusCodeDistribution"`
+	LatencyDistribution []struct {
+		Percentage int           `json:"percentage"`
+		Latency    time.Duration `json:"latency"`
+	} `json:"latencyDistribution"`
+}
+
+// Percentile is the latency at p (50, 99, ...).
+func (r *GhzResult) Percentile(p int) time.Duration {
+	for _, l := range r.LatencyDistribution {
+		if l.Percentage == p {
+			return l.Latency
+		}
+	}
+	return 0
+}
+
+// Ghz calls one method n times from c workers with ghz (pinned as a Go
+// tool), over plaintext loopback, using server reflection. metadata (e.g.
+// the bearer token) goes through a private file, never the command line.
+func Ghz(ctx context.Context, addr, method, data string, metadata map[string]string, c, n int) (*GhzResult, error) {
+	args := []string{"tool", "ghz", "--insecure", "--format", "json", "--call", method,
+		"-c", fmt.Sprint(c), "-n", fmt.Sprint(n), "-d", data}
+	if len(metadata) > 0 {
+		dir, err := os.MkdirTemp("", "ghz-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "metadata.json")
+		md, _ := json.Marshal(metadata)
+		if err := os.WriteFile(path, md, 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "-M", path)
+	}
+	out, err := exec.CommandContext(ctx, "go", append(args, addr)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("ghz %s: %w", method, err)
+	}
+	var r GhzResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return nil, fmt.Errorf("ghz %s report: %w", method, err)
+	}
+	if ok := r.StatusCodeDist["OK"]; ok != r.Count {
+		return nil, fmt.Errorf("ghz %s: only %d of %d calls OK: %v", method, ok, r.Count, r.StatusCodeDist)
+	}
+	return &r, nil
+}
+
+// PrintGhz writes one ghz result.
+func PrintGhz(w interface{ Write([]byte) (int, error) }, name string, r *GhzResult) {
+	Row(w, name, fmt.Sprintf("%8.0f calls/s   p50 %s   p99 %s   (%d calls)", r.Rps, ms(r.Percentile(50)), ms(r.Percentile(99)), r.Count))
+}
