@@ -17,7 +17,9 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/api"
+	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
+	"github.com/landlord-dev/landlord/services/identity/internal/authz"
 	"github.com/landlord-dev/landlord/services/identity/internal/kek"
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
@@ -86,6 +88,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, s.store, s.keys)
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
+	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
 	s.grpc, err = server.New(server.Config{
 		Service:       "identity",
 		GRPCAddr:      cfg.GRPCAddr,
@@ -93,10 +96,13 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		Logger:        s.log,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		PublicMethods: api.PublicMethods,
+		Interceptors:  []grpc.UnaryServerInterceptor{auditLog.Interceptor()},
 		Register: func(r grpc.ServiceRegistrar) {
 			identityv1.RegisterUserServiceServer(r, &api.UserServer{Users: userSvc})
 			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc})
+			identityv1.RegisterAuditServiceServer(r, &api.AuditServer{Log: auditLog})
+			identityv1.RegisterAuthorizationServiceServer(r, &api.AuthorizationServer{Authz: &authz.Service{Store: s.store, Verifier: verifier}})
 		},
 	})
 	if err != nil {

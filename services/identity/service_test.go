@@ -130,6 +130,41 @@ func TestUserBecomesTenantEditorInKubernetes(t *testing.T) {
 		t.Fatalf("WhoAmI = %v, %v", who, err)
 	}
 
+	checks := identityv1.NewAuthorizationServiceClient(id.conn)
+	decide := func(ctx context.Context, req *identityv1.CheckRequest) bool {
+		t.Helper()
+		resp, err := checks.Check(ctx, req)
+		if err != nil {
+			t.Fatalf("Check %v: %v", req, err)
+		}
+		return resp.GetAllowed()
+	}
+	annToken := &identityv1.CheckRequest_Token{Token: tokens.GetAccessToken()}
+	annCtx := bearer(tokens.GetAccessToken())
+	if !decide(annCtx, &identityv1.CheckRequest{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_WORKLOADS_WRITE}) {
+		t.Error("editor denied WORKLOADS_WRITE on its tenant")
+	}
+	if decide(annCtx, &identityv1.CheckRequest{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_DELETE}) {
+		t.Error("editor allowed TENANT_DELETE")
+	}
+	if decide(annCtx, &identityv1.CheckRequest{Principal: annToken, Tenant: "globex", Permission: identityv1.Permission_PERMISSION_TENANT_GET}) {
+		t.Error("editor of acme allowed into globex")
+	}
+	if !decide(admin, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Subject{Subject: "user:ann"}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET}) {
+		t.Error("subject check for ann denied")
+	}
+	_, err = checks.Check(annCtx, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Subject{Subject: "user:admin"}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET})
+	code(t, err, codes.PermissionDenied, "non-admin checking another subject")
+	_, err = checks.Check(annCtx, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Token{Token: "forged.token.value"}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET})
+	code(t, err, codes.Unauthenticated, "Check of a forged token")
+	batch, err := checks.BatchCheck(annCtx, &identityv1.BatchCheckRequest{Checks: []*identityv1.CheckRequest{
+		{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET},
+		{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_OWNERS_MANAGE},
+	}})
+	if err != nil || len(batch.GetResults()) != 2 || !batch.GetResults()[0].GetAllowed() || batch.GetResults()[1].GetAllowed() {
+		t.Errorf("BatchCheck = %v, %v", batch, err)
+	}
+
 	env, kube := devclustertest.Env(t), devclustertest.Admin(t)
 	ns := namespace(t, kube)
 	bindEditors(t, kube, ns, "landlord:tenant:acme:editor")
@@ -149,6 +184,17 @@ func TestUserBecomesTenantEditorInKubernetes(t *testing.T) {
 	if _, err := user.CoreV1().ConfigMaps("default").Create(context.Background(), cm, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("ConfigMap outside the tenant: %v, want Forbidden", err)
 	}
+
+	// A disabled user can no longer sign in, and Check refuses its tokens.
+	if _, err := users.UpdateUser(admin, &identityv1.UpdateUserRequest{User: &identityv1.User{Name: "ann", Disabled: true},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"disabled"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if decide(annCtx, &identityv1.CheckRequest{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET}) {
+		t.Error("Check allowed a disabled user's token")
+	}
+	_, err = identityv1.NewAuthServiceClient(id.conn).Login(context.Background(), &identityv1.LoginRequest{Username: "ann", Password: "correct horse battery"})
+	code(t, err, codes.Unauthenticated, "login of a disabled user")
 }
 
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
@@ -250,6 +296,39 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	if _, err := users.ListUsers(admin, &identityv1.ListUsersRequest{}); err != nil {
 		t.Errorf("list after bad requests: %v", err)
 	}
+
+	// Every attempted change is in the audit log: who, what, request id, outcome.
+	traced := metadata.AppendToOutgoingContext(admin, "x-request-id", "audit-me-1")
+	if _, err := users.DeleteUser(traced, &identityv1.DeleteUserRequest{Name: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := identityv1.NewAuditServiceClient(id.conn).ListAuditEvents(admin, &identityv1.ListAuditEventsRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, ev := range log.GetEvents() {
+		seen[ev.GetActor()+" "+ev.GetMethod()+" "+ev.GetResource()+" "+ev.GetCode()] = true
+		if ev.GetRequestId() == "audit-me-1" && (ev.GetResource() != "users/bob" || ev.GetCode() != "OK") {
+			t.Errorf("traced event = %v", ev)
+		}
+	}
+	if latest := log.GetEvents()[0]; latest.GetRequestId() != "audit-me-1" {
+		t.Errorf("newest event = %v, want the DeleteUser call", latest)
+	}
+	for _, want := range []string{
+		"user:admin /landlord.identity.v1.UserService/CreateUser users/bob OK",
+		"user:admin /landlord.identity.v1.UserService/CreateUser users/bob ALREADY_EXISTS",
+		"user:bob /landlord.identity.v1.UserService/CreateUser users/eve PERMISSION_DENIED",
+		" /landlord.identity.v1.AuthService/Login users/bob UNAUTHENTICATED",
+		" /landlord.identity.v1.AuthService/Login users/bob RESOURCE_EXHAUSTED",
+	} {
+		if !seen[want] {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	_, err = identityv1.NewAuditServiceClient(id.conn).ListAuditEvents(bob, &identityv1.ListAuditEventsRequest{})
+	code(t, err, codes.PermissionDenied, "non-admin reading the audit log")
 }
 
 func TestStateSurvivesRestart(t *testing.T) {

@@ -34,6 +34,7 @@ var alwaysPublic = []string{
 //  5. authentication, then authorization (skipped for public methods).
 //  6. validation — protovalidate rules from the protos; only callers who
 //     may call a method learn how its requests are validated.
+//  7. the service's own interceptors (Config.Interceptors), unary only.
 func chain(cfg Config, v protovalidate.Validator) []grpc.ServerOption {
 	public := map[string]bool{}
 	for _, m := range append(alwaysPublic, cfg.PublicMethods...) {
@@ -50,5 +51,6 @@ func chain(cfg Config, v protovalidate.Validator) []grpc.ServerOption {
 	add(grpcmw.Recovery(cfg.Logger))
 	add(grpcmw.Auth(cfg.Authenticator, cfg.Authorizer, public))
 	add(grpcmw.Validate(v))
+	unary = append(unary, cfg.Interceptors...)
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// health, reflection and GetInfo, which are always public.
 	PublicMethods []string
 
+	// Interceptors are the service's own, innermost: after validation, so
+	// they see authenticated, valid requests (e.g. identity's audit log).
+	Interceptors []grpc.UnaryServerInterceptor
+
 	// Listener, when set, is served instead of listening on GRPCAddr (tests
 	// pass a bufconn listener).
 	Listener net.Listener

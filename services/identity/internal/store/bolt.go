@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/boltdb"
 )
@@ -19,6 +20,7 @@ var (
 	bySubjectBucket   = []byte("memberships_by_subject")
 	signingKeysBucket = []byte("signing_keys")
 	refreshBucket     = []byte("refresh_tokens")
+	auditBucket       = []byte("audit")
 )
 
 // migrations are identity's schema history; append only.
@@ -30,6 +32,10 @@ var migrations = []boltdb.Migration{
 			}
 		}
 		return nil
+	}},
+	{Name: "create the audit log", Apply: func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(auditBucket)
+		return err
 	}},
 }
 
@@ -234,4 +240,28 @@ func (t boltTx) RevokeFamily(family string) error {
 		}
 	}
 	return nil
+}
+
+func (t boltTx) AppendAudit(ev *identityv1.AuditEvent) error {
+	return boltdb.Put(t.tx.Bucket(auditBucket), []byte(ev.GetId()), ev)
+}
+
+func (t boltTx) ListAudit(before string, limit int) ([]*identityv1.AuditEvent, error) {
+	var out []*identityv1.AuditEvent
+	c := t.tx.Bucket(auditBucket).Cursor()
+	var k, v []byte
+	if before == "" {
+		k, v = c.Last()
+	} else {
+		c.Seek([]byte(before))
+		k, v = c.Prev()
+	}
+	for ; k != nil && len(out) < limit; k, v = c.Prev() {
+		ev := &identityv1.AuditEvent{}
+		if err := proto.Unmarshal(v, ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@
 //	memberships_by_subject/   subject NUL tenant -> (empty), the index tokens use
 //	signing_keys/             kid -> SigningKeyRecord
 //	refresh_tokens/           SHA-256(secret) -> RefreshTokenRecord
+//	audit/                    event id (time-ordered) -> identity.v1.AuditEvent
 //
 // Values are protobuf (landlord.identity.storage.v1).
 package store
@@ -18,6 +19,7 @@ import (
 	"context"
 
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 )
 
 // Store runs transactions. Writes are durable when Write returns.
@@ -54,4 +56,10 @@ type Tx interface {
 	PutRefreshToken(hash []byte, rec *storagev1.RefreshTokenRecord) error
 	// RevokeFamily deletes every refresh token of a family.
 	RevokeFamily(family string) error
+
+	// AppendAudit records an event; its id orders events in time.
+	AppendAudit(ev *identityv1.AuditEvent) error
+	// ListAudit returns up to limit events older than id `before` (all
+	// events if before is ""), newest first.
+	ListAudit(before string, limit int) ([]*identityv1.AuditEvent, error)
 }

@@ -23,6 +23,7 @@ func Cases() []storagetest.Case[store.Store] {
 		{Name: "refresh token families revoke together", Run: refreshCase},
 		{Name: "signing keys", Run: signingKeysCase},
 		{Name: "a failed write changes nothing", Run: rollbackCase},
+		{Name: "audit events list newest first, paged", Run: auditCase},
 	}
 }
 
@@ -182,6 +183,28 @@ func rollbackCase(t *testing.T, s store.Store) {
 	_ = s.Read(ctx, func(tx store.Tx) error {
 		if _, err := tx.GetUser("ghost"); !errors.Is(err, apierror.ErrNotFound) {
 			t.Errorf("half-written user: %v", err)
+		}
+		return nil
+	})
+}
+
+func auditCase(t *testing.T, s store.Store) {
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"0001", "0002", "0003"} {
+			if err := tx.AppendAudit(&identityv1.AuditEvent{Id: id, Method: "m" + id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	_ = s.Read(ctx, func(tx store.Tx) error {
+		first, _ := tx.ListAudit("", 2)
+		rest, _ := tx.ListAudit("0002", 10)
+		if len(first) != 2 || first[0].GetId() != "0003" || first[1].GetId() != "0002" {
+			t.Errorf("newest page = %v", first)
+		}
+		if len(rest) != 1 || rest[0].GetId() != "0001" {
+			t.Errorf("older page = %v", rest)
 		}
 		return nil
 	})
