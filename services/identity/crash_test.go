@@ -1,14 +1,11 @@
 package identity_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
 )
 
@@ -48,22 +46,16 @@ func startProcess(t *testing.T, bin, stateDir, password string) *identityProcess
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := bufio.NewScanner(logs)
-	for lines.Scan() {
-		line := lines.Text()
-		if i := strings.Index(line, `"grpc":"`); i >= 0 && strings.Contains(line, `"msg":"serving"`) {
-			addr, _, _ := strings.Cut(line[i+len(`"grpc":"`):], `"`)
-			go func() { _, _ = io.Copy(io.Discard, logs) }()
-			conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { conn.Close() })
-			return &identityProcess{cmd: cmd, conn: conn}
-		}
+	addr, err := server.ServingAddr(logs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("identity did not start serving")
-	return nil
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &identityProcess{cmd: cmd, conn: conn}
 }
 
 // TestAcknowledgedWritesSurviveKill9 creates users as fast as the real

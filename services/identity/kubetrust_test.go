@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,7 +48,7 @@ func TestKubernetesTrustsIdentityTokens(t *testing.T) {
 
 	// The API server retries an issuer it could not reach every 10 s.
 	var review *authnv1.SelfSubjectReview
-	eventually(t, 60*time.Second, func() (err error) {
+	devclustertest.Eventually(t, 60*time.Second, func() (err error) {
 		review, err = as(t, env, token).AuthenticationV1().SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 		return err
 	})
@@ -161,20 +160,5 @@ func bindEditors(t *testing.T, admin kubernetes.Interface, ns, group string) {
 	}
 	if _, err := admin.RbacV1().RoleBindings(ns).Create(context.Background(), rb, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, fmt.Sprint(err))
-		}
-		time.Sleep(250 * time.Millisecond)
 	}
 }

@@ -170,7 +170,7 @@ func TestUserBecomesTenantEditorInKubernetes(t *testing.T) {
 	bindEditors(t, kube, ns, "landlord:tenant:acme:editor")
 	user := as(t, env, tokens.GetAccessToken())
 	var review *authnv1.SelfSubjectReview
-	eventually(t, 60*time.Second, func() (err error) {
+	devclustertest.Eventually(t, 60*time.Second, func() (err error) {
 		review, err = user.AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
 		return err
 	})

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,14 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/internal/server"
 )
 
 // Identity starts bin/identity against the dev cluster env file and measures
@@ -44,7 +42,7 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 		return err
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	addr, err := grpcAddrFromLog(logs)
+	addr, err := server.ServingAddr(logs)
 	if err != nil {
 		return err
 	}
@@ -83,19 +81,4 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 	Row(w, "verification / no-op throughput", fmt.Sprintf("%.2f  (goal >= 0.7)", whoami.Rps/noop.Rps))
 	PrintGhz(w, "Login (argon2id m=64MiB t=3 p=2)", logins)
 	return nil
-}
-
-// grpcAddrFromLog reads identity's JSON log until it says where gRPC serves.
-func grpcAddrFromLog(r io.Reader) (string, error) {
-	lines := bufio.NewScanner(r)
-	deadline := time.Now().Add(time.Minute)
-	for lines.Scan() && time.Now().Before(deadline) {
-		line := lines.Text()
-		if i := strings.Index(line, `"grpc":"`); i >= 0 && strings.Contains(line, `"msg":"serving"`) {
-			addr, _, _ := strings.Cut(line[i+len(`"grpc":"`):], `"`)
-			go func() { _, _ = io.Copy(io.Discard, r) }()
-			return addr, nil
-		}
-	}
-	return "", fmt.Errorf("identity did not start serving")
 }

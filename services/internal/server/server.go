@@ -4,9 +4,12 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -169,4 +172,20 @@ func (s *Server) httpHandler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return mux
+}
+
+// ServingAddr reads a server's JSON log until the "serving" line and
+// returns its gRPC address; the rest of the log is drained in the
+// background. Tests and benchmarks use it on processes started with
+// GRPCAddr 127.0.0.1:0.
+func ServingAddr(log io.Reader) (string, error) {
+	lines := bufio.NewScanner(log)
+	for lines.Scan() {
+		var line struct{ Msg, GRPC string }
+		if json.Unmarshal(lines.Bytes(), &line) == nil && line.Msg == "serving" && line.GRPC != "" {
+			go func() { _, _ = io.Copy(io.Discard, log) }()
+			return line.GRPC, nil
+		}
+	}
+	return "", errors.New("the server exited before it was serving")
 }

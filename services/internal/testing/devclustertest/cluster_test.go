@@ -64,7 +64,7 @@ func TestResourceQuotaRejectsObjectsOverQuota(t *testing.T) {
 	}
 	// Admission enforces a quota once the quota controller has computed its
 	// usage.
-	eventually(t, 30*time.Second, func() error {
+	devclustertest.Eventually(t, 30*time.Second, func() error {
 		q, err := kube.CoreV1().ResourceQuotas(ns).Get(ctx, "small", metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -86,7 +86,7 @@ func TestResourceQuotaRejectsObjectsOverQuota(t *testing.T) {
 func TestControllerManagerCreatesDefaultServiceAccount(t *testing.T) {
 	kube := devclustertest.Admin(t)
 	ns := newNamespace(t, kube, nil)
-	eventually(t, 30*time.Second, func() error {
+	devclustertest.Eventually(t, 30*time.Second, func() error {
 		_, err := kube.CoreV1().ServiceAccounts(ns).Get(context.Background(), "default", metav1.GetOptions{})
 		return err
 	})
@@ -104,7 +104,7 @@ func TestNamespaceDeletionCompletes(t *testing.T) {
 	}
 	// The namespace controller empties the namespace and removes its
 	// finalizer; without it the namespace would stay Terminating forever.
-	eventually(t, 60*time.Second, func() error {
+	devclustertest.Eventually(t, 60*time.Second, func() error {
 		_, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
@@ -159,7 +159,7 @@ func TestValidatingAdmissionPolicyDeniesMatchingRequests(t *testing.T) {
 
 	bad := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "bad"}, Data: map[string]string{"forbidden": "x"}}
 	// Policies take effect once the API server's policy informer sees them.
-	eventually(t, 30*time.Second, func() error {
+	devclustertest.Eventually(t, 30*time.Second, func() error {
 		_, err := kube.CoreV1().ConfigMaps(ns).Create(ctx, bad, dryRun)
 		if apierrors.IsInvalid(err) && strings.Contains(err.Error(), "may not carry the key 'forbidden'") {
 			return nil
@@ -209,21 +209,6 @@ func restrictedPod(name string) *corev1.Pod {
 
 func secret(name string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name}, StringData: map[string]string{"k": "v"}}
-}
-
-func eventually(t *testing.T, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -75,4 +76,22 @@ func Env(t testing.TB) *devclusterproc.Env {
 		t.Fatalf("devclustertest: %v", err)
 	}
 	return env
+}
+
+// Eventually polls check until it returns nil, failing the test with the
+// last error after timeout. The cluster's controllers and caches converge
+// asynchronously; tests wait for them instead of sleeping.
+func Eventually(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
