@@ -17,6 +17,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/api"
+	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
 	"github.com/landlord-dev/landlord/services/identity/internal/authz"
@@ -25,6 +26,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/oidc"
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
+	"github.com/landlord-dev/landlord/services/identity/internal/serviceaccounts"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/identity/internal/users"
 	"github.com/landlord-dev/landlord/services/internal/authn"
@@ -89,6 +91,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
 	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
+	keySvc := &apikeys.Service{Store: s.store, Now: now}
 	s.grpc, err = server.New(server.Config{
 		Service:       "identity",
 		GRPCAddr:      cfg.GRPCAddr,
@@ -100,7 +103,9 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		Register: func(r grpc.ServiceRegistrar) {
 			identityv1.RegisterUserServiceServer(r, &api.UserServer{Users: userSvc})
 			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
-			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc})
+			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc, ApiKeys: keySvc})
+			identityv1.RegisterApiKeyServiceServer(r, &api.ApiKeyServer{ApiKeys: keySvc})
+			identityv1.RegisterServiceAccountServiceServer(r, &api.ServiceAccountServer{ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuditServiceServer(r, &api.AuditServer{Log: auditLog})
 			identityv1.RegisterAuthorizationServiceServer(r, &api.AuthorizationServer{Authz: &authz.Service{Store: s.store, Verifier: verifier}})
 		},

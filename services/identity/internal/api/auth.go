@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
 	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/authn"
@@ -15,7 +16,20 @@ import (
 // AuthServer serves identity.v1.AuthService.
 type AuthServer struct {
 	identityv1.UnimplementedAuthServiceServer
-	Auth *auth.Service
+	Auth    *auth.Service
+	ApiKeys *apikeys.Service
+}
+
+func (s *AuthServer) ExchangeApiKey(ctx context.Context, req *identityv1.ExchangeApiKeyRequest) (*identityv1.ExchangeApiKeyResponse, error) {
+	p, err := s.ApiKeys.Authenticate(ctx, req.GetSecret())
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := s.Auth.Exchange(ctx, p.Subject, p.PlatformAdmin, req.GetTenant())
+	if err != nil {
+		return nil, err
+	}
+	return &identityv1.ExchangeApiKeyResponse{Tokens: tokens}, nil
 }
 
 // PublicMethods need no token: they are how a caller gets one.
@@ -23,6 +37,7 @@ var PublicMethods = []string{
 	identityv1.AuthService_Login_FullMethodName,
 	identityv1.AuthService_Refresh_FullMethodName,
 	identityv1.AuthService_Logout_FullMethodName,
+	identityv1.AuthService_ExchangeApiKey_FullMethodName,
 }
 
 func (s *AuthServer) Login(ctx context.Context, req *identityv1.LoginRequest) (*identityv1.LoginResponse, error) {

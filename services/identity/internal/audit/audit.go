@@ -31,15 +31,20 @@ type Log struct {
 
 // audited are the methods that change state, or sign someone in or out.
 var audited = map[string]bool{
-	identityv1.UserService_CreateUser_FullMethodName:             true,
-	identityv1.UserService_UpdateUser_FullMethodName:             true,
-	identityv1.UserService_DeleteUser_FullMethodName:             true,
-	identityv1.UserService_SetPassword_FullMethodName:            true,
-	identityv1.MembershipService_SetMembership_FullMethodName:    true,
-	identityv1.MembershipService_DeleteMembership_FullMethodName: true,
-	identityv1.AuthService_Login_FullMethodName:                  true,
-	identityv1.AuthService_Refresh_FullMethodName:                true,
-	identityv1.AuthService_Logout_FullMethodName:                 true,
+	identityv1.UserService_CreateUser_FullMethodName:                     true,
+	identityv1.UserService_UpdateUser_FullMethodName:                     true,
+	identityv1.UserService_DeleteUser_FullMethodName:                     true,
+	identityv1.UserService_SetPassword_FullMethodName:                    true,
+	identityv1.MembershipService_SetMembership_FullMethodName:            true,
+	identityv1.MembershipService_DeleteMembership_FullMethodName:         true,
+	identityv1.AuthService_Login_FullMethodName:                          true,
+	identityv1.AuthService_Refresh_FullMethodName:                        true,
+	identityv1.AuthService_Logout_FullMethodName:                         true,
+	identityv1.AuthService_ExchangeApiKey_FullMethodName:                 true,
+	identityv1.ApiKeyService_CreateApiKey_FullMethodName:                 true,
+	identityv1.ApiKeyService_RevokeApiKey_FullMethodName:                 true,
+	identityv1.ServiceAccountService_CreateServiceAccount_FullMethodName: true,
+	identityv1.ServiceAccountService_DeleteServiceAccount_FullMethodName: true,
 }
 
 // Interceptor records each audited call after it ran. A failure to record
@@ -103,6 +108,14 @@ func resource(req any) string {
 		return "users/" + r.GetUser().GetName()
 	case *identityv1.UpdateUserRequest:
 		return "users/" + r.GetUser().GetName()
+	case *identityv1.CreateServiceAccountRequest:
+		return "serviceaccounts/" + r.GetServiceAccount().GetName()
+	case *identityv1.DeleteServiceAccountRequest:
+		return "serviceaccounts/" + r.GetName()
+	case *identityv1.CreateApiKeyRequest:
+		return "apikeys/" + r.GetApiKey().GetOwner()
+	case *identityv1.RevokeApiKeyRequest:
+		return "apikeys/" + r.GetId()
 	case interface{ GetName() string }: // DeleteUser, SetPassword
 		return "users/" + r.GetName()
 	case *identityv1.SetMembershipRequest:

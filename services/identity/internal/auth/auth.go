@@ -81,7 +81,7 @@ func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*iden
 		return nil, errBadCredentials
 	}
 	s.lockout.succeed(username)
-	return s.issue(ctx, rec, tenant, newID())
+	return s.issue(ctx, userPrincipal(rec), tenant, newID())
 }
 
 // verify checks pw against rec, spending the same time when rec is absent.
@@ -138,7 +138,29 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*identityv1
 	case user.GetUser().GetDisabled():
 		return nil, fmt.Errorf("user disabled: %w", apierror.ErrUnauthenticated)
 	}
-	return s.issue(ctx, user, rec.GetTenant(), rec.GetFamily())
+	return s.issue(ctx, userPrincipal(user), rec.GetTenant(), rec.GetFamily())
+}
+
+// Exchange issues an access token, without a refresh token, to a subject
+// that proved itself another way (an API key).
+func (s *Service) Exchange(ctx context.Context, subject string, platformAdmin bool, tenant string) (*identityv1.TokenSet, error) {
+	username := subject
+	if name, isUser := strings.CutPrefix(subject, "user:"); isUser {
+		username = name
+	}
+	return s.issue(ctx, principal{subject: subject, username: username, platformAdmin: platformAdmin}, tenant, "")
+}
+
+// principal is whom a token is issued to.
+type principal struct {
+	subject, username string
+	platformAdmin     bool
+}
+
+// userPrincipal: users are "user:<name>", known to Kubernetes by <name>.
+func userPrincipal(rec *storagev1.UserRecord) principal {
+	name := rec.GetUser().GetName()
+	return principal{subject: "user:" + name, username: name, platformAdmin: rec.GetPlatformAdmin()}
 }
 
 // Logout revokes the refresh token's family. Unknown tokens are not an
@@ -156,12 +178,11 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 	})
 }
 
-// issue signs an access token with the user's current memberships and
-// stores a fresh refresh token in family. Nothing is written unless the
-// tokens can be issued.
-func (s *Service) issue(ctx context.Context, user *storagev1.UserRecord, tenant, family string) (*identityv1.TokenSet, error) {
-	name := user.GetUser().GetName()
-	subject := "user:" + name
+// issue signs an access token with the principal's current memberships
+// and, unless family is "", stores a fresh refresh token in that family.
+// Nothing is written unless the tokens can be issued.
+func (s *Service) issue(ctx context.Context, p principal, tenant, family string) (*identityv1.TokenSet, error) {
+	subject := p.subject
 	var memberships []*identityv1.Membership
 	err := s.store.Read(ctx, func(tx store.Tx) error {
 		recs, err := tx.MembershipsOf(subject)
@@ -173,20 +194,28 @@ func (s *Service) issue(ctx context.Context, user *storagev1.UserRecord, tenant,
 	if err != nil {
 		return nil, err
 	}
-	groups := roles.Groups(memberships, user.GetPlatformAdmin(), tenant)
-	if tenant != "" && !user.GetPlatformAdmin() && len(groups) == 0 {
+	groups := roles.Groups(memberships, p.platformAdmin, tenant)
+	if tenant != "" && !p.platformAdmin && len(groups) == 0 {
 		// Scoping to a tenant one is not in reveals nothing about it.
 		return nil, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
 	}
 	now := s.now()
 	claims := &tokenverify.Claims{
 		Issuer: s.cfg.Issuer, Audience: []string{s.cfg.Audience},
-		Subject: subject, Username: name, Groups: groups, Tenant: tenant,
+		Subject: subject, Username: p.username, Groups: groups, Tenant: tenant,
 		ID: newID(), IssuedAt: now, Expiry: now.Add(s.cfg.AccessTTL),
 	}
 	access, err := s.keys.Keyring().Sign(claims)
 	if err != nil {
 		return nil, err
+	}
+	tokens := &identityv1.TokenSet{
+		AccessToken:           access,
+		AccessTokenExpireTime: timestamppb.New(claims.Expiry),
+		TokenType:             "Bearer",
+	}
+	if family == "" {
+		return tokens, nil
 	}
 	refresh := newID() + newID()
 	refreshRec := &storagev1.RefreshTokenRecord{
@@ -196,13 +225,8 @@ func (s *Service) issue(ctx context.Context, user *storagev1.UserRecord, tenant,
 	if err := s.store.Write(ctx, func(tx store.Tx) error { return tx.PutRefreshToken(hashToken(refresh), refreshRec) }); err != nil {
 		return nil, err
 	}
-	return &identityv1.TokenSet{
-		AccessToken:            access,
-		AccessTokenExpireTime:  timestamppb.New(claims.Expiry),
-		RefreshToken:           refresh,
-		RefreshTokenExpireTime: refreshRec.GetExpireTime(),
-		TokenType:              "Bearer",
-	}, nil
+	tokens.RefreshToken, tokens.RefreshTokenExpireTime = refresh, refreshRec.GetExpireTime()
+	return tokens, nil
 }
 
 func userName(subject string) string {

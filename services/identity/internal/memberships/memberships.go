@@ -169,9 +169,13 @@ func (s *Service) List(ctx context.Context, c Caller, tenant string, size int32,
 // subjectExists refuses memberships for subjects identity does not know.
 func subjectExists(tx store.Tx, subject string) error {
 	kind, name, _ := strings.Cut(subject, ":")
-	if kind != "user" {
-		return apierror.InvalidArgument("membership.subject", "only user subjects are supported so far")
+	switch kind {
+	case "user":
+		_, err := tx.GetUser(name)
+		return err
+	case "serviceaccount":
+		_, err := tx.GetServiceAccount(name)
+		return err
 	}
-	_, err := tx.GetUser(name)
-	return err
+	return apierror.InvalidArgument("membership.subject", "group subjects are not supported yet")
 }

@@ -21,6 +21,9 @@ var (
 	signingKeysBucket = []byte("signing_keys")
 	refreshBucket     = []byte("refresh_tokens")
 	auditBucket       = []byte("audit")
+	serviceAccounts   = []byte("service_accounts")
+	apiKeysBucket     = []byte("api_keys")
+	apiKeysByOwner    = []byte("api_keys_by_owner")
 )
 
 // migrations are identity's schema history; append only.
@@ -36,6 +39,14 @@ var migrations = []boltdb.Migration{
 	{Name: "create the audit log", Apply: func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(auditBucket)
 		return err
+	}},
+	{Name: "create service accounts and API keys", Apply: func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{serviceAccounts, apiKeysBucket, apiKeysByOwner} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	}},
 }
 
@@ -264,4 +275,68 @@ func (t boltTx) ListAudit(before string, limit int) ([]*identityv1.AuditEvent, e
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+func (t boltTx) GetServiceAccount(name string) (*storagev1.ServiceAccountRecord, error) {
+	rec := &storagev1.ServiceAccountRecord{}
+	return rec, t.get(serviceAccounts, []byte(name), rec, fmt.Sprintf("service account %q", name))
+}
+
+func (t boltTx) PutServiceAccount(rec *storagev1.ServiceAccountRecord) error {
+	return boltdb.Put(t.tx.Bucket(serviceAccounts), []byte(rec.GetServiceAccount().GetName()), rec)
+}
+
+func (t boltTx) DeleteServiceAccount(name string) error {
+	return t.tx.Bucket(serviceAccounts).Delete([]byte(name))
+}
+
+func (t boltTx) ListServiceAccounts(after string, limit int) ([]*storagev1.ServiceAccountRecord, error) {
+	var out []*storagev1.ServiceAccountRecord
+	err := t.scan(serviceAccounts, nil, []byte(after), func(_, v []byte) (bool, error) {
+		rec := &storagev1.ServiceAccountRecord{}
+		if err := proto.Unmarshal(v, rec); err != nil {
+			return false, err
+		}
+		out = append(out, rec)
+		return len(out) < limit, nil
+	})
+	return out, err
+}
+
+func (t boltTx) GetApiKey(id string) (*storagev1.ApiKeyRecord, error) {
+	rec := &storagev1.ApiKeyRecord{}
+	return rec, t.get(apiKeysBucket, []byte(id), rec, fmt.Sprintf("API key %q", id))
+}
+
+func (t boltTx) PutApiKey(rec *storagev1.ApiKeyRecord) error {
+	k := rec.GetApiKey()
+	if err := boltdb.Put(t.tx.Bucket(apiKeysBucket), []byte(k.GetId()), rec); err != nil {
+		return err
+	}
+	return t.tx.Bucket(apiKeysByOwner).Put(key(k.GetOwner(), k.GetId()), nil)
+}
+
+func (t boltTx) DeleteApiKey(id string) error {
+	rec, err := t.GetApiKey(id)
+	if err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(apiKeysByOwner).Delete(key(rec.GetApiKey().GetOwner(), id)); err != nil {
+		return err
+	}
+	return t.tx.Bucket(apiKeysBucket).Delete([]byte(id))
+}
+
+func (t boltTx) ApiKeysOf(owner string) ([]*storagev1.ApiKeyRecord, error) {
+	var out []*storagev1.ApiKeyRecord
+	prefix := key(owner, "")
+	err := t.scan(apiKeysByOwner, prefix, nil, func(k, _ []byte) (bool, error) {
+		rec, err := t.GetApiKey(string(k[len(prefix):]))
+		if err != nil {
+			return false, err
+		}
+		out = append(out, rec)
+		return true, nil
+	})
+	return out, err
 }

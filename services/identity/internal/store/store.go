@@ -11,6 +11,9 @@
 //	signing_keys/             kid -> SigningKeyRecord
 //	refresh_tokens/           SHA-256(secret) -> RefreshTokenRecord
 //	audit/                    event id (time-ordered) -> identity.v1.AuditEvent
+//	service_accounts/         name -> ServiceAccountRecord
+//	api_keys/                 id -> ApiKeyRecord
+//	api_keys_by_owner/        owner NUL id -> (empty)
 //
 // Values are protobuf (landlord.identity.storage.v1).
 package store
@@ -56,6 +59,17 @@ type Tx interface {
 	PutRefreshToken(hash []byte, rec *storagev1.RefreshTokenRecord) error
 	// RevokeFamily deletes every refresh token of a family.
 	RevokeFamily(family string) error
+
+	GetServiceAccount(name string) (*storagev1.ServiceAccountRecord, error)
+	PutServiceAccount(rec *storagev1.ServiceAccountRecord) error
+	DeleteServiceAccount(name string) error
+	ListServiceAccounts(after string, limit int) ([]*storagev1.ServiceAccountRecord, error)
+
+	GetApiKey(id string) (*storagev1.ApiKeyRecord, error)
+	PutApiKey(rec *storagev1.ApiKeyRecord) error
+	DeleteApiKey(id string) error
+	// ApiKeysOf returns every key of owner, in id order.
+	ApiKeysOf(owner string) ([]*storagev1.ApiKeyRecord, error)
 
 	// AppendAudit records an event; its id orders events in time.
 	AppendAudit(ev *identityv1.AuditEvent) error

@@ -392,6 +392,107 @@ func (*LogoutResponse) Descriptor() ([]byte, []int) {
 	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{6}
 }
 
+// ExchangeApiKeyRequest carries an API key's secret.
+type ExchangeApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The secret returned by ApiKeyService.CreateApiKey.
+	Secret string `protobuf:"bytes,1,opt,name=secret,proto3" json:"secret,omitempty"`
+	// If set, the access token carries only this tenant's role.
+	Tenant        string `protobuf:"bytes,2,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExchangeApiKeyRequest) Reset() {
+	*x = ExchangeApiKeyRequest{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExchangeApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExchangeApiKeyRequest) ProtoMessage() {}
+
+func (x *ExchangeApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExchangeApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*ExchangeApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ExchangeApiKeyRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *ExchangeApiKeyRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+// ExchangeApiKeyResponse carries the access token.
+type ExchangeApiKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tokens; refresh_token is empty.
+	Tokens        *TokenSet `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExchangeApiKeyResponse) Reset() {
+	*x = ExchangeApiKeyResponse{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExchangeApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExchangeApiKeyResponse) ProtoMessage() {}
+
+func (x *ExchangeApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExchangeApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*ExchangeApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ExchangeApiKeyResponse) GetTokens() *TokenSet {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
 // WhoAmIRequest has no fields.
 type WhoAmIRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -401,7 +502,7 @@ type WhoAmIRequest struct {
 
 func (x *WhoAmIRequest) Reset() {
 	*x = WhoAmIRequest{}
-	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[7]
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -413,7 +514,7 @@ func (x *WhoAmIRequest) String() string {
 func (*WhoAmIRequest) ProtoMessage() {}
 
 func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[7]
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -426,7 +527,7 @@ func (x *WhoAmIRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIRequest.ProtoReflect.Descriptor instead.
 func (*WhoAmIRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{7}
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{9}
 }
 
 // WhoAmIResponse describes the caller.
@@ -452,7 +553,7 @@ type WhoAmIResponse struct {
 
 func (x *WhoAmIResponse) Reset() {
 	*x = WhoAmIResponse{}
-	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[8]
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +565,7 @@ func (x *WhoAmIResponse) String() string {
 func (*WhoAmIResponse) ProtoMessage() {}
 
 func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[8]
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +578,7 @@ func (x *WhoAmIResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhoAmIResponse.ProtoReflect.Descriptor instead.
 func (*WhoAmIResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{8}
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WhoAmIResponse) GetSubject() string {
@@ -556,7 +657,13 @@ const file_landlord_identity_v1_auth_service_proto_rawDesc = "" +
 	"\rLogoutRequest\x12/\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\frefreshToken\"\x10\n" +
-	"\x0eLogoutResponse\"\x0f\n" +
+	"\x0eLogoutResponse\"\\\n" +
+	"\x15ExchangeApiKeyRequest\x12\"\n" +
+	"\x06secret\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x06secret\x12\x1f\n" +
+	"\x06tenant\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18?R\x06tenant\"P\n" +
+	"\x16ExchangeApiKeyResponse\x126\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1e.landlord.identity.v1.TokenSetR\x06tokens\"\x0f\n" +
 	"\rWhoAmIRequest\"\x9e\x02\n" +
 	"\x0eWhoAmIResponse\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\x1a\n" +
@@ -566,11 +673,12 @@ const file_landlord_identity_v1_auth_service_proto_rawDesc = "" +
 	"\x0eplatform_admin\x18\x05 \x01(\bR\rplatformAdmin\x12\x16\n" +
 	"\x06tenant\x18\x06 \x01(\tR\x06tenant\x12;\n" +
 	"\vexpire_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime2\xce\x03\n" +
+	"expireTime2\xe0\x04\n" +
 	"\vAuthService\x12k\n" +
 	"\x05Login\x12\".landlord.identity.v1.LoginRequest\x1a#.landlord.identity.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/auth:login\x12s\n" +
 	"\aRefresh\x12$.landlord.identity.v1.RefreshRequest\x1a%.landlord.identity.v1.RefreshResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/auth:refresh\x12o\n" +
-	"\x06Logout\x12#.landlord.identity.v1.LogoutRequest\x1a$.landlord.identity.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth:logout\x12l\n" +
+	"\x06Logout\x12#.landlord.identity.v1.LogoutRequest\x1a$.landlord.identity.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth:logout\x12\x8f\x01\n" +
+	"\x0eExchangeApiKey\x12+.landlord.identity.v1.ExchangeApiKeyRequest\x1a,.landlord.identity.v1.ExchangeApiKeyResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/auth:exchangeApiKey\x12l\n" +
 	"\x06WhoAmI\x12#.landlord.identity.v1.WhoAmIRequest\x1a$.landlord.identity.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth:whoamiB\xe7\x01\n" +
 	"\x18com.landlord.identity.v1B\x10AuthServiceProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"
 
@@ -586,40 +694,45 @@ func file_landlord_identity_v1_auth_service_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_v1_auth_service_proto_rawDescData
 }
 
-var file_landlord_identity_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_landlord_identity_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_landlord_identity_v1_auth_service_proto_goTypes = []any{
-	(*TokenSet)(nil),              // 0: landlord.identity.v1.TokenSet
-	(*LoginRequest)(nil),          // 1: landlord.identity.v1.LoginRequest
-	(*LoginResponse)(nil),         // 2: landlord.identity.v1.LoginResponse
-	(*RefreshRequest)(nil),        // 3: landlord.identity.v1.RefreshRequest
-	(*RefreshResponse)(nil),       // 4: landlord.identity.v1.RefreshResponse
-	(*LogoutRequest)(nil),         // 5: landlord.identity.v1.LogoutRequest
-	(*LogoutResponse)(nil),        // 6: landlord.identity.v1.LogoutResponse
-	(*WhoAmIRequest)(nil),         // 7: landlord.identity.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),        // 8: landlord.identity.v1.WhoAmIResponse
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*Membership)(nil),            // 10: landlord.identity.v1.Membership
+	(*TokenSet)(nil),               // 0: landlord.identity.v1.TokenSet
+	(*LoginRequest)(nil),           // 1: landlord.identity.v1.LoginRequest
+	(*LoginResponse)(nil),          // 2: landlord.identity.v1.LoginResponse
+	(*RefreshRequest)(nil),         // 3: landlord.identity.v1.RefreshRequest
+	(*RefreshResponse)(nil),        // 4: landlord.identity.v1.RefreshResponse
+	(*LogoutRequest)(nil),          // 5: landlord.identity.v1.LogoutRequest
+	(*LogoutResponse)(nil),         // 6: landlord.identity.v1.LogoutResponse
+	(*ExchangeApiKeyRequest)(nil),  // 7: landlord.identity.v1.ExchangeApiKeyRequest
+	(*ExchangeApiKeyResponse)(nil), // 8: landlord.identity.v1.ExchangeApiKeyResponse
+	(*WhoAmIRequest)(nil),          // 9: landlord.identity.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),         // 10: landlord.identity.v1.WhoAmIResponse
+	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(*Membership)(nil),             // 12: landlord.identity.v1.Membership
 }
 var file_landlord_identity_v1_auth_service_proto_depIdxs = []int32{
-	9,  // 0: landlord.identity.v1.TokenSet.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	9,  // 1: landlord.identity.v1.TokenSet.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	11, // 0: landlord.identity.v1.TokenSet.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	11, // 1: landlord.identity.v1.TokenSet.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: landlord.identity.v1.LoginResponse.tokens:type_name -> landlord.identity.v1.TokenSet
 	0,  // 3: landlord.identity.v1.RefreshResponse.tokens:type_name -> landlord.identity.v1.TokenSet
-	10, // 4: landlord.identity.v1.WhoAmIResponse.memberships:type_name -> landlord.identity.v1.Membership
-	9,  // 5: landlord.identity.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 6: landlord.identity.v1.AuthService.Login:input_type -> landlord.identity.v1.LoginRequest
-	3,  // 7: landlord.identity.v1.AuthService.Refresh:input_type -> landlord.identity.v1.RefreshRequest
-	5,  // 8: landlord.identity.v1.AuthService.Logout:input_type -> landlord.identity.v1.LogoutRequest
-	7,  // 9: landlord.identity.v1.AuthService.WhoAmI:input_type -> landlord.identity.v1.WhoAmIRequest
-	2,  // 10: landlord.identity.v1.AuthService.Login:output_type -> landlord.identity.v1.LoginResponse
-	4,  // 11: landlord.identity.v1.AuthService.Refresh:output_type -> landlord.identity.v1.RefreshResponse
-	6,  // 12: landlord.identity.v1.AuthService.Logout:output_type -> landlord.identity.v1.LogoutResponse
-	8,  // 13: landlord.identity.v1.AuthService.WhoAmI:output_type -> landlord.identity.v1.WhoAmIResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	0,  // 4: landlord.identity.v1.ExchangeApiKeyResponse.tokens:type_name -> landlord.identity.v1.TokenSet
+	12, // 5: landlord.identity.v1.WhoAmIResponse.memberships:type_name -> landlord.identity.v1.Membership
+	11, // 6: landlord.identity.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
+	1,  // 7: landlord.identity.v1.AuthService.Login:input_type -> landlord.identity.v1.LoginRequest
+	3,  // 8: landlord.identity.v1.AuthService.Refresh:input_type -> landlord.identity.v1.RefreshRequest
+	5,  // 9: landlord.identity.v1.AuthService.Logout:input_type -> landlord.identity.v1.LogoutRequest
+	7,  // 10: landlord.identity.v1.AuthService.ExchangeApiKey:input_type -> landlord.identity.v1.ExchangeApiKeyRequest
+	9,  // 11: landlord.identity.v1.AuthService.WhoAmI:input_type -> landlord.identity.v1.WhoAmIRequest
+	2,  // 12: landlord.identity.v1.AuthService.Login:output_type -> landlord.identity.v1.LoginResponse
+	4,  // 13: landlord.identity.v1.AuthService.Refresh:output_type -> landlord.identity.v1.RefreshResponse
+	6,  // 14: landlord.identity.v1.AuthService.Logout:output_type -> landlord.identity.v1.LogoutResponse
+	8,  // 15: landlord.identity.v1.AuthService.ExchangeApiKey:output_type -> landlord.identity.v1.ExchangeApiKeyResponse
+	10, // 16: landlord.identity.v1.AuthService.WhoAmI:output_type -> landlord.identity.v1.WhoAmIResponse
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_v1_auth_service_proto_init() }
@@ -634,7 +747,7 @@ func file_landlord_identity_v1_auth_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_v1_auth_service_proto_rawDesc), len(file_landlord_identity_v1_auth_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Login_FullMethodName   = "/landlord.identity.v1.AuthService/Login"
-	AuthService_Refresh_FullMethodName = "/landlord.identity.v1.AuthService/Refresh"
-	AuthService_Logout_FullMethodName  = "/landlord.identity.v1.AuthService/Logout"
-	AuthService_WhoAmI_FullMethodName  = "/landlord.identity.v1.AuthService/WhoAmI"
+	AuthService_Login_FullMethodName          = "/landlord.identity.v1.AuthService/Login"
+	AuthService_Refresh_FullMethodName        = "/landlord.identity.v1.AuthService/Refresh"
+	AuthService_Logout_FullMethodName         = "/landlord.identity.v1.AuthService/Logout"
+	AuthService_ExchangeApiKey_FullMethodName = "/landlord.identity.v1.AuthService/ExchangeApiKey"
+	AuthService_WhoAmI_FullMethodName         = "/landlord.identity.v1.AuthService/WhoAmI"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -43,6 +44,9 @@ type AuthServiceClient interface {
 	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error)
 	// Logout revokes a refresh token and its family.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
+	// ExchangeApiKey trades an API key's secret for an access token (no
+	// refresh token: present the key again when the token expires).
+	ExchangeApiKey(ctx context.Context, in *ExchangeApiKeyRequest, opts ...grpc.CallOption) (*ExchangeApiKeyResponse, error)
 	// WhoAmI describes the caller's token.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
 }
@@ -85,6 +89,16 @@ func (c *authServiceClient) Logout(ctx context.Context, in *LogoutRequest, opts 
 	return out, nil
 }
 
+func (c *authServiceClient) ExchangeApiKey(ctx context.Context, in *ExchangeApiKeyRequest, opts ...grpc.CallOption) (*ExchangeApiKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExchangeApiKeyResponse)
+	err := c.cc.Invoke(ctx, AuthService_ExchangeApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *authServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(WhoAmIResponse)
@@ -113,6 +127,9 @@ type AuthServiceServer interface {
 	Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error)
 	// Logout revokes a refresh token and its family.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
+	// ExchangeApiKey trades an API key's secret for an access token (no
+	// refresh token: present the key again when the token expires).
+	ExchangeApiKey(context.Context, *ExchangeApiKeyRequest) (*ExchangeApiKeyResponse, error)
 	// WhoAmI describes the caller's token.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
@@ -133,6 +150,9 @@ func (UnimplementedAuthServiceServer) Refresh(context.Context, *RefreshRequest) 
 }
 func (UnimplementedAuthServiceServer) Logout(context.Context, *LogoutRequest) (*LogoutResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Logout not implemented")
+}
+func (UnimplementedAuthServiceServer) ExchangeApiKey(context.Context, *ExchangeApiKeyRequest) (*ExchangeApiKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExchangeApiKey not implemented")
 }
 func (UnimplementedAuthServiceServer) WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WhoAmI not implemented")
@@ -212,6 +232,24 @@ func _AuthService_Logout_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_ExchangeApiKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExchangeApiKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ExchangeApiKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ExchangeApiKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ExchangeApiKey(ctx, req.(*ExchangeApiKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AuthService_WhoAmI_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(WhoAmIRequest)
 	if err := dec(in); err != nil {
@@ -248,6 +286,10 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Logout",
 			Handler:    _AuthService_Logout_Handler,
+		},
+		{
+			MethodName: "ExchangeApiKey",
+			Handler:    _AuthService_ExchangeApiKey_Handler,
 		},
 		{
 			MethodName: "WhoAmI",

@@ -24,6 +24,7 @@ func Cases() []storagetest.Case[store.Store] {
 		{Name: "signing keys", Run: signingKeysCase},
 		{Name: "a failed write changes nothing", Run: rollbackCase},
 		{Name: "audit events list newest first, paged", Run: auditCase},
+		{Name: "API keys are indexed by owner", Run: apiKeysCase},
 	}
 }
 
@@ -205,6 +206,30 @@ func auditCase(t *testing.T, s store.Store) {
 		}
 		if len(rest) != 1 || rest[0].GetId() != "0001" {
 			t.Errorf("older page = %v", rest)
+		}
+		return nil
+	})
+}
+
+func apiKeysCase(t *testing.T, s store.Store) {
+	put := func(id, owner string) *storagev1.ApiKeyRecord {
+		return &storagev1.ApiKeyRecord{ApiKey: &identityv1.ApiKey{Id: id, Owner: owner}, SecretHash: []byte(id)}
+	}
+	write(t, s, func(tx store.Tx) error {
+		for _, r := range []*storagev1.ApiKeyRecord{put("k1", "user:ann"), put("k2", "serviceaccount:ci"), put("k3", "user:ann")} {
+			if err := tx.PutApiKey(r); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteApiKey("k1")
+	})
+	_ = s.Read(ctx, func(tx store.Tx) error {
+		ann, err := tx.ApiKeysOf("user:ann")
+		if err != nil || len(ann) != 1 || ann[0].GetApiKey().GetId() != "k3" {
+			t.Errorf("ann's keys = %v, %v", ann, err)
+		}
+		if _, err := tx.GetApiKey("k1"); !errors.Is(err, apierror.ErrNotFound) {
+			t.Errorf("deleted key: %v", err)
 		}
 		return nil
 	})

@@ -334,11 +334,122 @@ func (x *RefreshTokenRecord) GetUsed() bool {
 	return false
 }
 
+// ServiceAccountRecord is a service account.
+type ServiceAccountRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The service account; etag is derived from revision.
+	ServiceAccount *v1.ServiceAccount `protobuf:"bytes,1,opt,name=service_account,json=serviceAccount,proto3" json:"service_account,omitempty"`
+	// Bumped on every write.
+	Revision      uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceAccountRecord) Reset() {
+	*x = ServiceAccountRecord{}
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceAccountRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceAccountRecord) ProtoMessage() {}
+
+func (x *ServiceAccountRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceAccountRecord.ProtoReflect.Descriptor instead.
+func (*ServiceAccountRecord) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ServiceAccountRecord) GetServiceAccount() *v1.ServiceAccount {
+	if x != nil {
+		return x.ServiceAccount
+	}
+	return nil
+}
+
+func (x *ServiceAccountRecord) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// ApiKeyRecord is an API key and the hash of its secret.
+type ApiKeyRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key as shown to its owner.
+	ApiKey *v1.ApiKey `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	// SHA-256 of the secret. Secrets are 256 random bits, so a fast hash is
+	// enough: there is nothing to guess.
+	SecretHash    []byte `protobuf:"bytes,2,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKeyRecord) Reset() {
+	*x = ApiKeyRecord{}
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKeyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKeyRecord) ProtoMessage() {}
+
+func (x *ApiKeyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKeyRecord.ProtoReflect.Descriptor instead.
+func (*ApiKeyRecord) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ApiKeyRecord) GetApiKey() *v1.ApiKey {
+	if x != nil {
+		return x.ApiKey
+	}
+	return nil
+}
+
+func (x *ApiKeyRecord) GetSecretHash() []byte {
+	if x != nil {
+		return x.SecretHash
+	}
+	return nil
+}
+
 var File_landlord_identity_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%landlord/identity/v1/membership.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
+	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%landlord/identity/v1/membership.proto\x1a*landlord/identity/v1/service_account.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
 	"\n" +
 	"UserRecord\x12.\n" +
 	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\x12#\n" +
@@ -366,7 +477,14 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\x06tenant\x18\x03 \x01(\tR\x06tenant\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x12\n" +
-	"\x04used\x18\x05 \x01(\bR\x04usedB\x93\x02\n" +
+	"\x04used\x18\x05 \x01(\bR\x04used\"\x81\x01\n" +
+	"\x14ServiceAccountRecord\x12M\n" +
+	"\x0fservice_account\x18\x01 \x01(\v2$.landlord.identity.v1.ServiceAccountR\x0eserviceAccount\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\"f\n" +
+	"\fApiKeyRecord\x125\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyR\x06apiKey\x12\x1f\n" +
+	"\vsecret_hash\x18\x02 \x01(\fR\n" +
+	"secretHashB\x93\x02\n" +
 	" com.landlord.identity.storage.v1B\fRecordsProtoP\x01ZNgithub.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1;storagev1\xa2\x02\x03LIS\xaa\x02\x1cLandlord.Identity.Storage.V1\xca\x02\x1cLandlord\\Identity\\Storage\\V1\xe2\x02(Landlord\\Identity\\Storage\\V1\\GPBMetadata\xea\x02\x1fLandlord::Identity::Storage::V1b\x06proto3"
 
 var (
@@ -381,28 +499,34 @@ func file_landlord_identity_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_storage_v1_records_proto_rawDescData
 }
 
-var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_landlord_identity_storage_v1_records_proto_goTypes = []any{
 	(*UserRecord)(nil),            // 0: landlord.identity.storage.v1.UserRecord
 	(*MembershipRecord)(nil),      // 1: landlord.identity.storage.v1.MembershipRecord
 	(*SigningKeyRecord)(nil),      // 2: landlord.identity.storage.v1.SigningKeyRecord
 	(*RefreshTokenRecord)(nil),    // 3: landlord.identity.storage.v1.RefreshTokenRecord
-	(*v1.User)(nil),               // 4: landlord.identity.v1.User
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
-	(*v1.Membership)(nil),         // 6: landlord.identity.v1.Membership
+	(*ServiceAccountRecord)(nil),  // 4: landlord.identity.storage.v1.ServiceAccountRecord
+	(*ApiKeyRecord)(nil),          // 5: landlord.identity.storage.v1.ApiKeyRecord
+	(*v1.User)(nil),               // 6: landlord.identity.v1.User
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*v1.Membership)(nil),         // 8: landlord.identity.v1.Membership
+	(*v1.ServiceAccount)(nil),     // 9: landlord.identity.v1.ServiceAccount
+	(*v1.ApiKey)(nil),             // 10: landlord.identity.v1.ApiKey
 }
 var file_landlord_identity_storage_v1_records_proto_depIdxs = []int32{
-	4, // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
-	5, // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
-	6, // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
-	5, // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
-	5, // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
-	5, // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	6,  // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
+	7,  // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
+	8,  // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
+	7,  // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
+	7,  // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
+	9,  // 6: landlord.identity.storage.v1.ServiceAccountRecord.service_account:type_name -> landlord.identity.v1.ServiceAccount
+	10, // 7: landlord.identity.storage.v1.ApiKeyRecord.api_key:type_name -> landlord.identity.v1.ApiKey
+	8,  // [8:8] is the sub-list for method output_type
+	8,  // [8:8] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_storage_v1_records_proto_init() }
@@ -416,7 +540,7 @@ func file_landlord_identity_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_storage_v1_records_proto_rawDesc), len(file_landlord_identity_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
