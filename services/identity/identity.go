@@ -105,6 +105,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc, ApiKeys: keySvc})
 			identityv1.RegisterApiKeyServiceServer(r, &api.ApiKeyServer{ApiKeys: keySvc})
+			identityv1.RegisterSigningKeyServiceServer(r, &api.SigningKeyServer{Keys: s.keys})
 			identityv1.RegisterServiceAccountServiceServer(r, &api.ServiceAccountServer{ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuditServiceServer(r, &api.AuditServer{Log: auditLog})
 			identityv1.RegisterAuthorizationServiceServer(r, &api.AuthorizationServer{Authz: &authz.Service{Store: s.store, Verifier: verifier}})

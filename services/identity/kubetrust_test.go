@@ -73,7 +73,7 @@ func TestKubernetesTrustsIdentityTokens(t *testing.T) {
 	masters := *ann
 	masters.Groups = []string{"system:masters"}
 	otherKey, _ := signing.Generate(now)
-	otherRing, _ := signing.NewKeyring(otherKey)
+	otherRing, _ := signing.NewKeyring(otherKey, nil)
 	refused := map[string]string{
 		"expired":                sign(t, ring, &expired),
 		"signed by another key":  sign(t, otherRing, ann),
@@ -94,7 +94,7 @@ func serveIssuer(t *testing.T, env *devclusterproc.Env) *signing.Keyring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring, err := signing.NewKeyring(key)
+	ring, err := signing.NewKeyring(key, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

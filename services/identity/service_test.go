@@ -331,6 +331,43 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	code(t, err, codes.PermissionDenied, "non-admin reading the audit log")
 }
 
+// TestRotationKeepsTokensValidAndKubernetesFollows rotates the signing key
+// by RPC: tokens signed before still work, and a token of the new key is
+// accepted by the API server, which had the key from the JWKS already.
+func TestRotationKeepsTokensValidAndKubernetesFollows(t *testing.T) {
+	id := startIdentity(t, t.TempDir())
+	before := id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "").GetAccessToken()
+	env := devclustertest.Env(t)
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		_, err := as(t, env, before).AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		return err
+	})
+	signingKeys := identityv1.NewSigningKeyServiceClient(id.conn)
+	listed, err := signingKeys.ListSigningKeys(bearer(before), &identityv1.ListSigningKeysRequest{})
+	if err != nil || len(listed.GetKeys()) != 2 || listed.GetKeys()[1].GetState() != identityv1.SigningKey_STATE_NEXT {
+		t.Fatalf("keys before rotation = %v, %v; want active and next", listed, err)
+	}
+	rotated, err := signingKeys.RotateSigningKey(bearer(before), &identityv1.RotateSigningKeyRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rotated.GetKeys()[0]; got.GetKid() != listed.GetKeys()[1].GetKid() || got.GetState() != identityv1.SigningKey_STATE_ACTIVE {
+		t.Errorf("active after rotation = %v, want the pre-published %s", got, listed.GetKeys()[1].GetKid())
+	}
+	after := id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "").GetAccessToken()
+	for name, token := range map[string]string{"token of the retired key": before, "token of the new key": after} {
+		if _, err := identityv1.NewAuthServiceClient(id.conn).WhoAmI(bearer(token), &identityv1.WhoAmIRequest{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	start := time.Now()
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		_, err := as(t, env, after).AuthenticationV1().SelfSubjectReviews().Create(context.Background(), &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		return err
+	})
+	t.Logf("kube-apiserver accepted the new key's token after %s", time.Since(start).Round(time.Millisecond))
+}
+
 func TestStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	first := startIdentity(t, dir)

@@ -45,6 +45,7 @@ var audited = map[string]bool{
 	identityv1.ApiKeyService_RevokeApiKey_FullMethodName:                 true,
 	identityv1.ServiceAccountService_CreateServiceAccount_FullMethodName: true,
 	identityv1.ServiceAccountService_DeleteServiceAccount_FullMethodName: true,
+	identityv1.SigningKeyService_RotateSigningKey_FullMethodName:         true,
 }
 
 // Interceptor records each audited call after it ran. A failure to record

@@ -1,6 +1,6 @@
 // Package keys keeps identity's signing keyring in the store, sealed with
-// the KEK, and rotates it: at start when the active key is older than the
-// rotation period, and on every tick after.
+// the KEK, and rotates it: by RPC, and whenever the active key is older than
+// the rotation period.
 package keys
 
 import (
@@ -36,12 +36,8 @@ func Load(ctx context.Context, s store.Store, k *kek.KEK, maxTokenTTL time.Durat
 	if err != nil {
 		return nil, err
 	}
-	if ring == nil {
-		key, err := signing.Generate(time.Now())
-		if err != nil {
-			return nil, err
-		}
-		if ring, err = signing.NewKeyring(key); err != nil {
+	if ring == nil || ring.Next() == nil {
+		if ring, err = withNext(ring); err != nil {
 			return nil, err
 		}
 		if err := m.save(ctx, ring); err != nil {
@@ -50,6 +46,23 @@ func Load(ctx context.Context, s store.Store, k *kek.KEK, maxTokenTTL time.Durat
 	}
 	m.current.Store(ring)
 	return m, nil
+}
+
+// withNext completes a keyring with a pre-published next key, making the
+// active key too on a new store.
+func withNext(ring *signing.Keyring) (*signing.Keyring, error) {
+	next, err := signing.Generate(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if ring == nil {
+		active, err := signing.Generate(time.Now())
+		if err != nil {
+			return nil, err
+		}
+		return signing.NewKeyring(active, next)
+	}
+	return signing.NewKeyring(ring.Active(), next, ring.Retired()...)
 }
 
 // Keyring is the current keyring.
@@ -100,7 +113,8 @@ func (m *Manager) save(ctx context.Context, ring *signing.Keyring) error {
 		if err != nil {
 			return err
 		}
-		rec := &storagev1.SigningKeyRecord{Kid: k.ID, SealedPrivateKey: sealed, CreateTime: timestamppb.New(k.Created)}
+		rec := &storagev1.SigningKeyRecord{Kid: k.ID, SealedPrivateKey: sealed, CreateTime: timestamppb.New(k.Created),
+			Next: k == ring.Next()}
 		if !k.Retired.IsZero() {
 			rec.RetireTime = timestamppb.New(k.Retired)
 		}
@@ -137,7 +151,7 @@ func (m *Manager) read(ctx context.Context) (*signing.Keyring, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
-	var active *signing.Key
+	var active, next *signing.Key
 	var retired []*signing.Key
 	for _, r := range recs {
 		der, err := m.kek.Open(r.GetSealedPrivateKey(), []byte(r.GetKid()))
@@ -156,12 +170,15 @@ func (m *Manager) read(ctx context.Context) (*signing.Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		if r.GetRetireTime() != nil {
+		switch {
+		case r.GetRetireTime() != nil:
 			k.Retired = r.GetRetireTime().AsTime()
 			retired = append(retired, k)
-		} else {
+		case r.GetNext():
+			next = k
+		default:
 			active = k
 		}
 	}
-	return signing.NewKeyring(active, retired...)
+	return signing.NewKeyring(active, next, retired...)
 }

@@ -1,6 +1,8 @@
 // Package signing holds identity's token-signing keys: one active ES256 key
-// that signs new tokens, and retired keys that stay published in the JWKS
-// until the last token they signed has expired.
+// that signs new tokens; the next key, published in the JWKS a whole
+// rotation period before it signs anything, so verifiers that cache the
+// JWKS (kube-apiserver does) know it the moment it takes over; and retired
+// keys that stay published until the last token they signed has expired.
 package signing
 
 import (
@@ -55,26 +57,41 @@ func (k *Key) public() jose.JSONWebKey {
 // Keyring is an immutable set of keys; rotation makes a new Keyring.
 type Keyring struct {
 	active  *Key
+	next    *Key // nil only in keyrings made before keys were pre-published
 	retired []*Key
 }
 
-// NewKeyring returns a keyring with active signing and retired verifying.
-func NewKeyring(active *Key, retired ...*Key) (*Keyring, error) {
+// NewKeyring returns a keyring: active signs, next is published ahead of
+// its turn (may be nil), retired only verify.
+func NewKeyring(active, next *Key, retired ...*Key) (*Keyring, error) {
 	if active == nil || !active.Retired.IsZero() {
 		return nil, errors.New("a keyring needs an active key")
 	}
-	return &Keyring{active: active, retired: retired}, nil
+	return &Keyring{active: active, next: next, retired: retired}, nil
 }
 
 // Active is the key that signs new tokens.
 func (r *Keyring) Active() *Key { return r.active }
 
-// All returns the active key first, then the retired ones.
-func (r *Keyring) All() []*Key { return append([]*Key{r.active}, r.retired...) }
+// Next is the key that signs after the next rotation, or nil.
+func (r *Keyring) Next() *Key { return r.next }
 
-// Rotate retires the active key in favour of next and drops retired keys
-// whose every token has expired (retired more than maxTokenTTL ago).
-func (r *Keyring) Rotate(next *Key, now time.Time, maxTokenTTL time.Duration) *Keyring {
+// Retired are the keys that only verify.
+func (r *Keyring) Retired() []*Key { return r.retired }
+
+// All returns the active key, the next one and the retired ones.
+func (r *Keyring) All() []*Key {
+	all := []*Key{r.active}
+	if r.next != nil {
+		all = append(all, r.next)
+	}
+	return append(all, r.retired...)
+}
+
+// Rotate makes the next key active, publishes fresh as the new next key,
+// retires the active key and drops retired keys whose every token has
+// expired (retired more than maxTokenTTL ago).
+func (r *Keyring) Rotate(fresh *Key, now time.Time, maxTokenTTL time.Duration) *Keyring {
 	old := *r.active
 	old.Retired = now
 	kept := []*Key{&old}
@@ -83,7 +100,10 @@ func (r *Keyring) Rotate(next *Key, now time.Time, maxTokenTTL time.Duration) *K
 			kept = append(kept, k)
 		}
 	}
-	return &Keyring{active: next, retired: kept}
+	if r.next == nil {
+		return &Keyring{active: fresh, retired: kept}
+	}
+	return &Keyring{active: r.next, next: fresh, retired: kept}
 }
 
 // Sign signs the claims with the active key.

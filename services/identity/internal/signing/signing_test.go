@@ -29,13 +29,17 @@ func claims(now time.Time) *tokenverify.Claims {
 	}
 }
 
-func keyring(t *testing.T) *signing.Keyring {
+func keyring(t testing.TB) *signing.Keyring {
 	t.Helper()
 	k, err := signing.Generate(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := signing.NewKeyring(k)
+	next, err := signing.Generate(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := signing.NewKeyring(k, next)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +101,19 @@ func TestBadTokensAreUnauthenticated(t *testing.T) {
 	}
 }
 
-func TestRotationKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
+func TestRotationPrePublishesAndKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	r := keyring(t)
 	oldToken, _ := r.Sign(claims(start))
-	next, _ := signing.Generate(start.Add(time.Hour))
-	rotated := r.Rotate(next, start.Add(time.Minute), 15*time.Minute)
+	if len(r.JWKS().Keys) != 2 {
+		t.Fatalf("a fresh keyring publishes %d keys, want active and next", len(r.JWKS().Keys))
+	}
+	promoted := r.Next()
+	fresh, _ := signing.Generate(start.Add(time.Hour))
+	rotated := r.Rotate(fresh, start.Add(time.Minute), 15*time.Minute)
 
-	if rotated.Active().ID != next.ID || len(rotated.JWKS().Keys) != 2 {
-		t.Fatalf("after rotation: active %s, %d published keys", rotated.Active().ID, len(rotated.JWKS().Keys))
+	// The key that now signs was published before the rotation.
+	if rotated.Active().ID != promoted.ID || rotated.Next().ID != fresh.ID || len(rotated.JWKS().Keys) != 3 {
+		t.Fatalf("after rotation: active %s (want %s), %d published keys", rotated.Active().ID, promoted.ID, len(rotated.JWKS().Keys))
 	}
 	if _, err := verifier(rotated, start.Add(2*time.Minute)).Verify(context.Background(), oldToken); err != nil {
 		t.Errorf("token of the retired key: %v", err)
@@ -117,8 +126,8 @@ func TestRotationKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	// drops it from the JWKS.
 	third, _ := signing.Generate(start)
 	later := rotated.Rotate(third, start.Add(time.Hour), 15*time.Minute)
-	if n := len(later.JWKS().Keys); n != 2 {
-		t.Errorf("published keys after the old key's tokens expired: %d, want 2", n)
+	if n := len(later.JWKS().Keys); n != 3 {
+		t.Errorf("published keys after the old key's tokens expired: %d, want 3 (active, next, just retired)", n)
 	}
 }
 
@@ -177,8 +186,7 @@ func TestCachedTokensStillExpire(t *testing.T) {
 // new token to the verifier) against the cached path a client re-sending
 // its token takes.
 func BenchmarkVerify(b *testing.B) {
-	k, _ := signing.Generate(start)
-	r, _ := signing.NewKeyring(k)
+	r := keyring(b)
 	token, _ := r.Sign(claims(start))
 	at := func() time.Time { return start.Add(time.Minute) }
 	b.Run("uncached", func(b *testing.B) {

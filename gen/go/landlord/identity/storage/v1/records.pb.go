@@ -188,8 +188,10 @@ type SigningKeyRecord struct {
 	SealedPrivateKey []byte `protobuf:"bytes,2,opt,name=sealed_private_key,json=sealedPrivateKey,proto3" json:"sealed_private_key,omitempty"`
 	// When the key was made.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	// When it stopped signing; unset while active.
-	RetireTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=retire_time,json=retireTime,proto3" json:"retire_time,omitempty"`
+	// When it stopped signing; unset while active or next.
+	RetireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=retire_time,json=retireTime,proto3" json:"retire_time,omitempty"`
+	// The pre-published key that signs after the next rotation.
+	Next          bool `protobuf:"varint,5,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -250,6 +252,13 @@ func (x *SigningKeyRecord) GetRetireTime() *timestamppb.Timestamp {
 		return x.RetireTime
 	}
 	return nil
+}
+
+func (x *SigningKeyRecord) GetNext() bool {
+	if x != nil {
+		return x.Next
+	}
+	return false
 }
 
 // RefreshTokenRecord is a refresh token, stored by the SHA-256 of its secret.
@@ -463,14 +472,15 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
 	"membership\x18\x01 \x01(\v2 .landlord.identity.v1.MembershipR\n" +
 	"membership\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x04R\brevision\"\xcc\x01\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\"\xe0\x01\n" +
 	"\x10SigningKeyRecord\x12\x10\n" +
 	"\x03kid\x18\x01 \x01(\tR\x03kid\x12,\n" +
 	"\x12sealed_private_key\x18\x02 \x01(\fR\x10sealedPrivateKey\x12;\n" +
 	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vretire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"retireTime\"\xaf\x01\n" +
+	"retireTime\x12\x12\n" +
+	"\x04next\x18\x05 \x01(\bR\x04next\"\xaf\x01\n" +
 	"\x12RefreshTokenRecord\x12\x16\n" +
 	"\x06family\x18\x01 \x01(\tR\x06family\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x12\x16\n" +
