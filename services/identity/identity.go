@@ -21,6 +21,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
 	"github.com/landlord-dev/landlord/services/identity/internal/authz"
+	"github.com/landlord-dev/landlord/services/identity/internal/groups"
 	"github.com/landlord-dev/landlord/services/identity/internal/kek"
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
@@ -106,6 +107,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc, ApiKeys: keySvc})
 			identityv1.RegisterApiKeyServiceServer(r, &api.ApiKeyServer{ApiKeys: keySvc})
 			identityv1.RegisterSigningKeyServiceServer(r, &api.SigningKeyServer{Keys: s.keys})
+			identityv1.RegisterGroupServiceServer(r, &api.GroupServer{Groups: &groups.Service{Store: s.store, Now: now}})
 			identityv1.RegisterServiceAccountServiceServer(r, &api.ServiceAccountServer{ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuditServiceServer(r, &api.AuditServer{Log: auditLog})
 			identityv1.RegisterAuthorizationServiceServer(r, &api.AuthorizationServer{Authz: &authz.Service{Store: s.store, Verifier: verifier}})

@@ -46,6 +46,10 @@ var audited = map[string]bool{
 	identityv1.ServiceAccountService_CreateServiceAccount_FullMethodName: true,
 	identityv1.ServiceAccountService_DeleteServiceAccount_FullMethodName: true,
 	identityv1.SigningKeyService_RotateSigningKey_FullMethodName:         true,
+	identityv1.GroupService_CreateGroup_FullMethodName:                   true,
+	identityv1.GroupService_DeleteGroup_FullMethodName:                   true,
+	identityv1.GroupService_AddGroupMember_FullMethodName:                true,
+	identityv1.GroupService_RemoveGroupMember_FullMethodName:             true,
 }
 
 // Interceptor records each audited call after it ran. A failure to record
@@ -113,6 +117,14 @@ func resource(req any) string {
 		return "serviceaccounts/" + r.GetServiceAccount().GetName()
 	case *identityv1.DeleteServiceAccountRequest:
 		return "serviceaccounts/" + r.GetName()
+	case *identityv1.CreateGroupRequest:
+		return "groups/" + r.GetGroup().GetName()
+	case *identityv1.DeleteGroupRequest:
+		return "groups/" + r.GetName()
+	case *identityv1.AddGroupMemberRequest:
+		return "groups/" + r.GetGroup() + "/members/" + r.GetUser()
+	case *identityv1.RemoveGroupMemberRequest:
+		return "groups/" + r.GetGroup() + "/members/" + r.GetUser()
 	case *identityv1.CreateApiKeyRequest:
 		return "apikeys/" + r.GetApiKey().GetOwner()
 	case *identityv1.RevokeApiKeyRequest:

@@ -18,6 +18,7 @@ import (
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
+	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
 	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
@@ -183,22 +184,23 @@ func (s *Service) Logout(ctx context.Context, refreshToken string) error {
 // Nothing is written unless the tokens can be issued.
 func (s *Service) issue(ctx context.Context, p principal, tenant, family string) (*identityv1.TokenSet, error) {
 	subject := p.subject
-	var memberships []*identityv1.Membership
-	err := s.store.Read(ctx, func(tx store.Tx) error {
-		recs, err := tx.MembershipsOf(subject)
-		for _, r := range recs {
-			memberships = append(memberships, r.GetMembership())
-		}
+	var (
+		effective  []*identityv1.Membership
+		userGroups []string
+	)
+	err := s.store.Read(ctx, func(tx store.Tx) (err error) {
+		effective, userGroups, err = memberships.Effective(tx, subject)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	groups := roles.Groups(memberships, p.platformAdmin, tenant)
+	groups := roles.Groups(effective, p.platformAdmin, tenant)
 	if tenant != "" && !p.platformAdmin && len(groups) == 0 {
 		// Scoping to a tenant one is not in reveals nothing about it.
 		return nil, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
 	}
+	groups = append(groups, roles.UserGroups(userGroups)...)
 	now := s.now()
 	claims := &tokenverify.Claims{
 		Issuer: s.cfg.Issuer, Audience: []string{s.cfg.Audience},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
@@ -87,13 +88,8 @@ func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1
 			return nil
 		}
 		resp.PlatformAdmin = user.GetPlatformAdmin()
-		m, err := tx.GetMembership(req.GetTenant(), subject)
-		if err == nil {
-			resp.Role = m.GetMembership().GetRole()
-		} else if !errors.Is(err, apierror.ErrNotFound) {
-			return err
-		}
-		return nil
+		resp.Role, err = memberships.RoleIn(tx, subject, req.GetTenant())
+		return err
 	})
 	if err != nil {
 		return nil, err

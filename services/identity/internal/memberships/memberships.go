@@ -46,14 +46,11 @@ func roleOf(tx store.Tx, c Caller, tenant string) (identityv1.Role, error) {
 	if c.PlatformAdmin {
 		return identityv1.Role_ROLE_OWNER, nil
 	}
-	rec, err := tx.GetMembership(tenant, c.Subject)
-	if errors.Is(err, apierror.ErrNotFound) {
+	role, err := RoleIn(tx, c.Subject, tenant)
+	if err == nil && role == identityv1.Role_ROLE_UNSPECIFIED {
 		return 0, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
 	}
-	if err != nil {
-		return 0, err
-	}
-	return rec.GetMembership().GetRole(), nil
+	return role, err
 }
 
 // mayManage checks that a caller with role `have` may grant or remove `r`.
@@ -176,6 +173,9 @@ func subjectExists(tx store.Tx, subject string) error {
 	case "serviceaccount":
 		_, err := tx.GetServiceAccount(name)
 		return err
+	case "group":
+		_, err := tx.GetGroup(name)
+		return err
 	}
-	return apierror.InvalidArgument("membership.subject", "group subjects are not supported yet")
+	return apierror.InvalidArgument("membership.subject", "must be user:, group: or serviceaccount:")
 }

@@ -55,6 +55,16 @@ func Groups(memberships []*identityv1.Membership, platformAdmin bool, scope stri
 	return groups
 }
 
+// UserGroups are the token groups naming a user's groups,
+// "landlord:group:<name>", for Kubernetes RBAC to bind.
+func UserGroups(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "landlord:group:" + n
+	}
+	return out
+}
+
 // AtLeast reports whether have includes want (owner > admin > editor > viewer).
 func AtLeast(have, want identityv1.Role) bool {
 	return have >= want && want != identityv1.Role_ROLE_UNSPECIFIED

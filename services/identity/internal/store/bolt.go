@@ -24,6 +24,9 @@ var (
 	serviceAccounts   = []byte("service_accounts")
 	apiKeysBucket     = []byte("api_keys")
 	apiKeysByOwner    = []byte("api_keys_by_owner")
+	groupsBucket      = []byte("groups")
+	groupMembers      = []byte("group_members")
+	userGroups        = []byte("user_groups")
 )
 
 // migrations are identity's schema history; append only.
@@ -40,14 +43,19 @@ var migrations = []boltdb.Migration{
 		_, err := tx.CreateBucketIfNotExists(auditBucket)
 		return err
 	}},
-	{Name: "create service accounts and API keys", Apply: func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{serviceAccounts, apiKeysBucket, apiKeysByOwner} {
+	{Name: "create service accounts and API keys", Apply: createBuckets(serviceAccounts, apiKeysBucket, apiKeysByOwner)},
+	{Name: "create groups and their member indexes", Apply: createBuckets(groupsBucket, groupMembers, userGroups)},
+}
+
+func createBuckets(names ...[]byte) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, b := range names {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
-	}},
+	}
 }
 
 // OpenBolt opens (creating and migrating) identity's bbolt file.
@@ -336,6 +344,70 @@ func (t boltTx) ApiKeysOf(owner string) ([]*storagev1.ApiKeyRecord, error) {
 			return false, err
 		}
 		out = append(out, rec)
+		return true, nil
+	})
+	return out, err
+}
+
+func (t boltTx) GetGroup(name string) (*storagev1.GroupRecord, error) {
+	rec := &storagev1.GroupRecord{}
+	return rec, t.get(groupsBucket, []byte(name), rec, fmt.Sprintf("group %q", name))
+}
+
+func (t boltTx) PutGroup(rec *storagev1.GroupRecord) error {
+	return boltdb.Put(t.tx.Bucket(groupsBucket), []byte(rec.GetGroup().GetName()), rec)
+}
+
+func (t boltTx) DeleteGroup(name string) error {
+	members, err := t.GroupMembers(name)
+	if err != nil {
+		return err
+	}
+	for _, u := range members {
+		if err := t.RemoveGroupMember(name, u); err != nil {
+			return err
+		}
+	}
+	return t.tx.Bucket(groupsBucket).Delete([]byte(name))
+}
+
+func (t boltTx) ListGroups(after string, limit int) ([]*storagev1.GroupRecord, error) {
+	var out []*storagev1.GroupRecord
+	err := t.scan(groupsBucket, nil, []byte(after), func(_, v []byte) (bool, error) {
+		rec := &storagev1.GroupRecord{}
+		if err := proto.Unmarshal(v, rec); err != nil {
+			return false, err
+		}
+		out = append(out, rec)
+		return len(out) < limit, nil
+	})
+	return out, err
+}
+
+func (t boltTx) AddGroupMember(group, user string) error {
+	if err := t.tx.Bucket(groupMembers).Put(key(group, user), nil); err != nil {
+		return err
+	}
+	return t.tx.Bucket(userGroups).Put(key(user, group), nil)
+}
+
+func (t boltTx) RemoveGroupMember(group, user string) error {
+	if err := t.tx.Bucket(groupMembers).Delete(key(group, user)); err != nil {
+		return err
+	}
+	return t.tx.Bucket(userGroups).Delete(key(user, group))
+}
+
+func (t boltTx) GroupMembers(group string) ([]string, error) { return t.suffixes(groupMembers, group) }
+
+func (t boltTx) GroupsOf(user string) ([]string, error) { return t.suffixes(userGroups, user) }
+
+// suffixes lists the second halves of the index keys "first NUL second".
+func (t boltTx) suffixes(bucket []byte, first string) ([]string, error) {
+	var out []string
+	prefix := key(first, "")
+	err := t.scan(bucket, prefix, nil, func(k, _ []byte) (bool, error) {
+		out = append(out, string(k[len(prefix):]))
 		return true, nil
 	})
 	return out, err

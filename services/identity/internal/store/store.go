@@ -14,6 +14,9 @@
 //	service_accounts/         name -> ServiceAccountRecord
 //	api_keys/                 id -> ApiKeyRecord
 //	api_keys_by_owner/        owner NUL id -> (empty)
+//	groups/                   name -> GroupRecord
+//	group_members/            group NUL user -> (empty)
+//	user_groups/              user NUL group -> (empty)
 //
 // Values are protobuf (landlord.identity.storage.v1).
 package store
@@ -70,6 +73,17 @@ type Tx interface {
 	DeleteApiKey(id string) error
 	// ApiKeysOf returns every key of owner, in id order.
 	ApiKeysOf(owner string) ([]*storagev1.ApiKeyRecord, error)
+
+	GetGroup(name string) (*storagev1.GroupRecord, error)
+	PutGroup(rec *storagev1.GroupRecord) error
+	// DeleteGroup deletes the group and its member index entries.
+	DeleteGroup(name string) error
+	ListGroups(after string, limit int) ([]*storagev1.GroupRecord, error)
+	AddGroupMember(group, user string) error
+	RemoveGroupMember(group, user string) error
+	// GroupMembers and GroupsOf return names in order.
+	GroupMembers(group string) ([]string, error)
+	GroupsOf(user string) ([]string, error)
 
 	// AppendAudit records an event; its id orders events in time.
 	AppendAudit(ev *identityv1.AuditEvent) error

@@ -164,6 +164,15 @@ func (s *Service) Delete(ctx context.Context, name, etag string) error {
 				return err
 			}
 		}
+		groups, err := tx.GroupsOf(name)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if err := tx.RemoveGroupMember(g, name); err != nil {
+				return err
+			}
+		}
 		return tx.DeleteUser(name)
 	})
 }

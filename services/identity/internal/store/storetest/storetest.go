@@ -25,6 +25,7 @@ func Cases() []storagetest.Case[store.Store] {
 		{Name: "a failed write changes nothing", Run: rollbackCase},
 		{Name: "audit events list newest first, paged", Run: auditCase},
 		{Name: "API keys are indexed by owner", Run: apiKeysCase},
+		{Name: "group members are indexed both ways", Run: groupsCase},
 	}
 }
 
@@ -230,6 +231,33 @@ func apiKeysCase(t *testing.T, s store.Store) {
 		}
 		if _, err := tx.GetApiKey("k1"); !errors.Is(err, apierror.ErrNotFound) {
 			t.Errorf("deleted key: %v", err)
+		}
+		return nil
+	})
+}
+
+func groupsCase(t *testing.T, s store.Store) {
+	write(t, s, func(tx store.Tx) error {
+		for _, g := range []string{"devs", "ops"} {
+			if err := tx.PutGroup(&storagev1.GroupRecord{Group: &identityv1.Group{Name: g}, Revision: 1}); err != nil {
+				return err
+			}
+		}
+		for _, m := range [][2]string{{"devs", "ann"}, {"devs", "bob"}, {"ops", "ann"}} {
+			if err := tx.AddGroupMember(m[0], m[1]); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteGroup("ops")
+	})
+	_ = s.Read(ctx, func(tx store.Tx) error {
+		members, _ := tx.GroupMembers("devs")
+		annGroups, _ := tx.GroupsOf("ann")
+		if fmt.Sprint(members) != "[ann bob]" || fmt.Sprint(annGroups) != "[devs]" {
+			t.Errorf("devs members %v, ann's groups %v", members, annGroups)
+		}
+		if _, err := tx.GetGroup("ops"); !errors.Is(err, apierror.ErrNotFound) {
+			t.Errorf("deleted group: %v", err)
 		}
 		return nil
 	})

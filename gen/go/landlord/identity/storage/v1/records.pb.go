@@ -454,11 +454,66 @@ func (x *ApiKeyRecord) GetSecretHash() []byte {
 	return nil
 }
 
+// GroupRecord is a group.
+type GroupRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The group; etag is derived from revision.
+	Group *v1.Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// Bumped on every write.
+	Revision      uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupRecord) Reset() {
+	*x = GroupRecord{}
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupRecord) ProtoMessage() {}
+
+func (x *GroupRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupRecord.ProtoReflect.Descriptor instead.
+func (*GroupRecord) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GroupRecord) GetGroup() *v1.Group {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *GroupRecord) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 var File_landlord_identity_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%landlord/identity/v1/membership.proto\x1a*landlord/identity/v1/service_account.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
+	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a landlord/identity/v1/group.proto\x1a%landlord/identity/v1/membership.proto\x1a*landlord/identity/v1/service_account.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
 	"\n" +
 	"UserRecord\x12.\n" +
 	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\x12#\n" +
@@ -494,7 +549,10 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\fApiKeyRecord\x125\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyR\x06apiKey\x12\x1f\n" +
 	"\vsecret_hash\x18\x02 \x01(\fR\n" +
-	"secretHashB\x93\x02\n" +
+	"secretHash\"\\\n" +
+	"\vGroupRecord\x121\n" +
+	"\x05group\x18\x01 \x01(\v2\x1b.landlord.identity.v1.GroupR\x05group\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevisionB\x93\x02\n" +
 	" com.landlord.identity.storage.v1B\fRecordsProtoP\x01ZNgithub.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1;storagev1\xa2\x02\x03LIS\xaa\x02\x1cLandlord.Identity.Storage.V1\xca\x02\x1cLandlord\\Identity\\Storage\\V1\xe2\x02(Landlord\\Identity\\Storage\\V1\\GPBMetadata\xea\x02\x1fLandlord::Identity::Storage::V1b\x06proto3"
 
 var (
@@ -509,7 +567,7 @@ func file_landlord_identity_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_storage_v1_records_proto_rawDescData
 }
 
-var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_landlord_identity_storage_v1_records_proto_goTypes = []any{
 	(*UserRecord)(nil),            // 0: landlord.identity.storage.v1.UserRecord
 	(*MembershipRecord)(nil),      // 1: landlord.identity.storage.v1.MembershipRecord
@@ -517,26 +575,29 @@ var file_landlord_identity_storage_v1_records_proto_goTypes = []any{
 	(*RefreshTokenRecord)(nil),    // 3: landlord.identity.storage.v1.RefreshTokenRecord
 	(*ServiceAccountRecord)(nil),  // 4: landlord.identity.storage.v1.ServiceAccountRecord
 	(*ApiKeyRecord)(nil),          // 5: landlord.identity.storage.v1.ApiKeyRecord
-	(*v1.User)(nil),               // 6: landlord.identity.v1.User
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
-	(*v1.Membership)(nil),         // 8: landlord.identity.v1.Membership
-	(*v1.ServiceAccount)(nil),     // 9: landlord.identity.v1.ServiceAccount
-	(*v1.ApiKey)(nil),             // 10: landlord.identity.v1.ApiKey
+	(*GroupRecord)(nil),           // 6: landlord.identity.storage.v1.GroupRecord
+	(*v1.User)(nil),               // 7: landlord.identity.v1.User
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*v1.Membership)(nil),         // 9: landlord.identity.v1.Membership
+	(*v1.ServiceAccount)(nil),     // 10: landlord.identity.v1.ServiceAccount
+	(*v1.ApiKey)(nil),             // 11: landlord.identity.v1.ApiKey
+	(*v1.Group)(nil),              // 12: landlord.identity.v1.Group
 }
 var file_landlord_identity_storage_v1_records_proto_depIdxs = []int32{
-	6,  // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
-	7,  // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
-	8,  // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
-	7,  // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
-	7,  // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
-	9,  // 6: landlord.identity.storage.v1.ServiceAccountRecord.service_account:type_name -> landlord.identity.v1.ServiceAccount
-	10, // 7: landlord.identity.storage.v1.ApiKeyRecord.api_key:type_name -> landlord.identity.v1.ApiKey
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	7,  // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
+	8,  // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
+	9,  // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
+	8,  // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
+	8,  // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
+	10, // 6: landlord.identity.storage.v1.ServiceAccountRecord.service_account:type_name -> landlord.identity.v1.ServiceAccount
+	11, // 7: landlord.identity.storage.v1.ApiKeyRecord.api_key:type_name -> landlord.identity.v1.ApiKey
+	12, // 8: landlord.identity.storage.v1.GroupRecord.group:type_name -> landlord.identity.v1.Group
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_storage_v1_records_proto_init() }
@@ -550,7 +611,7 @@ func file_landlord_identity_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_storage_v1_records_proto_rawDesc), len(file_landlord_identity_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
