@@ -84,3 +84,30 @@ func TestGroupRolesReachTheirMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestPlatformAdminsAreManagedAndTheLastOneStays(t *testing.T) {
+	id := startIdentity(t, t.TempDir())
+	admin := bearer(id.login(t, identity.BootstrapAdmin, id.adminPassword(t), "").GetAccessToken())
+	admins := identityv1.NewPlatformAdminServiceClient(id.conn)
+	_, err := admins.RevokePlatformAdmin(admin, &identityv1.RevokePlatformAdminRequest{User: identity.BootstrapAdmin})
+	code(t, err, codes.FailedPrecondition, "revoking the last platform admin")
+
+	if _, err := identityv1.NewUserServiceClient(id.conn).CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "hal"}, Password: "hal's long password"}); err != nil {
+		t.Fatal(err)
+	}
+	hal := func() context.Context { return bearer(id.login(t, "hal", "hal's long password", "").GetAccessToken()) }
+	_, err = admins.ListPlatformAdmins(hal(), &identityv1.ListPlatformAdminsRequest{})
+	code(t, err, codes.PermissionDenied, "non-admin listing admins")
+	if _, err := admins.GrantPlatformAdmin(admin, &identityv1.GrantPlatformAdminRequest{User: "hal"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := admins.ListPlatformAdmins(hal(), &identityv1.ListPlatformAdminsRequest{})
+	if err != nil || !slices.Equal(list.GetUsers(), []string{identity.BootstrapAdmin, "hal"}) {
+		t.Errorf("admins = %v, %v", list, err)
+	}
+	if _, err := admins.RevokePlatformAdmin(hal(), &identityv1.RevokePlatformAdminRequest{User: identity.BootstrapAdmin}); err != nil {
+		t.Errorf("revoking one of two admins: %v", err)
+	}
+	_, err = admins.GrantPlatformAdmin(admin, &identityv1.GrantPlatformAdminRequest{User: "nobody"})
+	code(t, err, codes.NotFound, "granting an unknown user")
+}

@@ -103,6 +103,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		Interceptors:  []grpc.UnaryServerInterceptor{auditLog.Interceptor()},
 		Register: func(r grpc.ServiceRegistrar) {
 			identityv1.RegisterUserServiceServer(r, &api.UserServer{Users: userSvc})
+			identityv1.RegisterPlatformAdminServiceServer(r, &api.PlatformAdminServer{Users: userSvc})
 			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
 			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc, ApiKeys: keySvc})
 			identityv1.RegisterApiKeyServiceServer(r, &api.ApiKeyServer{ApiKeys: keySvc})

@@ -96,3 +96,34 @@ func (s *UserServer) SetPassword(ctx context.Context, req *identityv1.SetPasswor
 	}
 	return &identityv1.SetPasswordResponse{}, nil
 }
+
+// PlatformAdminServer serves identity.v1.PlatformAdminService.
+type PlatformAdminServer struct {
+	identityv1.UnimplementedPlatformAdminServiceServer
+	Users *users.Service
+}
+
+func (s *PlatformAdminServer) GrantPlatformAdmin(ctx context.Context, req *identityv1.GrantPlatformAdminRequest) (*identityv1.GrantPlatformAdminResponse, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return &identityv1.GrantPlatformAdminResponse{}, s.Users.SetPlatformAdmin(ctx, req.GetUser(), true)
+}
+
+func (s *PlatformAdminServer) RevokePlatformAdmin(ctx context.Context, req *identityv1.RevokePlatformAdminRequest) (*identityv1.RevokePlatformAdminResponse, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return &identityv1.RevokePlatformAdminResponse{}, s.Users.SetPlatformAdmin(ctx, req.GetUser(), false)
+}
+
+func (s *PlatformAdminServer) ListPlatformAdmins(ctx context.Context, _ *identityv1.ListPlatformAdminsRequest) (*identityv1.ListPlatformAdminsResponse, error) {
+	if _, err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	admins, err := s.Users.PlatformAdmins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &identityv1.ListPlatformAdminsResponse{Users: admins}, nil
+}

@@ -47,6 +47,8 @@ var audited = map[string]bool{
 	identityv1.ServiceAccountService_DeleteServiceAccount_FullMethodName: true,
 	identityv1.SigningKeyService_RotateSigningKey_FullMethodName:         true,
 	identityv1.GroupService_CreateGroup_FullMethodName:                   true,
+	identityv1.PlatformAdminService_GrantPlatformAdmin_FullMethodName:    true,
+	identityv1.PlatformAdminService_RevokePlatformAdmin_FullMethodName:   true,
 	identityv1.GroupService_DeleteGroup_FullMethodName:                   true,
 	identityv1.GroupService_AddGroupMember_FullMethodName:                true,
 	identityv1.GroupService_RemoveGroupMember_FullMethodName:             true,
@@ -117,6 +119,10 @@ func resource(req any) string {
 		return "serviceaccounts/" + r.GetServiceAccount().GetName()
 	case *identityv1.DeleteServiceAccountRequest:
 		return "serviceaccounts/" + r.GetName()
+	case *identityv1.GrantPlatformAdminRequest:
+		return "platformadmins/" + r.GetUser()
+	case *identityv1.RevokePlatformAdminRequest:
+		return "platformadmins/" + r.GetUser()
 	case *identityv1.CreateGroupRequest:
 		return "groups/" + r.GetGroup().GetName()
 	case *identityv1.DeleteGroupRequest:

@@ -220,3 +220,55 @@ func (s *Service) current(tx store.Tx, name, etag string) (*storagev1.UserRecord
 	}
 	return rec, nil
 }
+
+// SetPlatformAdmin grants or revokes the platform admin role. Revoking the
+// last platform admin is refused: nobody could manage the platform.
+func (s *Service) SetPlatformAdmin(ctx context.Context, name string, admin bool) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		rec, err := tx.GetUser(name)
+		if err != nil || rec.GetPlatformAdmin() == admin {
+			return err
+		}
+		if !admin {
+			admins, err := platformAdmins(tx)
+			if err != nil {
+				return err
+			}
+			if len(admins) == 1 {
+				return fmt.Errorf("%q is the last platform admin: %w", name, apierror.ErrFailedPrecondition)
+			}
+		}
+		rec.PlatformAdmin = admin
+		rec.Revision++
+		rec.GetUser().UpdateTime = timestamppb.New(s.Now())
+		return tx.PutUser(rec)
+	})
+}
+
+// PlatformAdmins lists the platform admins' names.
+func (s *Service) PlatformAdmins(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
+		out, err = platformAdmins(tx)
+		return err
+	})
+	return out, err
+}
+
+// platformAdmins scans every user: admins are few and this runs only on
+// admin calls, so no index is kept.
+func platformAdmins(tx store.Tx) ([]string, error) {
+	var out []string
+	for after := ""; ; {
+		recs, err := tx.ListUsers(after, 1000)
+		if err != nil || len(recs) == 0 {
+			return out, err
+		}
+		for _, r := range recs {
+			if r.GetPlatformAdmin() {
+				out = append(out, r.GetUser().GetName())
+			}
+		}
+		after = recs[len(recs)-1].GetUser().GetName()
+	}
+}
