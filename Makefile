@@ -83,6 +83,8 @@ bench-identity: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/landlord-bench
 	rm -rf $(BENCH_STATE_DIR)
 	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench identity --identity-bin $(BIN)/identity
 	rm -rf $(BENCH_STATE_DIR)
+	cd services && go test -run '^$$' -bench CheckAtScale -benchtime 1x ./identity/internal/authz/
+	cd services && go test -run '^$$' -bench 'Verify' ./identity/internal/signing/
 
 .PHONY: bench-devcluster-start
 bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev cluster cold and warm start times

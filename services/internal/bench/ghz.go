@@ -33,24 +33,25 @@ func (r *GhzResult) Percentile(p int) time.Duration {
 }
 
 // Ghz calls one method n times from c workers with ghz (pinned as a Go
-// tool), over plaintext loopback, using server reflection. metadata (e.g.
-// the bearer token) goes through a private file, never the command line.
+// tool), over plaintext loopback, using server reflection. The request and
+// metadata (which carry credentials) go through private files, never the
+// command line.
 func Ghz(ctx context.Context, addr, method, data string, metadata map[string]string, c, n int) (*GhzResult, error) {
-	args := []string{"tool", "ghz", "--insecure", "--format", "json", "--call", method,
-		"-c", fmt.Sprint(c), "-n", fmt.Sprint(n), "-d", data}
-	if len(metadata) > 0 {
-		dir, err := os.MkdirTemp("", "ghz-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		path := filepath.Join(dir, "metadata.json")
-		md, _ := json.Marshal(metadata)
-		if err := os.WriteFile(path, md, 0o600); err != nil {
-			return nil, err
-		}
-		args = append(args, "-M", path)
+	dir, err := os.MkdirTemp("", "ghz-")
+	if err != nil {
+		return nil, err
 	}
+	defer os.RemoveAll(dir)
+	dataPath, mdPath := filepath.Join(dir, "data.json"), filepath.Join(dir, "metadata.json")
+	md, _ := json.Marshal(metadata)
+	if err := os.WriteFile(dataPath, []byte(data), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(mdPath, md, 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"tool", "ghz", "--insecure", "--format", "json", "--call", method,
+		"-c", fmt.Sprint(c), "-n", fmt.Sprint(n), "-D", dataPath, "-M", mdPath}
 	out, err := exec.CommandContext(ctx, "go", append(args, addr)...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("ghz %s: %w", method, err)

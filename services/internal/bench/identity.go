@@ -18,8 +18,10 @@ import (
 )
 
 // Identity starts bin/identity against the dev cluster env file and measures
-// token verification (WhoAmI: authentication and a trivial handler) against
-// GetInfo (public, no-op) on the same server, and logins per second.
+// token verification (WhoAmI: authentication and a trivial handler) and
+// Check against GetInfo (public, no-op) on the same server, and logins per
+// second. Each client presents one token, so verification is the cached
+// path; BenchmarkVerify in identity/internal/signing measures the uncached.
 func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) error {
 	state, err := os.MkdirTemp("", "landlord-bench-identity-")
 	if err != nil {
@@ -70,6 +72,11 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 	if err != nil {
 		return err
 	}
+	checkData := fmt.Sprintf(`{"token":%q,"tenant":"acme","permission":"PERMISSION_TENANT_GET"}`, login.GetTokens().GetAccessToken())
+	check, err := Ghz(ctx, addr, "landlord.identity.v1.AuthorizationService.Check", checkData, auth, workers, calls)
+	if err != nil {
+		return err
+	}
 	loginData := fmt.Sprintf(`{"username":"admin","password":%q}`, password)
 	logins, err := Ghz(ctx, addr, "landlord.identity.v1.AuthService.Login", loginData, nil, 4, 60)
 	if err != nil {
@@ -79,6 +86,8 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 	PrintGhz(w, "GetInfo (no-op baseline)", noop)
 	PrintGhz(w, "WhoAmI (token verification)", whoami)
 	Row(w, "verification / no-op throughput", fmt.Sprintf("%.2f  (goal >= 0.7)", whoami.Rps/noop.Rps))
+	PrintGhz(w, "Check (token principal)", check)
+	Row(w, "Check / no-op throughput", fmt.Sprintf("%.2f  (goal >= 0.7)", check.Rps/noop.Rps))
 	PrintGhz(w, "Login (argon2id m=64MiB t=3 p=2)", logins)
 	return nil
 }
