@@ -36,7 +36,7 @@ issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "
 cat <<TXT
 
 Identity is ready.
-  gRPC API:     $grpc   (reflection on; identity.v1 UserService, MembershipService, AuthService)
+  gRPC API:     $grpc   (reflection on: go tool grpcurl -plaintext $grpc list)
   OIDC issuer:  $issuer   (kube-apiserver trusts its tokens as landlord:<user>)
   log in:       user "admin", password in $state/identity/bootstrap-admin
                 (AuthService/Login returns a bearer token for the gRPC APIs and for kubectl --token)
