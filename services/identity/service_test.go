@@ -26,6 +26,8 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/identity/internal/signing"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
 )
 
@@ -155,8 +157,14 @@ func TestUserBecomesTenantEditorInKubernetes(t *testing.T) {
 	}
 	_, err = checks.Check(annCtx, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Subject{Subject: "user:admin"}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET})
 	code(t, err, codes.PermissionDenied, "non-admin checking another subject")
-	_, err = checks.Check(annCtx, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Token{Token: "forged.token.value"}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET})
-	code(t, err, codes.Unauthenticated, "Check of a forged token")
+	otherKey, _ := signing.Generate(time.Now())
+	otherRing, _ := signing.NewKeyring(otherKey, nil)
+	forged := sign(t, otherRing, &tokenverify.Claims{Issuer: devclustertest.Env(t).Identity.Issuer, Audience: []string{"landlord"},
+		Subject: "user:ann", Username: "ann", Groups: []string{"landlord:tenant:acme:owner"}, IssuedAt: time.Now(), Expiry: time.Now().Add(time.Minute)})
+	for name, bad := range map[string]string{"garbage": "forged.token.value", "signed by another key": forged, "alg none": unsigned(tokens.GetAccessToken())} {
+		_, err = checks.Check(annCtx, &identityv1.CheckRequest{Principal: &identityv1.CheckRequest_Token{Token: bad}, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET})
+		code(t, err, codes.Unauthenticated, "Check of a token "+name)
+	}
 	batch, err := checks.BatchCheck(annCtx, &identityv1.BatchCheckRequest{Checks: []*identityv1.CheckRequest{
 		{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_TENANT_GET},
 		{Principal: annToken, Tenant: "acme", Permission: identityv1.Permission_PERMISSION_OWNERS_MANAGE},
