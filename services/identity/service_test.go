@@ -27,8 +27,8 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity"
 	"github.com/landlord-dev/landlord/services/identity/internal/signing"
-	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
 // running is an identity service started the way the binary starts it.
