@@ -1,11 +1,15 @@
 package identity_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +26,25 @@ import (
 type identityProcess struct {
 	cmd  *exec.Cmd
 	conn *grpc.ClientConn
+	logs *lockedBuffer
+}
+
+// lockedBuffer collects a process's log while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func buildIdentity(t *testing.T) string {
@@ -46,7 +69,8 @@ func startProcess(t *testing.T, bin, stateDir, password string) *identityProcess
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr, err := server.ServingAddr(logs)
+	collected := &lockedBuffer{}
+	addr, err := server.ServingAddr(io.TeeReader(logs, collected))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +79,7 @@ func startProcess(t *testing.T, bin, stateDir, password string) *identityProcess
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &identityProcess{cmd: cmd, conn: conn}
+	return &identityProcess{cmd: cmd, conn: conn, logs: collected}
 }
 
 // TestAcknowledgedWritesSurviveKill9 creates users as fast as the real
@@ -125,4 +149,9 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged users survived kill -9", len(names))
+	for _, p := range []*identityProcess{first, second} {
+		if log := p.logs.String(); strings.Contains(log, password) || !strings.Contains(log, "bootstrap") && p == first {
+			t.Errorf("bootstrap password in the log, or no word of the bootstrap:\n%s", log)
+		}
+	}
 }

@@ -93,6 +93,10 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 
 	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
 	keySvc := &apikeys.Service{Store: s.store, Now: now}
+	// The issuer's port first: if it is taken, nothing else was opened.
+	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
+		return fmt.Errorf("issuer listener: %w", err)
+	}
 	s.grpc, err = server.New(server.Config{
 		Service:       "identity",
 		GRPCAddr:      cfg.GRPCAddr,
@@ -115,12 +119,9 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		},
 	})
 	if err != nil {
-		return err
+		_ = s.issuer.Close()
 	}
-	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
-		return fmt.Errorf("issuer listener: %w", err)
-	}
-	return nil
+	return err
 }
 
 // GRPCAddr is where the gRPC API listens.
