@@ -97,17 +97,20 @@ bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev 
 	touch $@
 
 .PHONY: generate
-generate: .build/protodeps ## Generate Go, gRPC, gateway and OpenAPI code from proto/ into gen/
+generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD and deep copies from services/provisioning/api
 	go tool buf generate
 	cd gen && go mod tidy
+	go tool controller-gen object paths=./services/provisioning/api/... \
+		crd paths=./services/provisioning/api/... output:crd:dir=services/provisioning/crds
+	cp services/provisioning/crds/*.yaml deploy/crds/
 
 .PHONY: verify
 verify: verify-generate verify-proto verify-breaking verify-go ## Everything CI checks besides the tests
 
 .PHONY: verify-generate
-verify-generate: generate ## Fail if gen/ is not what proto/ generates
-	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
-		git status --short -- gen; echo "gen/ is stale: run 'make generate' and commit it"; exit 1; fi
+verify-generate: generate ## Fail if generated code is not what its sources generate
+	@if [ -n "$$(git status --porcelain -- gen services/provisioning deploy/crds)" ]; then \
+		git status --short -- gen services/provisioning deploy/crds; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 
 .PHONY: verify-proto
 verify-proto: .build/protodeps ## buf lint and buf format
