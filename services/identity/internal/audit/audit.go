@@ -88,24 +88,8 @@ func (l *Log) record(ctx context.Context, ev *identityv1.AuditEvent) error {
 
 // List returns one page of events, newest first.
 func (l *Log) List(ctx context.Context, size int32, token string) ([]*identityv1.AuditEvent, string, error) {
-	before, err := page.Decode(token, "audit")
-	if err != nil {
-		return nil, "", err
-	}
-	limit := page.Size(size)
-	var events []*identityv1.AuditEvent
-	if err := l.Store.Read(ctx, func(tx store.Tx) (err error) {
-		events, err = tx.ListAudit(before, limit+1)
-		return err
-	}); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(events) > limit {
-		events = events[:limit]
-		next = page.Encode("audit", events[limit-1].GetId())
-	}
-	return events, next, nil
+	return page.Fetch(ctx, l.Store, "audit", size, token, store.Tx.ListAudit,
+		func(ev *identityv1.AuditEvent) string { return ev.GetId() })
 }
 
 // resource names what a request is about.

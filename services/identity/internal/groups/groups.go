@@ -56,28 +56,13 @@ func (s *Service) Create(ctx context.Context, in *identityv1.Group) (*identityv1
 
 // List returns one page in name order.
 func (s *Service) List(ctx context.Context, size int32, token string) ([]*identityv1.Group, string, error) {
-	after, err := page.Decode(token, "groups")
-	if err != nil {
-		return nil, "", err
-	}
-	limit := page.Size(size)
-	var recs []*storagev1.GroupRecord
-	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		recs, err = tx.ListGroups(after, limit+1)
-		return err
-	}); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(recs) > limit {
-		recs = recs[:limit]
-		next = page.Encode("groups", recs[limit-1].GetGroup().GetName())
-	}
+	recs, next, err := page.Fetch(ctx, s.Store, "groups", size, token, store.Tx.ListGroups,
+		func(r *storagev1.GroupRecord) string { return r.GetGroup().GetName() })
 	out := make([]*identityv1.Group, len(recs))
 	for i, r := range recs {
 		out[i] = present(r)
 	}
-	return out, next, nil
+	return out, next, err
 }
 
 // Delete removes a group, its member index and its tenant memberships.

@@ -134,33 +134,22 @@ func (s *Service) Delete(ctx context.Context, c Caller, tenant, subject, etag st
 
 // List returns one page of a tenant's memberships; any member may list.
 func (s *Service) List(ctx context.Context, c Caller, tenant string, size int32, token string) ([]*identityv1.Membership, string, error) {
-	kind := "memberships/" + tenant
-	after, err := page.Decode(token, kind)
-	if err != nil {
-		return nil, "", err
-	}
-	limit := page.Size(size)
-	var recs []*storagev1.MembershipRecord
-	err = s.Store.Read(ctx, func(tx store.Tx) error {
-		if _, err := roleOf(tx, c, tenant); err != nil {
-			return err
-		}
-		recs, err = tx.ListMemberships(tenant, after, limit+1)
+	if err := s.Store.Read(ctx, func(tx store.Tx) error {
+		_, err := roleOf(tx, c, tenant)
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(recs) > limit {
-		recs = recs[:limit]
-		next = page.Encode(kind, recs[limit-1].GetMembership().GetSubject())
+	list := func(tx store.Tx, after string, limit int) ([]*storagev1.MembershipRecord, error) {
+		return tx.ListMemberships(tenant, after, limit)
 	}
+	recs, next, err := page.Fetch(ctx, s.Store, "memberships/"+tenant, size, token, list,
+		func(r *storagev1.MembershipRecord) string { return r.GetMembership().GetSubject() })
 	out := make([]*identityv1.Membership, len(recs))
 	for i, r := range recs {
 		out[i] = present(r)
 	}
-	return out, next, nil
+	return out, next, err
 }
 
 // subjectExists refuses memberships for subjects identity does not know.

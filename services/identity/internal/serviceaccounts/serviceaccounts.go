@@ -56,28 +56,13 @@ func (s *Service) Create(ctx context.Context, in *identityv1.ServiceAccount) (*i
 
 // List returns one page in name order.
 func (s *Service) List(ctx context.Context, size int32, token string) ([]*identityv1.ServiceAccount, string, error) {
-	after, err := page.Decode(token, "serviceaccounts")
-	if err != nil {
-		return nil, "", err
-	}
-	limit := page.Size(size)
-	var recs []*storagev1.ServiceAccountRecord
-	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		recs, err = tx.ListServiceAccounts(after, limit+1)
-		return err
-	}); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(recs) > limit {
-		recs = recs[:limit]
-		next = page.Encode("serviceaccounts", recs[limit-1].GetServiceAccount().GetName())
-	}
+	recs, next, err := page.Fetch(ctx, s.Store, "serviceaccounts", size, token, store.Tx.ListServiceAccounts,
+		func(r *storagev1.ServiceAccountRecord) string { return r.GetServiceAccount().GetName() })
 	out := make([]*identityv1.ServiceAccount, len(recs))
 	for i, r := range recs {
 		out[i] = present(r)
 	}
-	return out, next, nil
+	return out, next, err
 }
 
 // Delete removes a service account with its keys and memberships.

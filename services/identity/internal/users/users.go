@@ -86,28 +86,13 @@ func (s *Service) Get(ctx context.Context, name string) (*identityv1.User, error
 
 // List returns one page of users in name order.
 func (s *Service) List(ctx context.Context, size int32, token string) ([]*identityv1.User, string, error) {
-	after, err := page.Decode(token, "users")
-	if err != nil {
-		return nil, "", err
-	}
-	limit := page.Size(size)
-	var recs []*storagev1.UserRecord
-	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		recs, err = tx.ListUsers(after, limit+1)
-		return err
-	}); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(recs) > limit {
-		recs = recs[:limit]
-		next = page.Encode("users", recs[limit-1].GetUser().GetName())
-	}
+	recs, next, err := page.Fetch(ctx, s.Store, "users", size, token, store.Tx.ListUsers,
+		func(r *storagev1.UserRecord) string { return r.GetUser().GetName() })
 	out := make([]*identityv1.User, len(recs))
 	for i, r := range recs {
 		out[i] = present(r)
 	}
-	return out, next, nil
+	return out, next, err
 }
 
 // updatable are the fields Update may change.
