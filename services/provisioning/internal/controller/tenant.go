@@ -1,0 +1,213 @@
+// Package controller reconciles Tenants into their namespaces and the
+// objects in them, level-triggered and idempotent: every pass applies the
+// whole desired state with server-side apply under one field manager.
+package controller
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// Finalizer holds a deleted Tenant until its namespaces are gone.
+const Finalizer = "landlord.dev/namespaces"
+
+// TenantReconciler reconciles one Tenant at a time.
+type TenantReconciler struct {
+	Client client.Client
+	Plans  plans.Table
+	Events events.EventRecorder
+}
+
+// Setup applies the cluster-wide objects tenants rely on and registers the
+// reconciler with the manager.
+func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
+	for _, role := range render.ClusterRoles() {
+		if err := mgr.GetClient().Apply(ctx, role, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+			return fmt.Errorf("applying cluster role: %w", err)
+		}
+	}
+	r := &TenantReconciler{Client: mgr.GetClient(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Tenant{}).
+		Owns(&corev1.Namespace{}).
+		Complete(r)
+}
+
+// Reconcile brings one Tenant's namespaces to their desired state.
+func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	t := &v1alpha1.Tenant{}
+	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err) // gone: nothing to do
+	}
+	if !t.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, t)
+	}
+	if controllerutil.AddFinalizer(t, Finalizer) {
+		if err := r.Client.Update(ctx, t); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	plan := r.Plans[t.Spec.Plan]
+	switch {
+	case plan == nil:
+		return ctrl.Result{}, r.fail(ctx, t, "UnknownPlan", fmt.Sprintf("plan %q does not exist", t.Spec.Plan))
+	case len(t.Spec.Namespaces) > plan.MaxNamespaces:
+		return ctrl.Result{}, r.fail(ctx, t, "TooManyNamespaces",
+			fmt.Sprintf("plan %q allows %d namespaces, the tenant asks for %d", plan.Name, plan.MaxNamespaces, len(t.Spec.Namespaces)))
+	}
+	if t.Status.Phase == "" || t.Status.Phase == v1alpha1.PhasePending {
+		if err := r.setPhase(ctx, t, v1alpha1.PhaseProvisioning); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	statuses, applyErr := r.applyNamespaces(ctx, t, plan)
+	if applyErr == nil {
+		applyErr = r.pruneNamespaces(ctx, t)
+	}
+	return ctrl.Result{}, r.report(ctx, t, statuses, applyErr)
+}
+
+// applyNamespaces applies every namespace's objects; it keeps going after
+// a failure so that status says which namespaces are ready.
+func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, plan *plans.Plan) ([]v1alpha1.NamespaceStatus, error) {
+	var statuses []v1alpha1.NamespaceStatus
+	var firstErr error
+	for _, ns := range t.Spec.Namespaces {
+		st := v1alpha1.NamespaceStatus{Name: ns.Name, ClusterName: render.ClusterName(t.Name, ns.Name), Ready: true}
+		if err := r.apply(ctx, render.Namespace(t, ns.Name, plan)); err != nil {
+			st.Ready, st.Message = false, err.Error()
+			firstErr = cmp.Or(firstErr, err)
+		}
+		statuses = append(statuses, st)
+	}
+	return statuses, firstErr
+}
+
+func (r *TenantReconciler) apply(ctx context.Context, objs render.Objects) error {
+	configs := []runtime.ApplyConfiguration{objs.Namespace, objs.Quota, objs.LimitRange}
+	for _, rb := range objs.RoleBindings {
+		configs = append(configs, rb)
+	}
+	for _, np := range objs.NetworkPolicies {
+		configs = append(configs, np)
+	}
+	for _, c := range configs {
+		if err := r.Client.Apply(ctx, c, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pruneNamespaces deletes the tenant's namespaces that its spec dropped.
+func (r *TenantReconciler) pruneNamespaces(ctx context.Context, t *v1alpha1.Tenant) error {
+	owned, err := r.namespaces(ctx, t)
+	if err != nil {
+		return err
+	}
+	for _, ns := range owned {
+		wanted := slices.ContainsFunc(t.Spec.Namespaces, func(n v1alpha1.TenantNamespace) bool {
+			return render.ClusterName(t.Name, n.Name) == ns.Name
+		})
+		if !wanted && ns.DeletionTimestamp.IsZero() {
+			if err := r.Client.Delete(ctx, &ns); client.IgnoreNotFound(err) != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *TenantReconciler) namespaces(ctx context.Context, t *v1alpha1.Tenant) ([]corev1.Namespace, error) {
+	list := &corev1.NamespaceList{}
+	err := r.Client.List(ctx, list, client.MatchingLabels{render.LabelTenant: t.Name, render.LabelManagedBy: render.ManagedBy})
+	return list.Items, err
+}
+
+// finalize deletes the tenant's namespaces and releases the Tenant once
+// the namespace controller has emptied and removed them all.
+func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(t, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	if t.Status.Phase != v1alpha1.PhaseTerminating {
+		if err := r.setPhase(ctx, t, v1alpha1.PhaseTerminating); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	owned, err := r.namespaces(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	for _, ns := range owned {
+		if ns.DeletionTimestamp.IsZero() {
+			if err := r.Client.Delete(ctx, &ns); client.IgnoreNotFound(err) != nil {
+				return ctrl.Result{}, err
+			}
+		}
+	}
+	if len(owned) > 0 {
+		return ctrl.Result{RequeueAfter: time.Second}, nil // namespaces take a moment to empty
+	}
+	controllerutil.RemoveFinalizer(t, Finalizer)
+	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
+}
+
+// report writes phase, conditions and namespace statuses for this generation.
+func (r *TenantReconciler) report(ctx context.Context, t *v1alpha1.Tenant, namespaces []v1alpha1.NamespaceStatus, applyErr error) error {
+	before := t.Status.Phase
+	t.Status.Namespaces = namespaces
+	t.Status.NamespaceCount = int32(len(namespaces))
+	status, reason, message := metav1.ConditionTrue, "Reconciled", "every object is in place"
+	if applyErr != nil {
+		status, reason, message = metav1.ConditionFalse, "ApplyFailed", applyErr.Error()
+	}
+	for _, c := range []string{v1alpha1.ConditionNamespacesReady, v1alpha1.ConditionAccessReady, v1alpha1.ConditionQuotaReady, v1alpha1.ConditionPoliciesReady, v1alpha1.ConditionReady} {
+		meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{Type: c, Status: status, Reason: reason, Message: message, ObservedGeneration: t.Generation})
+	}
+	t.Status.ObservedGeneration = t.Generation
+	if applyErr == nil {
+		t.Status.Phase = v1alpha1.PhaseActive
+	}
+	if err := r.Client.Status().Update(ctx, t); err != nil {
+		return err
+	}
+	if before != t.Status.Phase {
+		r.Events.Eventf(t, nil, corev1.EventTypeNormal, string(t.Status.Phase), "Reconcile", "tenant is %s", t.Status.Phase)
+	}
+	return applyErr
+}
+
+// fail records a problem the user must fix; retrying would not help.
+func (r *TenantReconciler) fail(ctx context.Context, t *v1alpha1.Tenant, reason, message string) error {
+	t.Status.Phase = v1alpha1.PhaseFailed
+	t.Status.ObservedGeneration = t.Generation
+	meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse,
+		Reason: reason, Message: message, ObservedGeneration: t.Generation})
+	r.Events.Eventf(t, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", message)
+	return r.Client.Status().Update(ctx, t)
+}
+
+// setPhase records a transition; a conflict requeues and the next pass
+// sees the newer object.
+func (r *TenantReconciler) setPhase(ctx context.Context, t *v1alpha1.Tenant, phase v1alpha1.TenantPhase) error {
+	t.Status.Phase = phase
+	return r.Client.Status().Update(ctx, t)
+}

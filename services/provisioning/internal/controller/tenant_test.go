@@ -1,0 +1,193 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
+
+// startOperator runs the reconciler in a manager against the dev cluster.
+func startOperator(t *testing.T) client.Client {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(devclustertest.AdminConfig(t), ctrl.Options{
+		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		// Each test runs its own manager in this one process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := crds.Install(ctx, mgr.GetClient()); err != nil {
+		t.Fatal(err)
+	}
+	table, err := plans.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controller.Setup(ctx, mgr, table); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
+	return mgr.GetClient()
+}
+
+func waitPhase(t *testing.T, c client.Client, name string, phase v1alpha1.TenantPhase) *v1alpha1.Tenant {
+	t.Helper()
+	tenant := &v1alpha1.Tenant{}
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		if err := c.Get(context.Background(), client.ObjectKey{Name: name}, tenant); err != nil {
+			return err
+		}
+		if tenant.Status.Phase != phase || tenant.Status.ObservedGeneration != tenant.Generation {
+			return fmt.Errorf("tenant %s is %q at generation %d/%d, want %q", name, tenant.Status.Phase, tenant.Status.ObservedGeneration, tenant.Generation, phase)
+		}
+		return nil
+	})
+	return tenant
+}
+
+// TestTenantBecomesActiveAndEditorsWorkOnlyInIt creates a tenant through
+// the API server and checks what the operator made of it, as cluster admin
+// and as a tenant editor (impersonated, as identity's tokens would say).
+func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
+	c := startOperator(t)
+	ctx := context.Background()
+	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "ctl-acme"},
+		Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "web"}, {Name: "jobs"}}}}
+	if err := c.Create(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	active := waitPhase(t, c, "ctl-acme", v1alpha1.PhaseActive)
+	for _, cond := range active.Status.Conditions {
+		if cond.Status != metav1.ConditionTrue || cond.ObservedGeneration != active.Generation {
+			t.Errorf("condition %s = %s at generation %d", cond.Type, cond.Status, cond.ObservedGeneration)
+		}
+	}
+	if active.Status.NamespaceCount != 2 {
+		t.Errorf("namespace count = %d", active.Status.NamespaceCount)
+	}
+
+	ns := &corev1.Namespace{}
+	if err := c.Get(ctx, client.ObjectKey{Name: "ctl-acme-web"}, ns); err != nil {
+		t.Fatal(err)
+	}
+	if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" || ns.Labels[render.LabelTenant] != "ctl-acme" {
+		t.Errorf("namespace labels = %v", ns.Labels)
+	}
+	for _, obj := range []client.Object{&corev1.ResourceQuota{}, &corev1.LimitRange{}, &networkingv1.NetworkPolicy{}} {
+		name := map[string]string{"*v1.ResourceQuota": render.QuotaName, "*v1.LimitRange": render.LimitRangeName, "*v1.NetworkPolicy": render.IsolationName}[fmt.Sprintf("%T", obj)]
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "ctl-acme-web", Name: name}, obj); err != nil {
+			t.Errorf("%T %s: %v", obj, name, err)
+		}
+	}
+
+	editor := impersonate(t, "landlord:eve", "landlord:tenant:ctl-acme:editor")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings"}}
+	if _, err := editor.CoreV1().ConfigMaps("ctl-acme-web").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Errorf("editor in its namespace: %v", err)
+	}
+	if _, err := editor.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("editor outside its tenant: %v, want Forbidden", err)
+	}
+	if err := editor.CoreV1().ResourceQuotas("ctl-acme-web").Delete(ctx, render.QuotaName, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("editor deleting its quota: %v, want Forbidden", err)
+	}
+
+	// Dropping a namespace from the spec deletes it.
+	active.Spec.Namespaces = active.Spec.Namespaces[:1]
+	if err := c.Update(ctx, active); err != nil {
+		t.Fatal(err)
+	}
+	waitPhase(t, c, "ctl-acme", v1alpha1.PhaseActive)
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		err := c.Get(ctx, client.ObjectKey{Name: "ctl-acme-jobs"}, &corev1.Namespace{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("ctl-acme-jobs still there (%v)", err)
+	})
+
+	// Deleting the tenant leaves nothing with its label.
+	if err := c.Delete(ctx, active); err != nil {
+		t.Fatal(err)
+	}
+	devclustertest.Eventually(t, 90*time.Second, func() error {
+		if err := c.Get(ctx, client.ObjectKey{Name: "ctl-acme"}, &v1alpha1.Tenant{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("tenant still there (%v)", err)
+		}
+		left := &corev1.NamespaceList{}
+		if err := c.List(ctx, left, client.MatchingLabels{render.LabelTenant: "ctl-acme"}); err != nil || len(left.Items) > 0 {
+			return fmt.Errorf("namespaces left: %d (%v)", len(left.Items), err)
+		}
+		return nil
+	})
+}
+
+func TestPlanProblemsFailTheTenant(t *testing.T) {
+	c := startOperator(t)
+	ctx := context.Background()
+	for name, spec := range map[string]v1alpha1.TenantSpec{
+		"ctl-noplan":  {Plan: "platinum"},
+		"ctl-toomany": {Plan: "free", Namespaces: []v1alpha1.TenantNamespace{{Name: "a"}, {Name: "b"}}},
+	} {
+		tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec}
+		if err := c.Create(ctx, tenant); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Delete(context.Background(), tenant) })
+		failed := waitPhase(t, c, name, v1alpha1.PhaseFailed)
+		if ready := failed.Status.Conditions[0]; ready.Status != metav1.ConditionFalse || ready.Message == "" {
+			t.Errorf("%s: Ready = %+v", name, ready)
+		}
+		if err := c.Get(ctx, client.ObjectKey{Name: name + "-a"}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+			t.Errorf("%s: a failed tenant got a namespace (%v)", name, err)
+		}
+	}
+}
+
+func impersonate(t *testing.T, user string, groups ...string) kubernetes.Interface {
+	t.Helper()
+	cfg := rest.CopyConfig(devclustertest.AdminConfig(t))
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	return kubernetes.NewForConfigOrDie(cfg)
+}
