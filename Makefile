@@ -109,8 +109,9 @@ verify: verify-generate verify-proto verify-breaking verify-go ## Everything CI 
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@if [ -n "$$(git status --porcelain -- gen services/provisioning deploy/crds)" ]; then \
-		git status --short -- gen services/provisioning deploy/crds; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
+	@generated="gen deploy/crds services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
+		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 
 .PHONY: verify-proto
 verify-proto: .build/protodeps ## buf lint and buf format
