@@ -33,6 +33,10 @@ wait_for "$state/identity.log" '"msg":"OIDC issuer serving"' "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
+bin/provisioning --kubeconfig "$state/devcluster/admin.kubeconfig" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+pids+=($!)
+wait_for "$state/provisioning.log" '"msg":"tenant operator started"' "${pids[-1]}"
+
 cat <<TXT
 
 Identity is ready.
@@ -41,6 +45,11 @@ Identity is ready.
   log in:       user "admin", password in $state/identity/bootstrap-admin
                 (AuthService/Login returns a bearer token for the gRPC APIs and for kubectl --token)
   logs:         $state/identity.log, $state/devcluster.log
+
+Provisioning is ready: the Tenant operator reconciles tenants.landlord.dev.
+  try:          KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl apply -f deploy/examples/tenant.yaml
+                KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl get tenants
+  logs:         $state/provisioning.log
 
 Landlord is running. Press Ctrl-C to stop.
 TXT

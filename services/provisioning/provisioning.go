@@ -1,0 +1,113 @@
+// Package provisioning wires the provisioning service: the Tenant operator
+// (controller-runtime, leader-elected) next to the shared gRPC runtime.
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"k8s.io/apimachinery/pkg/runtime"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/landlord-dev/landlord/services/internal/server"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+)
+
+// SystemNamespace holds Landlord's own objects, such as the leader lease.
+const SystemNamespace = "landlord-system"
+
+// Config is provisioning's configuration.
+type Config struct {
+	// Kubeconfig is the cluster to manage ("" means in-cluster).
+	Kubeconfig string
+	// QPS and Burst are client-go's client-side rate limits; the defaults
+	// of 5/10 would cap provisioning far below what the API server takes.
+	QPS   float32
+	Burst int
+	// LeaderElection lets several replicas run with one reconciling.
+	LeaderElection bool
+	// GRPCAddr and HTTPAddr are the shared runtime's listeners.
+	GRPCAddr string
+	HTTPAddr string
+}
+
+// Defaults suit `make run`.
+func Defaults() Config {
+	return Config{QPS: 500, Burst: 1000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200"}
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.QPS <= 0 || c.Burst < 1 {
+		errs = append(errs, fmt.Errorf("qps %v and burst %d must be positive", c.QPS, c.Burst))
+	}
+	return errors.Join(errs...)
+}
+
+// Run installs the CRDs and serves until ctx ends.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("provisioning config: %w", err)
+	}
+	rest, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	rest.QPS, rest.Burst = cfg.QPS, cfg.Burst
+	scheme := runtime.NewScheme()
+	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme)); err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(rest, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: "0"}, // served by the runtime below
+		HealthProbeBindAddress:  "0",
+		LeaderElection:          cfg.LeaderElection,
+		LeaderElectionID:        "landlord-provisioning",
+		LeaderElectionNamespace: SystemNamespace,
+	})
+	if err != nil {
+		return err
+	}
+	// The CRD, the system namespace and the cluster roles exist before any
+	// replica reconciles; applying them is idempotent, so every replica does.
+	apply := mgr.GetClient()
+	if err := apply.Apply(ctx, corev1ac.Namespace(SystemNamespace), client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("system namespace: %w", err)
+	}
+	if err := crds.Install(ctx, apply); err != nil {
+		return err
+	}
+	table, err := plans.Builtin()
+	if err != nil {
+		return err
+	}
+	if err := controller.Setup(ctx, mgr, table); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{
+		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log,
+		Register: func(grpc.ServiceRegistrar) {}, // the TenantService API comes next
+	})
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Run(gctx) })
+	g.Go(func() error { return mgr.Start(gctx) })
+	log.Info("tenant operator started", "leader_election", cfg.LeaderElection, "qps", cfg.QPS, "burst", cfg.Burst)
+	return g.Wait()
+}
