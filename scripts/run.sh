@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 state=${STATE_DIR:-.landlord}
 mkdir -p "$state"
 pids=()
+stopping=
 stop() {
+  stopping=1
   trap - INT TERM EXIT
   echo "Stopping Landlord..."
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done
@@ -54,4 +56,4 @@ Provisioning is ready: the Tenant operator reconciles tenants.landlord.dev.
 Landlord is running. Press Ctrl-C to stop.
 TXT
 wait -n "${pids[@]}" || true
-echo "A component exited; see the logs in $state." >&2
+[ -n "$stopping" ] || echo "A component exited; see the logs in $state." >&2
