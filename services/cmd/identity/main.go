@@ -2,28 +2,18 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/cli"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := command().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "identity:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(command()) }
 
 func command() *cobra.Command {
 	cfg := identity.Defaults()
@@ -31,11 +21,9 @@ func command() *cobra.Command {
 	cfg.BootstrapPassword = os.Getenv("LANDLORD_BOOTSTRAP_ADMIN_PASSWORD")
 	var devEnv string
 	cmd := &cobra.Command{
-		Use:           "identity",
-		Short:         "Landlord's identity service: users, tenant roles, tokens and the OIDC issuer Kubernetes trusts",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "identity",
+		Short: "Landlord's identity service: users, tenant roles, tokens and the OIDC issuer Kubernetes trusts",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if devEnv != "" {
 				env, err := devclusterproc.ReadEnvFile(devEnv)

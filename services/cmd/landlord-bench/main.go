@@ -2,27 +2,21 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/landlord-dev/landlord/services/internal/bench"
+	"github.com/landlord-dev/landlord/services/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks", SilenceUsage: true}
+	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
 	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand())
-	if err := root.ExecuteContext(ctx); err != nil {
-		os.Exit(1)
-	}
+	cli.Main(root)
 }
 
 func apiserverCommand() *cobra.Command {

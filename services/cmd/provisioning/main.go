@@ -3,38 +3,26 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/landlord-dev/landlord/services/internal/cli"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 	"github.com/landlord-dev/landlord/services/provisioning"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := command().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "provisioning:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(command()) }
 
 func command() *cobra.Command {
 	cfg := provisioning.Defaults()
 	cmd := &cobra.Command{
-		Use:           "provisioning",
-		Short:         "Landlord's provisioning service: reconciles Tenants into namespaces, RBAC, quotas and policies",
-		Args:          cobra.NoArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Use:   "provisioning",
+		Short: "Landlord's provisioning service: reconciles Tenants into namespaces, RBAC, quotas and policies",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "provisioning")
 			ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
