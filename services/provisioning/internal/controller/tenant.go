@@ -38,9 +38,14 @@ type TenantReconciler struct {
 // Setup applies the cluster-wide objects tenants rely on and registers the
 // reconciler with the manager.
 func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
+	policy, binding := render.ProtectManagedObjects()
+	clusterWide := []runtime.ApplyConfiguration{policy, binding}
 	for _, role := range render.ClusterRoles() {
-		if err := mgr.GetClient().Apply(ctx, role, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
-			return fmt.Errorf("applying cluster role: %w", err)
+		clusterWide = append(clusterWide, role)
+	}
+	for _, obj := range clusterWide {
+		if err := mgr.GetClient().Apply(ctx, obj, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+			return fmt.Errorf("applying cluster-wide objects: %w", err)
 		}
 	}
 	r := &TenantReconciler{Client: mgr.GetClient(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}

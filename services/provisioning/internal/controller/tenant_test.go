@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +132,37 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 	}
 	if err := editor.CoreV1().ResourceQuotas("ctl-acme-web").Delete(ctx, render.QuotaName, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("editor deleting its quota: %v, want Forbidden", err)
+	}
+
+	// A tenant admin manages its own RBAC and policies, but not Landlord's:
+	// the admission policy refuses, in the API server, what RBAC allows.
+	admin := impersonate(t, "landlord:ada", "landlord:tenant:ctl-acme:admin")
+	own := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "allow-web"},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}
+	if _, err := admin.NetworkingV1().NetworkPolicies("ctl-acme-web").Create(ctx, own, metav1.CreateOptions{}); err != nil {
+		t.Errorf("tenant admin creating its own network policy: %v", err)
+	}
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		err := admin.NetworkingV1().NetworkPolicies("ctl-acme-web").Delete(ctx, render.IsolationName, metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}})
+		if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) {
+			return nil
+		}
+		return fmt.Errorf("deleting Landlord's network policy as tenant admin: %v", err)
+	})
+	for name, try := range map[string]func() error{
+		"delete Landlord's role binding": func() error {
+			return admin.RbacV1().RoleBindings("ctl-acme-web").Delete(ctx, "landlord-editors", metav1.DeleteOptions{})
+		},
+		"label an object as Landlord's": func() error {
+			spoof := own.DeepCopy()
+			spoof.Name, spoof.ResourceVersion, spoof.Labels = "spoof", "", map[string]string{render.LabelManagedBy: render.ManagedBy}
+			_, err := admin.NetworkingV1().NetworkPolicies("ctl-acme-web").Create(ctx, spoof, metav1.CreateOptions{})
+			return err
+		},
+	} {
+		if err := try(); !strings.Contains(fmt.Sprint(err), "Landlord") {
+			t.Errorf("tenant admin may %s: %v", name, err)
+		}
 	}
 
 	// Dropping a namespace from the spec deletes it.
