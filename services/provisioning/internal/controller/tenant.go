@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -42,6 +43,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 	clusterWide := []runtime.ApplyConfiguration{policy, binding}
 	for _, role := range render.ClusterRoles() {
 		clusterWide = append(clusterWide, role)
+	}
+	for _, plan := range table {
+		clusterWide = append(clusterWide, render.PriorityLevel(plan))
 	}
 	for _, obj := range clusterWide {
 		if err := mgr.GetClient().Apply(ctx, obj, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
@@ -83,6 +87,9 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 	}
 	statuses, applyErr := r.applyNamespaces(ctx, t, plan)
+	if applyErr == nil {
+		applyErr = r.Client.Apply(ctx, render.FlowSchema(t), client.FieldOwner(crds.FieldManager), client.ForceOwnership)
+	}
 	if applyErr == nil {
 		applyErr = r.pruneNamespaces(ctx, t)
 	}
@@ -170,6 +177,10 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 	}
 	if len(owned) > 0 {
 		return ctrl.Result{RequeueAfter: time.Second}, nil // namespaces take a moment to empty
+	}
+	fs := &flowcontrolv1.FlowSchema{ObjectMeta: metav1.ObjectMeta{Name: render.FlowSchemaName(t.Name)}}
+	if err := r.Client.Delete(ctx, fs); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
 	}
 	controllerutil.RemoveFinalizer(t, Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -122,6 +123,19 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 		}
 	}
 
+	// The tenant's users are one API Priority and Fairness flow each, in
+	// the plan's priority level; the API server says which schema matched.
+	fs := &flowcontrolv1.FlowSchema{}
+	if err := c.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName("ctl-acme")}, fs); err != nil {
+		t.Fatal(err)
+	}
+	if fs.Spec.PriorityLevelConfiguration.Name != render.PriorityLevelName("standard") {
+		t.Errorf("flow schema level = %s", fs.Spec.PriorityLevelConfiguration.Name)
+	}
+	if got := matchedFlowSchema(t, "landlord:eve", "landlord:tenant:ctl-acme:editor"); got != string(fs.UID) {
+		t.Errorf("request matched flow schema %s, want the tenant's %s", got, fs.UID)
+	}
+
 	editor := impersonate(t, "landlord:eve", "landlord:tenant:ctl-acme:editor")
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings"}}
 	if _, err := editor.CoreV1().ConfigMaps("ctl-acme-web").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
@@ -180,6 +194,11 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 	})
 
 	// Deleting the tenant leaves nothing with its label.
+	defer func() {
+		if err := c.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName("ctl-acme")}, &flowcontrolv1.FlowSchema{}); !apierrors.IsNotFound(err) {
+			t.Errorf("flow schema left behind: %v", err)
+		}
+	}()
 	if err := c.Delete(ctx, active); err != nil {
 		t.Fatal(err)
 	}
@@ -222,4 +241,22 @@ func impersonate(t *testing.T, user string, groups ...string) kubernetes.Interfa
 	cfg := rest.CopyConfig(devclustertest.AdminConfig(t))
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
 	return kubernetes.NewForConfigOrDie(cfg)
+}
+
+// matchedFlowSchema returns the UID of the flow schema the API server
+// classified an impersonated request into.
+func matchedFlowSchema(t *testing.T, user string, groups ...string) string {
+	t.Helper()
+	cfg := rest.CopyConfig(devclustertest.AdminConfig(t))
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: groups}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := httpClient.Get(cfg.Host + "/api/v1/namespaces/ctl-acme-web/configmaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("X-Kubernetes-PF-FlowSchema-UID")
 }

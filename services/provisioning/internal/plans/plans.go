@@ -15,6 +15,7 @@ import (
 type Plan struct {
 	Name              string              `json:"name"`
 	MaxNamespaces     int                 `json:"maxNamespaces"`
+	APIShares         int32               `json:"apiShares"`
 	NamespaceQuota    corev1.ResourceList `json:"namespaceQuota"`
 	ContainerDefaults struct {
 		Request corev1.ResourceList `json:"request"`
@@ -44,8 +45,8 @@ func Parse(data []byte) (Table, error) {
 		if p.Name == "" || table[p.Name] != nil {
 			return nil, fmt.Errorf("plans: missing or duplicate name %q", p.Name)
 		}
-		if p.MaxNamespaces < 1 {
-			return nil, fmt.Errorf("plan %s: maxNamespaces must be at least 1", p.Name)
+		if p.MaxNamespaces < 1 || p.APIShares < 1 {
+			return nil, fmt.Errorf("plan %s: maxNamespaces and apiShares must be at least 1", p.Name)
 		}
 		// Without these, a plan would allow what Landlord promises it never does.
 		for _, must := range []corev1.ResourceName{corev1.ResourceServicesNodePorts, corev1.ResourceServicesLoadBalancers, corev1.ResourcePods} {
