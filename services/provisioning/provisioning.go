@@ -73,6 +73,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	mgr, err := ctrl.NewManager(rest, ctrl.Options{
 		Scheme:                  scheme,
+		Cache:                   controller.CacheOptions(),
 		Metrics:                 metricsserver.Options{BindAddress: "0"}, // served by the runtime below
 		HealthProbeBindAddress:  "0",
 		LeaderElection:          cfg.LeaderElection,

@@ -53,10 +53,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 		}
 	}
 	r := &TenantReconciler{Client: mgr.GetClient(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.Tenant{}).
-		Owns(&corev1.Namespace{}).
-		Complete(r)
+	b := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Tenant{})
+	for _, kind := range managedKinds() {
+		b = b.Watches(kind, toTenant)
+	}
+	return b.Complete(r)
 }
 
 // Reconcile brings one Tenant's namespaces to their desired state.

@@ -45,6 +45,7 @@ func startOperator(t *testing.T) client.Client {
 	}
 	mgr, err := ctrl.NewManager(devclustertest.AdminConfig(t), ctrl.Options{
 		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
+		Cache: controller.CacheOptions(),
 		// Each test runs its own manager in this one process.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
@@ -178,6 +179,16 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 			t.Errorf("tenant admin may %s: %v", name, err)
 		}
 	}
+
+	// Drift: a managed object deleted behind the operator's back comes back.
+	if err := c.Delete(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "ctl-acme-web", Name: render.IsolationName}}); err != nil {
+		t.Fatal(err)
+	}
+	deleted := time.Now()
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		return c.Get(ctx, client.ObjectKey{Namespace: "ctl-acme-web", Name: render.IsolationName}, &networkingv1.NetworkPolicy{})
+	})
+	t.Logf("deleted network policy repaired after %s", time.Since(deleted).Round(time.Millisecond))
 
 	// Dropping a namespace from the spec deletes it.
 	active.Spec.Namespaces = active.Spec.Namespaces[:1]

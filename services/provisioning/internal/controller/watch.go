@@ -1,0 +1,47 @@
+package controller
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// managedKinds are the kinds whose objects the operator makes per tenant;
+// a change or deletion of one wakes its tenant's reconcile, which repairs it.
+func managedKinds() []client.Object {
+	return []client.Object{
+		&corev1.Namespace{}, &corev1.ResourceQuota{}, &corev1.LimitRange{},
+		&rbacv1.RoleBinding{}, &networkingv1.NetworkPolicy{}, &flowcontrolv1.FlowSchema{},
+	}
+}
+
+// CacheOptions keep the operator's informers to Landlord's own objects, so
+// its memory follows the number of tenants, not the size of the cluster.
+func CacheOptions() cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.ManagedBy})
+	byObject := map[client.Object]cache.ByObject{}
+	for _, obj := range managedKinds() {
+		byObject[obj] = cache.ByObject{Label: managed}
+	}
+	return cache.Options{ByObject: byObject}
+}
+
+// toTenant maps a managed object to the Tenant named in its label.
+var toTenant = handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
+	tenant := obj.GetLabels()[render.LabelTenant]
+	if tenant == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: tenant}}}
+})
