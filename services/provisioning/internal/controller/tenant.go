@@ -32,6 +32,9 @@ const Finalizer = "landlord.dev/namespaces"
 // TenantReconciler reconciles one Tenant at a time.
 type TenantReconciler struct {
 	Client client.Client
+	// Reader reads straight from the API server, for objects (tenant
+	// workloads) that the operator does not cache.
+	Reader client.Reader
 	Plans  plans.Table
 	Events events.EventRecorder
 }
@@ -52,7 +55,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 			return fmt.Errorf("applying cluster-wide objects: %w", err)
 		}
 	}
-	r := &TenantReconciler{Client: mgr.GetClient(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
+	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
 	b := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Tenant{})
 	for _, kind := range managedKinds() {
 		b = b.Watches(kind, toTenant)
@@ -93,6 +96,9 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	}
 	if applyErr == nil {
 		applyErr = r.pruneNamespaces(ctx, t)
+	}
+	if applyErr == nil {
+		applyErr = r.sleep(ctx, t, t.Spec.Hibernation.Hibernated)
 	}
 	return ctrl.Result{}, r.report(ctx, t, statuses, applyErr)
 }
@@ -200,7 +206,14 @@ func (r *TenantReconciler) report(ctx context.Context, t *v1alpha1.Tenant, names
 		meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{Type: c, Status: status, Reason: reason, Message: message, ObservedGeneration: t.Generation})
 	}
 	t.Status.ObservedGeneration = t.Generation
-	if applyErr == nil {
+	switch {
+	case applyErr != nil && t.Spec.Hibernation.Hibernated:
+		t.Status.Phase = v1alpha1.PhaseHibernating
+	case applyErr != nil && before == v1alpha1.PhaseHibernated:
+		t.Status.Phase = v1alpha1.PhaseWaking
+	case applyErr == nil && t.Spec.Hibernation.Hibernated:
+		t.Status.Phase = v1alpha1.PhaseHibernated
+	case applyErr == nil:
 		t.Status.Phase = v1alpha1.PhaseActive
 	}
 	if err := r.Client.Status().Update(ctx, t); err != nil {
