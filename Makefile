@@ -70,7 +70,7 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start bench-identity ## Run every benchmark
+bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning ## Run every benchmark
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit
@@ -85,6 +85,12 @@ bench-identity: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/landlord-bench
 	rm -rf $(BENCH_STATE_DIR)
 	cd services && go test -run '^$$' -bench CheckAtScale -benchtime 1x ./identity/internal/authz/
 	cd services && go test -run '^$$' -bench 'Verify' ./identity/internal/signing/
+
+.PHONY: bench-provisioning
+bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/provisioning $(BIN)/landlord-bench ## Tenants through the operator vs raw client-go creates
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning
+	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-devcluster-start
 bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev cluster cold and warm start times

@@ -15,7 +15,7 @@ import (
 
 func main() {
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand())
 	cli.Main(root)
 }
 
@@ -83,5 +83,28 @@ func identityCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary to measure")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster (its landlord-dev.json is next to it)")
+	return cmd
+}
+
+func provisioningCommand() *cobra.Command {
+	var operatorBin, kubeconfig string
+	var tenants, workers int
+	cmd := &cobra.Command{
+		Use:   "provisioning",
+		Short: "Tenants through the operator until Active, against raw client-go creates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			if err != nil {
+				return err
+			}
+			cfg.QPS, cfg.Burst = -1, 0
+			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, kubeconfig, tenants, workers)
+		},
+	}
+	cmd.Flags().StringVar(&operatorBin, "provisioning-bin", "bin/provisioning", "the provisioning binary to measure")
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
+	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
+	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
 	return cmd
 }

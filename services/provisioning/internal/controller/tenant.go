@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
@@ -56,7 +57,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 		}
 	}
 	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
-	b := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Tenant{})
+	// Tenants are independent: reconcile many at once, or provisioning is
+	// bound by one tenant's round trips instead of the API server.
+	b := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Tenant{}).
+		WithOptions(crcontroller.Options{MaxConcurrentReconciles: 16})
 	for _, kind := range managedKinds() {
 		b = b.Watches(kind, toTenant)
 	}

@@ -69,13 +69,15 @@ func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
 	return Objects{
 		Namespace:    corev1ac.Namespace(name).WithLabels(nsLabels).WithOwnerReferences(owner),
 		RoleBindings: roleBindings(t.Name, name, lbl),
+		// Copies: the client decodes the server's answer back into the apply
+		// configuration, and the plan is shared by concurrent reconciles.
 		Quota: corev1ac.ResourceQuota(QuotaName, name).WithLabels(lbl).
-			WithSpec(corev1ac.ResourceQuotaSpec().WithHard(plan.NamespaceQuota)),
+			WithSpec(corev1ac.ResourceQuotaSpec().WithHard(plan.NamespaceQuota.DeepCopy())),
 		LimitRange: corev1ac.LimitRange(LimitRangeName, name).WithLabels(lbl).
 			WithSpec(corev1ac.LimitRangeSpec().WithLimits(corev1ac.LimitRangeItem().
 				WithType(corev1.LimitTypeContainer).
-				WithDefaultRequest(plan.ContainerDefaults.Request).
-				WithDefault(plan.ContainerDefaults.Limit))),
+				WithDefaultRequest(plan.ContainerDefaults.Request.DeepCopy()).
+				WithDefault(plan.ContainerDefaults.Limit.DeepCopy()))),
 		NetworkPolicies: []*netac.NetworkPolicyApplyConfiguration{isolation(t, name, lbl)},
 	}
 }

@@ -56,3 +56,20 @@ func TestNamespaceObjects(t *testing.T) {
 		t.Errorf("Namespace isolation admits %+v", peer)
 	}
 }
+
+// TestObjectsDoNotShareThePlan: the API client writes the server's answer
+// into the apply configuration; that must never reach the shared plan.
+func TestObjectsDoNotShareThePlan(t *testing.T) {
+	table, _ := plans.Builtin()
+	plan := table["standard"]
+	objs := render.Namespace(&v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}, "web", plan)
+	(*objs.Quota.Spec.Hard)[corev1.ResourcePods] = *plan.NamespaceQuota.Pods()
+	(*objs.Quota.Spec.Hard)["scribbled"] = *plan.NamespaceQuota.Pods()
+	(*objs.LimitRange.Spec.Limits[0].Default)["scribbled"] = *plan.NamespaceQuota.Pods()
+	if _, ok := plan.NamespaceQuota["scribbled"]; ok {
+		t.Error("writing to a rendered quota changed the plan")
+	}
+	if _, ok := plan.ContainerDefaults.Limit["scribbled"]; ok {
+		t.Error("writing to a rendered limit range changed the plan")
+	}
+}
