@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -123,20 +124,26 @@ func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tena
 	return statuses, firstErr
 }
 
+// apply writes the namespace, then everything in it at once: the objects
+// are independent, and round trips, not the API server, bound one tenant.
 func (r *TenantReconciler) apply(ctx context.Context, objs render.Objects) error {
-	configs := []runtime.ApplyConfiguration{objs.Namespace, objs.Quota, objs.LimitRange}
+	if err := r.Client.Apply(ctx, objs.Namespace, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	inside := []runtime.ApplyConfiguration{objs.Quota, objs.LimitRange}
 	for _, rb := range objs.RoleBindings {
-		configs = append(configs, rb)
+		inside = append(inside, rb)
 	}
 	for _, np := range objs.NetworkPolicies {
-		configs = append(configs, np)
+		inside = append(inside, np)
 	}
-	for _, c := range configs {
-		if err := r.Client.Apply(ctx, c, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
-			return err
-		}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range inside {
+		g.Go(func() error {
+			return r.Client.Apply(gctx, c, client.FieldOwner(crds.FieldManager), client.ForceOwnership)
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // pruneNamespaces deletes the tenant's namespaces that its spec dropped.
