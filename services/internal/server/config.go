@@ -27,7 +27,8 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight calls may drain on shutdown
 	// before they are cut off (default 15s).
 	ShutdownTimeout time.Duration
-	// Logger receives the service's logs (default JSON on stderr at info).
+	// Logger receives the service's logs and is expected to name the
+	// service (default: JSON on stderr at info, with "service").
 	Logger *slog.Logger
 
 	// Register adds the service's handlers to the server.
@@ -60,7 +61,7 @@ func (c *Config) setDefaults() {
 		c.ShutdownTimeout = 15 * time.Second
 	}
 	if c.Logger == nil {
-		c.Logger = logging.New(os.Stderr, slog.LevelInfo)
+		c.Logger = logging.New(os.Stderr, slog.LevelInfo).With("service", c.Service)
 	}
 }
 

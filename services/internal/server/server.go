@@ -122,7 +122,7 @@ func (s *Server) Run(ctx context.Context) error {
 		})
 	}
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	s.cfg.Logger.Info("serving", "service", s.cfg.Service, "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
+	s.cfg.Logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
 
 	g.Go(func() error {
 		<-gctx.Done()
@@ -133,7 +133,7 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) shutdown(httpSrv *http.Server) {
-	s.cfg.Logger.Info("shutting down", "service", s.cfg.Service, "drain_timeout", s.cfg.ShutdownTimeout.String())
+	s.cfg.Logger.Info("shutting down", "drain_timeout", s.cfg.ShutdownTimeout.String())
 	s.health.Shutdown()
 	drained := make(chan struct{})
 	go func() {
