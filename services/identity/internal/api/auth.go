@@ -9,8 +9,8 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 // AuthServer serves identity.v1.AuthService.

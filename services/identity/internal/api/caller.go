@@ -8,9 +8,9 @@ import (
 	"slices"
 
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 // caller is the authenticated caller of a call.

@@ -20,9 +20,9 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 

@@ -12,34 +12,11 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
-
-// minimum is the least role holding each permission. TENANT_CREATE is
-// absent: only platform admins create tenants.
-var minimum = map[identityv1.Permission]identityv1.Role{
-	identityv1.Permission_PERMISSION_TENANT_GET:         identityv1.Role_ROLE_VIEWER,
-	identityv1.Permission_PERMISSION_USAGE_READ:         identityv1.Role_ROLE_VIEWER,
-	identityv1.Permission_PERMISSION_WORKLOADS_WRITE:    identityv1.Role_ROLE_EDITOR,
-	identityv1.Permission_PERMISSION_TENANT_UPDATE:      identityv1.Role_ROLE_ADMIN,
-	identityv1.Permission_PERMISSION_TENANT_HIBERNATE:   identityv1.Role_ROLE_ADMIN,
-	identityv1.Permission_PERMISSION_NAMESPACES_MANAGE:  identityv1.Role_ROLE_ADMIN,
-	identityv1.Permission_PERMISSION_MEMBERSHIPS_MANAGE: identityv1.Role_ROLE_ADMIN,
-	identityv1.Permission_PERMISSION_OWNERS_MANAGE:      identityv1.Role_ROLE_OWNER,
-	identityv1.Permission_PERMISSION_TENANT_DELETE:      identityv1.Role_ROLE_OWNER,
-}
-
-// Allowed applies the matrix.
-func Allowed(platformAdmin bool, role identityv1.Role, p identityv1.Permission) bool {
-	if platformAdmin {
-		return p != identityv1.Permission_PERMISSION_UNSPECIFIED
-	}
-	need, ok := minimum[p]
-	return ok && roles.AtLeast(role, need)
-}
 
 // Service answers checks for subjects (from the store) and tokens (from
 // their verified claims, after making sure the user is still enabled).
@@ -84,7 +61,7 @@ func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1
 		if fromTok {
 			// The token's roles are what it was issued with.
 			resp.PlatformAdmin = slices.Contains(groups, roles.PlatformAdminGroup)
-			resp.Role = roleInGroups(groups, req.GetTenant())
+			resp.Role = roles.InGroups(groups, req.GetTenant())
 			return nil
 		}
 		resp.PlatformAdmin = user.GetPlatformAdmin()
@@ -94,16 +71,6 @@ func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1
 	if err != nil {
 		return nil, err
 	}
-	resp.Allowed = Allowed(resp.GetPlatformAdmin(), resp.GetRole(), req.GetPermission())
+	resp.Allowed = roles.Allowed(resp.GetPlatformAdmin(), resp.GetRole(), req.GetPermission())
 	return resp, nil
-}
-
-func roleInGroups(groups []string, tenant string) identityv1.Role {
-	best := identityv1.Role_ROLE_UNSPECIFIED
-	for _, g := range groups {
-		if t, r, ok := roles.ParseTenantGroup(g); ok && t == tenant && r > best {
-			best = r
-		}
-	}
-	return best
 }

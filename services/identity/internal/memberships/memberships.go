@@ -17,9 +17,9 @@ import (
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/page"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 // Caller is who asks.

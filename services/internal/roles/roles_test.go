@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
-	"github.com/landlord-dev/landlord/services/identity/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 func TestGroupsRoundTrip(t *testing.T) {

@@ -1,10 +1,10 @@
-package authz_test
+package roles_test
 
 import (
 	"testing"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
-	"github.com/landlord-dev/landlord/services/identity/internal/authz"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 // TestMatrix pins the documented permission matrix, row by row.
@@ -36,15 +36,15 @@ func TestMatrix(t *testing.T) {
 			for _, g := range granted {
 				want = want || g == role
 			}
-			if got := authz.Allowed(false, role, perm); got != want {
+			if got := roles.Allowed(false, role, perm); got != want {
 				t.Errorf("%v as %v: %v, want %v", perm, role, got, want)
 			}
 		}
-		if !authz.Allowed(true, identityv1.Role_ROLE_UNSPECIFIED, perm) {
+		if !roles.Allowed(true, identityv1.Role_ROLE_UNSPECIFIED, perm) {
 			t.Errorf("platform admin denied %v", perm)
 		}
 	}
-	if authz.Allowed(true, o, identityv1.Permission_PERMISSION_UNSPECIFIED) {
+	if roles.Allowed(true, o, identityv1.Permission_PERMISSION_UNSPECIFIED) {
 		t.Error("unspecified permission granted")
 	}
 }
