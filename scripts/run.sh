@@ -35,9 +35,11 @@ wait_for "$state/identity.log" '"msg":"OIDC issuer serving"' "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
-bin/provisioning --kubeconfig "$state/devcluster/admin.kubeconfig" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
 wait_for "$state/provisioning.log" '"msg":"tenant operator started"' "${pids[-1]}"
+wait_for "$state/provisioning.log" '"msg":"serving"' "${pids[-1]}"
+pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
 cat <<TXT
 
@@ -48,8 +50,12 @@ Identity is ready.
                 (AuthService/Login returns a bearer token for the gRPC APIs and for kubectl --token)
   logs:         $state/identity.log, $state/devcluster.log
 
-Provisioning is ready: the Tenant operator reconciles tenants.landlord.dev.
-  try:          KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl apply -f deploy/examples/tenant.yaml
+Provisioning is ready: the TenantService API and the Tenant operator.
+  gRPC API:     $pgrpc   (send "authorization: Bearer <token>" from Login)
+  create:       go tool grpcurl -plaintext -H "authorization: Bearer \$TOKEN" \\
+                  -d '{"tenant":{"name":"acme","plan":"standard","namespaces":[{"name":"web"}]}}' \\
+                  $pgrpc landlord.provisioning.v1.TenantService/CreateTenant
+  or kubectl:   KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl apply -f deploy/examples/tenant.yaml
                 KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl get tenants
   logs:         $state/provisioning.log
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"os"
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -18,11 +20,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/authn"
 	"github.com/landlord-dev/landlord/services/internal/server"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/api"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
 
 // SystemNamespace holds Landlord's own objects, such as the leader lease.
@@ -41,11 +48,18 @@ type Config struct {
 	// GRPCAddr and HTTPAddr are the shared runtime's listeners.
 	GRPCAddr string
 	HTTPAddr string
+	// Issuer and Audience are identity's tokens, whose keys are fetched
+	// over HTTPS from the issuer, trusting IssuerCA (PEM; empty trusts the
+	// system roots).
+	Issuer   string
+	Audience string
+	IssuerCA string
 }
 
 // Defaults suit `make run`.
 func Defaults() Config {
-	return Config{QPS: 500, Burst: 1000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200"}
+	return Config{QPS: 500, Burst: 1000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200",
+		Issuer: "https://127.0.0.1:8443", Audience: "landlord"}
 }
 
 // Validate reports every problem at once.
@@ -53,6 +67,12 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.QPS <= 0 || c.Burst < 1 {
 		errs = append(errs, fmt.Errorf("qps %v and burst %d must be positive", c.QPS, c.Burst))
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("issuer %q must be an https URL", c.Issuer))
+	}
+	if c.Audience == "" {
+		errs = append(errs, errors.New("audience must be set"))
 	}
 	return errors.Join(errs...)
 }
@@ -99,9 +119,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := controller.Setup(ctx, mgr, table); err != nil {
 		return err
 	}
+	verifier, err := cfg.verifier()
+	if err != nil {
+		return err
+	}
+	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(), Plans: table}
 	srv, err := server.New(server.Config{
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log,
-		Register: func(grpc.ServiceRegistrar) {}, // the TenantService API comes next
+		Authenticator: authn.Bearer{Verifier: verifier},
+		Register: func(r grpc.ServiceRegistrar) {
+			provisioningv1.RegisterTenantServiceServer(r, &api.TenantServer{Tenants: tenantSvc, Watch: &api.Watcher{Cache: mgr.GetCache()}})
+		},
 	})
 	if err != nil {
 		return err
@@ -111,4 +139,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	g.Go(func() error { return mgr.Start(gctx) })
 	log.Info("tenant operator started", "leader_election", cfg.LeaderElection, "qps", cfg.QPS, "burst", cfg.Burst)
 	return g.Wait()
+}
+
+// verifier checks identity's tokens against its published keys.
+func (c Config) verifier() (*tokenverify.Verifier, error) {
+	var ca []byte
+	if c.IssuerCA != "" {
+		var err error
+		if ca, err = os.ReadFile(c.IssuerCA); err != nil {
+			return nil, fmt.Errorf("issuer CA: %w", err)
+		}
+	}
+	jwks, err := tokenverify.NewRemoteJWKS(c.Issuer+tokenverify.JWKSPath, ca)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenverify.Verifier{Issuer: c.Issuer, Audience: c.Audience, Keys: jwks}, nil
 }

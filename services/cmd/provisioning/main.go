@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"log/slog"
 	"os"
 
@@ -11,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/landlord-dev/landlord/services/internal/cli"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 	"github.com/landlord-dev/landlord/services/provisioning"
 )
@@ -19,11 +21,20 @@ func main() { cli.Main(command()) }
 
 func command() *cobra.Command {
 	cfg := provisioning.Defaults()
+	var devEnv string
 	cmd := &cobra.Command{
 		Use:   "provisioning",
 		Short: "Landlord's provisioning service: reconciles Tenants into namespaces, RBAC, quotas and policies",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if devEnv != "" {
+				env, err := devclusterproc.ReadEnvFile(devEnv)
+				if err != nil {
+					return err
+				}
+				cfg.Kubeconfig, cfg.IssuerCA = cmp.Or(cfg.Kubeconfig, env.Kubeconfig), env.CACert
+				cfg.Issuer, cfg.Audience = env.Identity.Issuer, env.Identity.Audience
+			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "provisioning")
 			ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
 			return provisioning.Run(cmd.Context(), cfg, log)
@@ -36,5 +47,9 @@ func command() *cobra.Command {
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", cfg.LeaderElection, "elect one active replica on a Lease")
 	f.StringVar(&cfg.GRPCAddr, "grpc-addr", cfg.GRPCAddr, "gRPC address")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "metrics and health address (empty disables)")
+	f.StringVar(&devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA from a dev cluster's landlord-dev.json")
+	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https)")
+	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
+	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")
 	return cmd
 }

@@ -29,6 +29,10 @@ type RemoteJWKS struct {
 	fetched time.Time
 }
 
+// JWKSPath is where identity serves its key set, relative to the issuer
+// URL; services that verify tokens fetch it from there.
+const JWKSPath = "/openid/v1/jwks"
+
 // NewRemoteJWKS fetches from url, trusting the CA in caPEM (or the system
 // roots if caPEM is empty).
 func NewRemoteJWKS(url string, caPEM []byte) (*RemoteJWKS, error) {

@@ -12,7 +12,7 @@ import (
 )
 
 // JWKSPath is where the key set is served, relative to the issuer URL.
-const JWKSPath = "/openid/v1/jwks"
+const JWKSPath = tokenverify.JWKSPath
 
 // Handler serves discovery and the JWKS of the keyring keys returns, which
 // may change as keys rotate.

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"fmt"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
+)
+
+// TenantServer serves provisioning.v1.TenantService.
+type TenantServer struct {
+	provisioningv1.UnimplementedTenantServiceServer
+	Tenants *tenants.Service
+	Watch   *Watcher
+}
+
+func (s *TenantServer) CreateTenant(ctx context.Context, req *provisioningv1.CreateTenantRequest) (*provisioningv1.CreateTenantResponse, error) {
+	if _, err := authorize(ctx, "", identityv1.Permission_PERMISSION_TENANT_CREATE); err != nil {
+		return nil, err
+	}
+	t, err := s.Tenants.Create(ctx, req.GetTenant(), req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.CreateTenantResponse{Tenant: tenants.ToProto(t)}, nil
+}
+
+func (s *TenantServer) GetTenant(ctx context.Context, req *provisioningv1.GetTenantRequest) (*provisioningv1.GetTenantResponse, error) {
+	if _, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_GET); err != nil {
+		return nil, err
+	}
+	t, err := s.Tenants.Get(ctx, req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.GetTenantResponse{Tenant: tenants.ToProto(t)}, nil
+}
+
+func (s *TenantServer) ListTenants(ctx context.Context, req *provisioningv1.ListTenantsRequest) (*provisioningv1.ListTenantsResponse, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.Tenants.List(ctx, c.sees, req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	resp := &provisioningv1.ListTenantsResponse{NextPageToken: next}
+	for _, t := range list {
+		resp.Tenants = append(resp.Tenants, tenants.ToProto(t))
+	}
+	return resp, nil
+}
+
+func (s *TenantServer) UpdateTenant(ctx context.Context, req *provisioningv1.UpdateTenantRequest) (*provisioningv1.UpdateTenantResponse, error) {
+	in := req.GetTenant()
+	c, err := authorize(ctx, in.GetName(), identityv1.Permission_PERMISSION_TENANT_UPDATE)
+	if err != nil {
+		return nil, err
+	}
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, apierror.InvalidArgument("update_mask", "name at least one field to update")
+	}
+	if !c.platformAdmin {
+		if err := tenantAdminMayChange(in, paths); err != nil {
+			return nil, err
+		}
+	}
+	t, err := s.Tenants.Update(ctx, in, paths)
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.UpdateTenantResponse{Tenant: tenants.ToProto(t)}, nil
+}
+
+// tenantAdminMayChange keeps what costs the platform, or weakens the
+// tenant's isolation, with platform admins: the plan, storage classes and
+// any Pod Security level but restricted.
+func tenantAdminMayChange(in *provisioningv1.Tenant, paths []string) error {
+	for _, p := range paths {
+		switch {
+		case p == "plan", p == "allowed_storage_classes":
+			return fmt.Errorf("only platform admins change %s: %w", p, apierror.ErrPermissionDenied)
+		case p == "pod_security" && in.GetPodSecurity() == provisioningv1.PodSecurityLevel_POD_SECURITY_LEVEL_BASELINE:
+			return fmt.Errorf("only platform admins lower Pod Security to baseline: %w", apierror.ErrPermissionDenied)
+		}
+	}
+	return nil
+}
+
+func (s *TenantServer) DeleteTenant(ctx context.Context, req *provisioningv1.DeleteTenantRequest) (*provisioningv1.DeleteTenantResponse, error) {
+	if _, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_DELETE); err != nil {
+		return nil, err
+	}
+	return &provisioningv1.DeleteTenantResponse{}, s.Tenants.Delete(ctx, req.GetName(), req.GetEtag())
+}
+
+func (s *TenantServer) HibernateTenant(ctx context.Context, req *provisioningv1.HibernateTenantRequest) (*provisioningv1.HibernateTenantResponse, error) {
+	t, err := s.setHibernated(ctx, req.GetName(), true)
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.HibernateTenantResponse{Tenant: t}, nil
+}
+
+func (s *TenantServer) WakeTenant(ctx context.Context, req *provisioningv1.WakeTenantRequest) (*provisioningv1.WakeTenantResponse, error) {
+	t, err := s.setHibernated(ctx, req.GetName(), false)
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.WakeTenantResponse{Tenant: t}, nil
+}
+
+func (s *TenantServer) setHibernated(ctx context.Context, name string, hibernated bool) (*provisioningv1.Tenant, error) {
+	if _, err := authorize(ctx, name, identityv1.Permission_PERMISSION_TENANT_HIBERNATE); err != nil {
+		return nil, err
+	}
+	t, err := s.Tenants.SetHibernated(ctx, name, hibernated)
+	if err != nil {
+		return nil, err
+	}
+	return tenants.ToProto(t), nil
+}

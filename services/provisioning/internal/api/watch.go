@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
+)
+
+// watchBuffer is how many changes a slow watcher may fall behind before
+// its stream is ended; it then watches again and gets the current state.
+const watchBuffer = 1024
+
+// Watcher streams changes to Tenants from the operator's informer: one
+// watch on the API server, however many clients watch.
+type Watcher struct {
+	Cache cache.Cache
+}
+
+type event = provisioningv1.WatchTenantsResponse
+
+func (s *TenantServer) WatchTenants(req *provisioningv1.WatchTenantsRequest, stream grpc.ServerStreamingServer[provisioningv1.WatchTenantsResponse]) error {
+	ctx := stream.Context()
+	c, err := callerOf(ctx)
+	if err != nil {
+		return err
+	}
+	if req.GetName() != "" && !c.may(req.GetName(), identityv1.Permission_PERMISSION_TENANT_GET) {
+		return fmt.Errorf("watching tenant %q needs a role in it: %w", req.GetName(), apierror.ErrPermissionDenied)
+	}
+	wanted := func(name string) bool { return (req.GetName() == "" || name == req.GetName()) && c.sees(name) }
+	return s.Watch.stream(ctx, wanted, stream.Send)
+}
+
+func (w *Watcher) stream(ctx context.Context, wanted func(string) bool, send func(*event) error) error {
+	informer, err := w.Cache.GetInformer(ctx, &v1alpha1.Tenant{})
+	if err != nil {
+		return err
+	}
+	events := make(chan *event, watchBuffer)
+	overflow := make(chan struct{})
+	push := func(typ provisioningv1.WatchTenantsResponse_EventType, obj any) {
+		if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+			obj = d.Obj
+		}
+		t, ok := obj.(*v1alpha1.Tenant)
+		if !ok || !wanted(t.Name) {
+			return
+		}
+		select {
+		case events <- &event{Type: typ, Tenant: tenants.ToProto(t)}:
+		default:
+			select {
+			case <-overflow:
+			default:
+				close(overflow)
+			}
+		}
+	}
+	reg, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_ADDED, obj) },
+		UpdateFunc: func(_, obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_MODIFIED, obj) },
+		DeleteFunc: func(obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_DELETED, obj) },
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = informer.RemoveEventHandler(reg) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-overflow:
+			return fmt.Errorf("the watcher fell %d changes behind; watch again: %w", watchBuffer, apierror.ErrUnavailable)
+		case e := <-events:
+			if err := send(e); err != nil {
+				return err
+			}
+		}
+	}
+}

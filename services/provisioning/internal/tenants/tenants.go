@@ -1,0 +1,191 @@
+// Package tenants is provisioning's API domain: it keeps Tenant resources
+// in the cluster, checking what the CRD's schema cannot (plans, counts,
+// idempotent creates) before anything is written. The operator does the
+// rest; this package never touches a tenant's namespaces.
+package tenants
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// RequestIDAnnotation remembers the request that created a tenant, so a
+// retried create is answered with the tenant instead of ALREADY_EXISTS.
+const RequestIDAnnotation = "landlord.dev/request-id"
+
+// maxClusterName is a namespace name's limit (a DNS label).
+const maxClusterName = 63
+
+// Service keeps tenants.
+type Service struct {
+	// Client writes to the API server.
+	Client client.Client
+	// Reader reads straight from the API server, so a read follows the
+	// caller's own writes.
+	Reader client.Reader
+	// Cache lists from the operator's informer, for lists and watches.
+	Cache client.Reader
+	Plans plans.Table
+}
+
+// Create stores a new tenant. The finalizer is set at once, so the
+// operator need not write the tenant again before provisioning it.
+func (s *Service) Create(ctx context.Context, in *provisioningv1.Tenant, requestID string) (*v1alpha1.Tenant, error) {
+	spec := specFromProto(in)
+	if err := s.check(in.GetName(), spec); err != nil {
+		return nil, err
+	}
+	t := &v1alpha1.Tenant{
+		ObjectMeta: metav1.ObjectMeta{Name: in.GetName(), Finalizers: []string{controller.Finalizer}},
+		Spec:       spec,
+	}
+	if requestID != "" {
+		t.Annotations = map[string]string{RequestIDAnnotation: requestID}
+	}
+	err := s.Client.Create(ctx, t)
+	if apierrors.IsAlreadyExists(err) && requestID != "" {
+		existing, getErr := s.Get(ctx, in.GetName())
+		if getErr == nil && existing.Annotations[RequestIDAnnotation] == requestID {
+			return existing, nil // a retry of the call that created it
+		}
+	}
+	return t, fromKube(err)
+}
+
+// Get reads one tenant.
+func (s *Service) Get(ctx context.Context, name string) (*v1alpha1.Tenant, error) {
+	t := &v1alpha1.Tenant{}
+	return t, fromKube(s.Reader.Get(ctx, client.ObjectKey{Name: name}, t))
+}
+
+// Update changes the fields named in mask. A non-empty etag must be the
+// tenant's current one.
+func (s *Service) Update(ctx context.Context, in *provisioningv1.Tenant, mask []string) (*v1alpha1.Tenant, error) {
+	return s.modify(ctx, in.GetName(), in.GetEtag(), func(t *v1alpha1.Tenant) error {
+		for _, f := range mask {
+			if !setField(&t.Spec, in, f) {
+				return apierror.InvalidArgument("update_mask", fmt.Sprintf("%q cannot be updated; updatable: %v", f, UpdatableFields))
+			}
+		}
+		return s.check(t.Name, t.Spec)
+	})
+}
+
+// Delete deletes a tenant unless deletion protection is on. The operator
+// then removes its namespaces and lets the tenant go.
+func (s *Service) Delete(ctx context.Context, name, etag string) error {
+	t, err := s.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if etag != "" && etag != t.ResourceVersion {
+		return apierror.ErrEtagMismatch
+	}
+	if t.Spec.DeletionProtection {
+		return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
+	}
+	pre := metav1.Preconditions{UID: &t.UID, ResourceVersion: &t.ResourceVersion}
+	return fromKube(s.Client.Delete(ctx, t, &client.DeleteOptions{Preconditions: &pre}))
+}
+
+// SetHibernated asks the operator to put the tenant to sleep or wake it.
+func (s *Service) SetHibernated(ctx context.Context, name string, hibernated bool) (*v1alpha1.Tenant, error) {
+	return s.modify(ctx, name, "", func(t *v1alpha1.Tenant) error {
+		t.Spec.Hibernation.Hibernated = hibernated
+		return nil
+	})
+}
+
+// AddNamespace adds a namespace within the plan's namespace count.
+func (s *Service) AddNamespace(ctx context.Context, tenant, name string) (*v1alpha1.Tenant, error) {
+	return s.modify(ctx, tenant, "", func(t *v1alpha1.Tenant) error {
+		if slices.ContainsFunc(t.Spec.Namespaces, func(n v1alpha1.TenantNamespace) bool { return n.Name == name }) {
+			return fmt.Errorf("namespace %s of tenant %s %w", name, tenant, apierror.ErrAlreadyExists)
+		}
+		t.Spec.Namespaces = append(t.Spec.Namespaces, v1alpha1.TenantNamespace{Name: name})
+		return s.check(t.Name, t.Spec)
+	})
+}
+
+// RemoveNamespace drops a namespace; the operator deletes it.
+func (s *Service) RemoveNamespace(ctx context.Context, tenant, name string) (*v1alpha1.Tenant, error) {
+	return s.modify(ctx, tenant, "", func(t *v1alpha1.Tenant) error {
+		i := slices.IndexFunc(t.Spec.Namespaces, func(n v1alpha1.TenantNamespace) bool { return n.Name == name })
+		if i < 0 {
+			return fmt.Errorf("namespace %s of tenant %s %w", name, tenant, apierror.ErrNotFound)
+		}
+		t.Spec.Namespaces = slices.Delete(t.Spec.Namespaces, i, i+1)
+		return nil
+	})
+}
+
+// modify reads, changes and writes a tenant, retrying when someone else
+// wrote in between — unless the caller pinned an etag, which then fails.
+func (s *Service) modify(ctx context.Context, name, etag string, change func(*v1alpha1.Tenant) error) (*v1alpha1.Tenant, error) {
+	var t *v1alpha1.Tenant
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		if t, err = s.Get(ctx, name); err != nil {
+			return err
+		}
+		if etag != "" && etag != t.ResourceVersion {
+			return apierror.ErrEtagMismatch
+		}
+		if !t.DeletionTimestamp.IsZero() {
+			return fmt.Errorf("tenant %s is being deleted: %w", name, apierror.ErrFailedPrecondition)
+		}
+		if err := change(t); err != nil {
+			return err
+		}
+		err = s.Client.Update(ctx, t)
+		if apierrors.IsConflict(err) && etag == "" {
+			return err // retried
+		}
+		return fromKube(err)
+	})
+	return t, fromKube(err)
+}
+
+// check enforces the plan: it must exist, and its namespace count and
+// the names must fit.
+func (s *Service) check(name string, spec v1alpha1.TenantSpec) error {
+	plan := s.Plans[spec.Plan]
+	if plan == nil {
+		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, slices.Sorted(maps.Keys(s.Plans))))
+	}
+	var bad apierror.InvalidArgumentError
+	seen := map[string]bool{}
+	for i, ns := range spec.Namespaces {
+		field := fmt.Sprintf("tenant.namespaces[%d].name", i)
+		if seen[ns.Name] {
+			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field, Description: "appears twice"})
+		}
+		seen[ns.Name] = true
+		if n := len(render.ClusterName(name, ns.Name)); n > maxClusterName {
+			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field,
+				Description: fmt.Sprintf("%q is %d characters; a namespace name is at most %d", render.ClusterName(name, ns.Name), n, maxClusterName)})
+		}
+	}
+	if len(bad.Violations) > 0 {
+		return &bad
+	}
+	if len(spec.Namespaces) > plan.MaxNamespaces {
+		return &apierror.QuotaExceededError{Subject: "tenant:" + name,
+			Description: fmt.Sprintf("namespaces: %d asked, plan %s allows %d", len(spec.Namespaces), plan.Name, plan.MaxNamespaces)}
+	}
+	return nil
+}
