@@ -77,19 +77,38 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Run installs the CRDs and serves until ctx ends.
+// Service is a configured provisioning service, listening but not yet
+// reconciling or serving.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+	mgr ctrl.Manager
+	srv *server.Server
+}
+
+// Run is New, then Service.Run.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	s, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// New installs the CRDs and cluster-wide objects and binds the listeners,
+// so that a bad config, an unreachable cluster or a taken port fails here.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("provisioning config: %w", err)
+		return nil, fmt.Errorf("provisioning config: %w", err)
 	}
 	rest, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rest.QPS, rest.Burst = cfg.QPS, cfg.Burst
 	scheme := runtime.NewScheme()
 	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme)); err != nil {
-		return err
+		return nil, err
 	}
 	mgr, err := ctrl.NewManager(rest, ctrl.Options{
 		Scheme:                  scheme,
@@ -101,27 +120,27 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		LeaderElectionNamespace: SystemNamespace,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The CRD, the system namespace and the cluster roles exist before any
 	// replica reconciles; applying them is idempotent, so every replica does.
 	apply := mgr.GetClient()
 	if err := apply.Apply(ctx, corev1ac.Namespace(SystemNamespace), client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("system namespace: %w", err)
+		return nil, fmt.Errorf("system namespace: %w", err)
 	}
 	if err := crds.Install(ctx, apply); err != nil {
-		return err
+		return nil, err
 	}
 	table, err := plans.Builtin()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := controller.Setup(ctx, mgr, table); err != nil {
-		return err
+		return nil, err
 	}
 	verifier, err := cfg.verifier()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(), Plans: table}
 	srv, err := server.New(server.Config{
@@ -132,12 +151,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &Service{cfg: cfg, log: log, mgr: mgr, srv: srv}, nil
+}
+
+// GRPCAddr is where the TenantService API listens.
+func (s *Service) GRPCAddr() string { return s.srv.GRPCAddr() }
+
+// Run reconciles and serves until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return srv.Run(gctx) })
-	g.Go(func() error { return mgr.Start(gctx) })
-	log.Info("tenant operator started", "leader_election", cfg.LeaderElection, "qps", cfg.QPS, "burst", cfg.Burst)
+	g.Go(func() error { return s.srv.Run(gctx) })
+	g.Go(func() error { return s.mgr.Start(gctx) })
+	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst)
 	return g.Wait()
 }
 
