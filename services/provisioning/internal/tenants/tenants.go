@@ -164,6 +164,9 @@ func (s *Service) modify(ctx context.Context, name, etag string, change func(*v1
 // the names must fit.
 func (s *Service) check(name string, spec v1alpha1.TenantSpec) error {
 	plan := s.Plans[spec.Plan]
+	if spec.Plan == "" {
+		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("required; plans: %v", slices.Sorted(maps.Keys(s.Plans))))
+	}
 	if plan == nil {
 		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, slices.Sorted(maps.Keys(s.Plans))))
 	}

@@ -216,7 +216,8 @@ type Tenant struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Human-readable name.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// The plan (tier) whose limits apply. Only platform admins change it.
+	// The plan (tier) whose limits apply; required at creation. Only
+	// platform admins change it.
 	Plan string `protobuf:"bytes,3,opt,name=plan,proto3" json:"plan,omitempty"`
 	// The tenant's namespaces. Set them at creation; afterwards use
 	// CreateNamespace and DeleteNamespace.
@@ -572,11 +573,11 @@ var File_landlord_provisioning_v1_tenant_proto protoreflect.FileDescriptor
 
 const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"\n" +
-	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\b\n" +
+	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\b\n" +
 	"\x06Tenant\x12<\n" +
 	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\x12+\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vdisplayName\x12?\n" +
-	"\x04plan\x18\x03 \x01(\tB+\xbaH(r&2$^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$R\x04plan\x12M\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vdisplayName\x12B\n" +
+	"\x04plan\x18\x03 \x01(\tB.\xbaH+\xd8\x01\x01r&2$^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$R\x04plan\x12M\n" +
 	"\n" +
 	"namespaces\x18\x04 \x03(\v2#.landlord.provisioning.v1.NamespaceB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
 	"namespaces\x12W\n" +

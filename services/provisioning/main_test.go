@@ -1,0 +1,185 @@
+package provisioning_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
+	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/provisioning"
+)
+
+func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
+
+// stack is identity and provisioning running in this process the way
+// their binaries run them, against the dev cluster, over real loopback
+// gRPC. Identity serves its issuer on a port of its own, so this package
+// may run while identity's tests hold the dev cluster's issuer address.
+type stack struct {
+	identity *grpc.ClientConn
+	conn     *grpc.ClientConn
+	tenants  provisioningv1.TenantServiceClient
+	admin    context.Context // the bootstrap platform admin
+	issuer   string
+}
+
+var (
+	shared     *stack
+	sharedOnce sync.Once
+	sharedErr  error
+)
+
+// started returns the package's stack, starting it on first use.
+func started(t *testing.T) *stack {
+	t.Helper()
+	kubeconfig, env := devclustertest.Kubeconfig(t), devclustertest.Env(t)
+	sharedOnce.Do(func() { shared, sharedErr = start(kubeconfig, env, os.TempDir()) })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, error) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir, err := os.MkdirTemp(tmp, "provisioning-test-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	idCfg := identity.Defaults()
+	idCfg.StateDir, idCfg.GRPCAddr, idCfg.HTTPAddr = filepath.Join(dir, "identity"), "127.0.0.1:0", ""
+	idCfg.IssuerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	idCfg.Issuer, idCfg.Audience = "https://"+idCfg.IssuerAddr, "landlord"
+	idCfg.TLSCert, idCfg.TLSKey = env.Identity.TLSCert, env.Identity.TLSKey
+	ctx := context.Background()
+	id, err := identity.New(ctx, idCfg, quiet)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = id.Run(ctx) }()
+
+	cfg := provisioning.Defaults()
+	cfg.Kubeconfig, cfg.LeaderElection, cfg.GRPCAddr, cfg.HTTPAddr = kubeconfig, false, "127.0.0.1:0", ""
+	cfg.Issuer, cfg.Audience, cfg.IssuerCA = idCfg.Issuer, idCfg.Audience, env.CACert
+	prov, err := provisioning.New(ctx, cfg, quiet)
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = prov.Run(ctx) }()
+
+	s := &stack{issuer: idCfg.Issuer}
+	if s.identity, err = grpc.NewClient(id.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		return nil, err
+	}
+	if s.conn, err = grpc.NewClient(prov.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		return nil, err
+	}
+	s.tenants = provisioningv1.NewTenantServiceClient(s.conn)
+	data, err := os.ReadFile(filepath.Join(idCfg.StateDir, "bootstrap-admin"))
+	if err != nil {
+		return nil, err
+	}
+	_, pw, _ := strings.Cut(string(data), "password: ")
+	token, err := s.login(identity.BootstrapAdmin, strings.TrimSpace(pw))
+	if err != nil {
+		return nil, err
+	}
+	s.admin = bearer(token)
+	return s, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (s *stack) login(user, password string) (string, error) {
+	resp, err := identityv1.NewAuthServiceClient(s.identity).Login(context.Background(),
+		&identityv1.LoginRequest{Username: user, Password: password})
+	return resp.GetTokens().GetAccessToken(), err
+}
+
+// member makes a user holding role in tenant (no role if tenant is
+// empty) and returns a context carrying its token.
+func (s *stack) member(t *testing.T, user, tenant string, role identityv1.Role) context.Context {
+	t.Helper()
+	const pw = "correct horse battery staple"
+	if _, err := identityv1.NewUserServiceClient(s.identity).CreateUser(s.admin, &identityv1.CreateUserRequest{
+		User: &identityv1.User{Name: user}, Password: pw}); err != nil {
+		t.Fatalf("create user %s: %v", user, err)
+	}
+	if tenant != "" {
+		if _, err := identityv1.NewMembershipServiceClient(s.identity).SetMembership(s.admin, &identityv1.SetMembershipRequest{
+			Membership: &identityv1.Membership{Tenant: tenant, Subject: "user:" + user, Role: role}}); err != nil {
+			t.Fatalf("membership of %s: %v", user, err)
+		}
+	}
+	token, err := s.login(user, pw)
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	return bearer(token)
+}
+
+// create makes a tenant as platform admin and waits until it is Active.
+func (s *stack) create(t *testing.T, tenant *provisioningv1.Tenant) *provisioningv1.Tenant {
+	t.Helper()
+	if _, err := s.tenants.CreateTenant(s.admin, &provisioningv1.CreateTenantRequest{Tenant: tenant}); err != nil {
+		t.Fatalf("create %s: %v", tenant.GetName(), err)
+	}
+	return s.waitPhase(t, tenant.GetName(), provisioningv1.Phase_PHASE_ACTIVE)
+}
+
+func (s *stack) waitPhase(t *testing.T, name string, phase provisioningv1.Phase) *provisioningv1.Tenant {
+	t.Helper()
+	var got *provisioningv1.Tenant
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		resp, err := s.tenants.GetTenant(s.admin, &provisioningv1.GetTenantRequest{Name: name})
+		if err != nil {
+			return err
+		}
+		got = resp.GetTenant()
+		if got.GetPhase() != phase || got.GetObservedGeneration() != got.GetGeneration() {
+			return fmt.Errorf("tenant %s is %v at generation %d/%d, want %v", name, got.GetPhase(), got.GetObservedGeneration(), got.GetGeneration(), phase)
+		}
+		return nil
+	})
+	return got
+}
+
+func bearer(token string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+}
+
+func code(t *testing.T, err error, want codes.Code, what string) {
+	t.Helper()
+	if status.Code(err) != want {
+		t.Errorf("%s: %v, want %v", what, err, want)
+	}
+}
