@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,11 +25,18 @@ import (
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/identity"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
+	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
-	"github.com/landlord-dev/landlord/services/provisioning"
 )
 
-func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := devclustertest.Main(m)
+	if shared != nil {
+		shared.killOperator()
+		_ = os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
 
 // stack is identity and provisioning running in this process the way
 // their binaries run them, against the dev cluster, over real loopback
@@ -35,10 +44,50 @@ func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
 // may run while identity's tests hold the dev cluster's issuer address.
 type stack struct {
 	identity *grpc.ClientConn
-	conn     *grpc.ClientConn
 	tenants  provisioningv1.TenantServiceClient
 	admin    context.Context // the bootstrap platform admin
 	issuer   string
+	dir      string
+
+	command     []string // the provisioning binary and its flags
+	operator    *exec.Cmd
+	operatorLog string
+}
+
+// startOperator runs the provisioning binary, leader election and all,
+// and points s.tenants at its API.
+func (s *stack) startOperator() error {
+	// Left open: the process's log is copied into it for as long as it runs.
+	log, err := os.OpenFile(s.operatorLog, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(s.command[0], s.command[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the test binary
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	addr, err := server.ServingAddr(io.TeeReader(stderr, log))
+	if err != nil {
+		_ = cmd.Wait()
+		return fmt.Errorf("provisioning (log %s): %w", s.operatorLog, err)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	s.operator, s.tenants = cmd, provisioningv1.NewTenantServiceClient(conn)
+	return nil
+}
+
+// killOperator sends SIGKILL: no drain, no lease release.
+func (s *stack) killOperator() {
+	_ = s.operator.Process.Kill()
+	_ = s.operator.Wait()
 }
 
 var (
@@ -80,23 +129,19 @@ func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, erro
 	}
 	go func() { _ = id.Run(ctx) }()
 
-	cfg := provisioning.Defaults()
-	cfg.Kubeconfig, cfg.LeaderElection, cfg.GRPCAddr, cfg.HTTPAddr = kubeconfig, false, "127.0.0.1:0", ""
-	cfg.Issuer, cfg.Audience, cfg.IssuerCA = idCfg.Issuer, idCfg.Audience, env.CACert
-	prov, err := provisioning.New(ctx, cfg, quiet)
-	if err != nil {
-		return nil, err
-	}
-	go func() { _ = prov.Run(ctx) }()
-
-	s := &stack{issuer: idCfg.Issuer}
+	s := &stack{dir: dir, issuer: idCfg.Issuer, operatorLog: filepath.Join(dir, "provisioning.log")}
 	if s.identity, err = grpc.NewClient(id.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		return nil, err
 	}
-	if s.conn, err = grpc.NewClient(prov.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	bin := filepath.Join(dir, "provisioning")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/provisioning").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	s.command = []string{bin, "--kubeconfig", kubeconfig, "--issuer", idCfg.Issuer, "--issuer-ca", env.CACert,
+		"--audience", idCfg.Audience, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}
+	if err := s.startOperator(); err != nil {
 		return nil, err
 	}
-	s.tenants = provisioningv1.NewTenantServiceClient(s.conn)
 	data, err := os.ReadFile(filepath.Join(idCfg.StateDir, "bootstrap-admin"))
 	if err != nil {
 		return nil, err
