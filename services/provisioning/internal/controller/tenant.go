@@ -44,8 +44,10 @@ type TenantReconciler struct {
 // Setup applies the cluster-wide objects tenants rely on and registers the
 // reconciler with the manager.
 func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
-	policy, binding := render.ProtectManagedObjects()
-	clusterWide := []runtime.ApplyConfiguration{policy, binding}
+	var clusterWide []runtime.ApplyConfiguration
+	for _, p := range render.AdmissionPolicies() {
+		clusterWide = append(clusterWide, p.Policy, p.Binding)
+	}
 	for _, role := range render.ClusterRoles() {
 		clusterWide = append(clusterWide, role)
 	}

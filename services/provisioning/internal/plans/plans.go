@@ -6,8 +6,10 @@ package plans
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -21,6 +23,9 @@ type Plan struct {
 		Request corev1.ResourceList `json:"request"`
 		Limit   corev1.ResourceList `json:"limit"`
 	} `json:"containerDefaults"`
+	// RuntimeClasses, when not empty, are the only RuntimeClasses the
+	// tier's pods may run under (sandboxes such as gVisor or Kata).
+	RuntimeClasses []string `json:"runtimeClasses,omitempty"`
 }
 
 //go:embed plans.yaml
@@ -53,6 +58,16 @@ func Parse(data []byte) (Table, error) {
 			if _, ok := p.NamespaceQuota[must]; !ok {
 				return nil, fmt.Errorf("plan %s: namespaceQuota must set %s", p.Name, must)
 			}
+		}
+		// Names travel comma-joined in a namespace annotation that an
+		// admission policy splits again: each must be a RuntimeClass name.
+		for _, rc := range p.RuntimeClasses {
+			if errs := validation.IsDNS1123Subdomain(rc); len(errs) > 0 {
+				return nil, fmt.Errorf("plan %s: runtime class %q: %s", p.Name, rc, errs[0])
+			}
+		}
+		if len(slices.Compact(slices.Sorted(slices.Values(p.RuntimeClasses)))) != len(p.RuntimeClasses) {
+			return nil, fmt.Errorf("plan %s: duplicate runtime class", p.Name)
 		}
 		table[p.Name] = p
 	}

@@ -27,25 +27,16 @@ func ProtectManagedObjects() (*admissionac.ValidatingAdmissionPolicyApplyConfigu
 		WithAPIGroups("", "rbac.authorization.k8s.io", "networking.k8s.io").
 		WithAPIVersions("*").
 		WithResources("resourcequotas", "limitranges", "rolebindings", "roles", "networkpolicies")
-	policy := admissionac.ValidatingAdmissionPolicy(ProtectPolicyName).
-		WithLabels(map[string]string{LabelManagedBy: ManagedBy}).
-		WithSpec(admissionac.ValidatingAdmissionPolicySpec().
-			WithFailurePolicy(admissionv1.Fail).
-			WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule)).
-			WithMatchConditions(admissionac.MatchCondition().WithName("landlord-identities").
-				WithExpression("request.userInfo.username.startsWith('landlord:')")).
-			WithValidations(
-				admissionac.Validation().
-					WithExpression("oldObject == null || !("+isManaged("oldObject")+")").
-					WithMessage("objects managed by Landlord cannot be changed or deleted by tenant users"),
-				admissionac.Validation().
-					WithExpression("object == null || !("+isManaged("object")+")").
-					WithMessage("tenant users cannot label objects as managed by Landlord"),
-			))
-	binding := admissionac.ValidatingAdmissionPolicyBinding(ProtectPolicyName).
-		WithLabels(map[string]string{LabelManagedBy: ManagedBy}).
-		WithSpec(admissionac.ValidatingAdmissionPolicyBindingSpec().
-			WithPolicyName(ProtectPolicyName).
-			WithValidationActions(admissionv1.Deny))
-	return policy, binding
+	p := newPolicy(ProtectPolicyName, admissionac.ValidatingAdmissionPolicySpec().
+		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule)).
+		WithMatchConditions(landlordIdentities()).
+		WithValidations(
+			admissionac.Validation().
+				WithExpression("oldObject == null || !("+isManaged("oldObject")+")").
+				WithMessage("objects managed by Landlord cannot be changed or deleted by tenant users"),
+			admissionac.Validation().
+				WithExpression("object == null || !("+isManaged("object")+")").
+				WithMessage("tenant users cannot label objects as managed by Landlord"),
+		))
+	return p.Policy, p.Binding
 }

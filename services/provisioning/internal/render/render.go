@@ -4,8 +4,11 @@
 package render
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	netac "k8s.io/client-go/applyconfigurations/networking/v1"
@@ -67,7 +70,8 @@ func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
 		WithName(t.Name).WithUID(t.UID).WithController(true).WithBlockOwnerDeletion(true)
 
 	return Objects{
-		Namespace:    corev1ac.Namespace(name).WithLabels(nsLabels).WithOwnerReferences(owner),
+		Namespace: corev1ac.Namespace(name).WithLabels(nsLabels).WithOwnerReferences(owner).
+			WithAnnotations(namespaceAnnotations(t, plan)),
 		RoleBindings: roleBindings(t.Name, name, lbl),
 		// Copies: the client decodes the server's answer back into the apply
 		// configuration, and the plan is shared by concurrent reconciles.
@@ -80,6 +84,28 @@ func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
 				WithDefault(plan.ContainerDefaults.Limit.DeepCopy()))),
 		NetworkPolicies: []*netac.NetworkPolicyApplyConfiguration{isolation(t, name, lbl)},
 	}
+}
+
+// namespaceAnnotations tell the admission policies what the namespace may
+// use; always written, empty meaning none, so that a change of plan or spec
+// overwrites them.
+func namespaceAnnotations(t *v1alpha1.Tenant, plan *plans.Plan) map[string]string {
+	return map[string]string{
+		AnnotationAllowedStorageClasses: strings.Join(classNames(t.Spec.AllowedStorageClasses), ","),
+		AnnotationRuntimeClasses:        strings.Join(plan.RuntimeClasses, ","),
+	}
+}
+
+// classNames drops what cannot name a class: a comma would split into
+// names nobody meant to allow.
+func classNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if len(validation.IsDNS1123Subdomain(n)) == 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // roleBindings bind each tenant role group to its Landlord ClusterRole.
