@@ -63,8 +63,10 @@ test: $(BIN)/landlord-devcluster ## Run unit and integration tests against a fre
 	rm -rf $(TEST_STATE_DIR)
 
 .PHONY: test-go
+# -p 1: packages share the dev cluster, and two packages' Tenant operators
+# reconciling the same tenants at once would make each other's tests lie.
 test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each package starts)
-	cd services && go test -race -count=1 ./...
+	cd services && go test -race -count=1 -p 1 ./...
 	$(DEVCLUSTER) go test -count=1 ./...
 
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
