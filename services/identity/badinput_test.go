@@ -12,6 +12,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/testing/grpctest"
 )
 
 func TestBadRequestsGetTheRightCodes(t *testing.T) {
@@ -23,7 +24,7 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 
 	_, err := users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "Not_A_Label"}})
 	code(t, err, codes.InvalidArgument, "invalid name")
-	if field := violation(err); field != "user.name" {
+	if field := grpctest.FieldViolation(err); field != "user.name" {
 		t.Errorf("violation names %q, want user.name", field)
 	}
 	_, err = users.CreateUser(admin, &identityv1.CreateUserRequest{User: &identityv1.User{Name: "bob", Email: "not-an-email"}})
@@ -122,20 +123,7 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	code(t, err, codes.PermissionDenied, "non-admin reading the audit log")
 }
 
-func violation(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) > 0 {
-			return br.GetFieldViolations()[0].GetField()
-		}
-	}
-	return ""
-}
-
 func hasRetryInfo(err error) bool {
-	for _, d := range status.Convert(err).Details() {
-		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay().AsDuration() > 0 {
-			return true
-		}
-	}
-	return false
+	ri, ok := grpctest.Detail[*errdetails.RetryInfo](err)
+	return ok && ri.GetRetryDelay().AsDuration() > 0
 }

@@ -14,6 +14,7 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/internal/testing/grpctest"
 )
 
 // TestBadRequestsGetTheRightCodes sends what a careless or hostile client
@@ -48,8 +49,8 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	} {
 		_, err := s.tenants.CreateTenant(s.admin, &provisioningv1.CreateTenantRequest{Tenant: c.tenant})
 		code(t, err, c.code, c.what)
-		if c.field != "" && violation(err) != c.field {
-			t.Errorf("%s: field %q, want %q (%v)", c.what, violation(err), c.field, err)
+		if c.field != "" && grpctest.FieldViolation(err) != c.field {
+			t.Errorf("%s: field %q, want %q (%v)", c.what, grpctest.FieldViolation(err), c.field, err)
 		}
 		if c.code == codes.ResourceExhausted && !hasQuotaFailure(err) {
 			t.Errorf("%s: no QuotaFailure detail in %v", c.what, err)
@@ -98,20 +99,7 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	}
 }
 
-func violation(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) > 0 {
-			return br.GetFieldViolations()[0].GetField()
-		}
-	}
-	return ""
-}
-
 func hasQuotaFailure(err error) bool {
-	for _, d := range status.Convert(err).Details() {
-		if _, ok := d.(*errdetails.QuotaFailure); ok {
-			return true
-		}
-	}
-	return false
+	_, ok := grpctest.Detail[*errdetails.QuotaFailure](err)
+	return ok
 }
