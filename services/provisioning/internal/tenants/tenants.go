@@ -98,7 +98,13 @@ func (s *Service) Delete(ctx context.Context, name, etag string) error {
 	if t.Spec.DeletionProtection {
 		return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
 	}
-	pre := metav1.Preconditions{UID: &t.UID, ResourceVersion: &t.ResourceVersion}
+	// The operator writes status whenever it reconciles: pin the version
+	// only when the caller asked to (the deletion protection policy in the
+	// API server refuses a tenant protected in between).
+	pre := metav1.Preconditions{UID: &t.UID}
+	if etag != "" {
+		pre.ResourceVersion = &t.ResourceVersion
+	}
 	return fromKube(s.Client.Delete(ctx, t, &client.DeleteOptions{Preconditions: &pre}))
 }
 
