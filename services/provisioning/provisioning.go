@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -17,7 +18,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
@@ -27,6 +28,7 @@ import (
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/api"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
@@ -40,7 +42,8 @@ type Config struct {
 	// Kubeconfig is the cluster to manage ("" means in-cluster).
 	Kubeconfig string
 	// QPS and Burst are client-go's client-side rate limits; the defaults
-	// of 5/10 would cap provisioning far below what the API server takes.
+	// of 5/10 would cap provisioning far below what the API server takes,
+	// and a tenant costs about a dozen writes: 2000/s is ~150 tenants/s.
 	QPS   float32
 	Burst int
 	// LeaderElection lets several replicas run with one reconciling.
@@ -58,7 +61,7 @@ type Config struct {
 
 // Defaults suit `make run`.
 func Defaults() Config {
-	return Config{QPS: 500, Burst: 1000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200",
+	return Config{QPS: 2000, Burst: 4000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200",
 		Issuer: "https://127.0.0.1:8443", Audience: "landlord"}
 }
 
@@ -106,6 +109,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	rest.QPS, rest.Burst = cfg.QPS, cfg.Burst
+	writes := &writeCounter{}
+	rest.Wrap(writes.Wrap)
 	scheme := runtime.NewScheme()
 	if err := errors.Join(clientgoscheme.AddToScheme(scheme), v1alpha1.AddToScheme(scheme)); err != nil {
 		return nil, err
@@ -123,12 +128,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	// The CRD, the system namespace and the cluster roles exist before any
-	// replica reconciles; applying them is idempotent, so every replica does.
-	apply := mgr.GetClient()
-	if err := apply.Apply(ctx, corev1ac.Namespace(SystemNamespace), client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+	// replica reconciles; applying them is idempotent, so every replica
+	// does, writing only what is not in place yet.
+	startup := applied.Applier{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FieldManager: crds.FieldManager}
+	if _, err := startup.Apply(ctx, corev1ac.Namespace(SystemNamespace)); err != nil {
 		return nil, fmt.Errorf("system namespace: %w", err)
 	}
-	if err := crds.Install(ctx, apply); err != nil {
+	if err := crds.Install(ctx, mgr.GetClient()); err != nil {
 		return nil, err
 	}
 	table, err := plans.Builtin()
@@ -146,11 +152,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	srv, err := server.New(server.Config{
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log,
 		Authenticator: authn.Bearer{Verifier: verifier},
+		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
 		Register: func(r grpc.ServiceRegistrar) {
 			provisioningv1.RegisterTenantServiceServer(r, &api.TenantServer{Tenants: tenantSvc, Watch: &api.Watcher{Cache: mgr.GetCache()}})
 		},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := writes.register(srv.Meters()); err != nil {
 		return nil, err
 	}
 	return &Service{cfg: cfg, log: log, mgr: mgr, srv: srv}, nil
@@ -164,7 +174,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.srv.Run(gctx) })
 	g.Go(func() error { return s.mgr.Start(gctx) })
-	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst)
+	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst, "http", s.srv.HTTPAddr())
 	return g.Wait()
 }
 

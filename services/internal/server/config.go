@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
@@ -49,6 +50,9 @@ type Config struct {
 	Listener net.Listener
 	// ServerOptions are added to the gRPC server's (e.g. TLS credentials).
 	ServerOptions []grpc.ServerOption
+	// Gatherers are more Prometheus metrics served on /metrics next to the
+	// service's own (e.g. controller-runtime's registry).
+	Gatherers []prometheus.Gatherer
 }
 
 var serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)

@@ -16,6 +16,7 @@ import (
 
 	"buf.build/go/protovalidate"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
@@ -92,6 +93,9 @@ func (s *Server) listen() error {
 // GRPCAddr is the address gRPC is served on.
 func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 
+// Meters is the service's meter provider, for its own metrics on /metrics.
+func (s *Server) Meters() metric.MeterProvider { return s.telemetry.Meters }
+
 // HTTPAddr is the address metrics are served on, or "" if disabled.
 func (s *Server) HTTPAddr() string {
 	if s.httpLis == nil {
@@ -159,7 +163,7 @@ func (s *Server) shutdown(httpSrv *http.Server) {
 
 func (s *Server) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.telemetry.MetricsHandler())
+	mux.Handle("GET /metrics", s.telemetry.MetricsHandler(s.cfg.Gatherers...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})

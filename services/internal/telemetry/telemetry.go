@@ -8,10 +8,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -51,9 +54,33 @@ func New(service string, exporters ...sdktrace.SpanExporter) (*Providers, error)
 	}, nil
 }
 
-// MetricsHandler serves the Prometheus text format.
-func (p *Providers) MetricsHandler() http.Handler {
-	return promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{})
+// MetricsHandler serves the Prometheus text format: the service's metrics
+// and those of any extra gatherers.
+func (p *Providers) MetricsHandler(extra ...prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(firstWins(append([]prometheus.Gatherer{p.registry}, extra...)), promhttp.HandlerOpts{})
+}
+
+// firstWins merges gatherers, keeping a metric family from the first one
+// that has it: libraries register the Go and process collectors in their
+// own registries too, and serving both would fail every scrape.
+type firstWins []prometheus.Gatherer
+
+func (gs firstWins) Gather() ([]*dto.MetricFamily, error) {
+	seen := map[string]bool{}
+	var out []*dto.MetricFamily
+	var errs []error
+	for _, g := range gs {
+		families, err := g.Gather()
+		errs = append(errs, err)
+		for _, f := range families {
+			if !seen[f.GetName()] {
+				seen[f.GetName()] = true
+				out = append(out, f)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out, errors.Join(errs...)
 }
 
 // Shutdown flushes and stops both providers.

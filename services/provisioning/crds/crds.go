@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 )
 
 //go:embed *.yaml
@@ -37,15 +39,30 @@ func Install(ctx context.Context, c client.Client) error {
 		if err := yaml.Unmarshal(data, &crd.Object); err != nil {
 			return fmt.Errorf("%s: %w", e.Name(), err)
 		}
-		//nolint:staticcheck // unstructured objects have no apply configurations
-		if err := c.Patch(ctx, crd, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-			return fmt.Errorf("applying %s: %w", crd.GetName(), err)
+		if upToDate, err := installed(ctx, c, crd); err != nil {
+			return err
+		} else if !upToDate {
+			//nolint:staticcheck // unstructured objects have no apply configurations
+			if err := c.Patch(ctx, crd, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+				return fmt.Errorf("applying %s: %w", crd.GetName(), err)
+			}
 		}
 		if err := waitEstablished(ctx, c, crd.GetName()); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// installed reports whether the cluster already has the CRD as we would
+// apply it, so that a restart does not write it again.
+func installed(ctx context.Context, c client.Client, crd *unstructured.Unstructured) (bool, error) {
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(crd.GroupVersionKind())
+	if err := c.Get(ctx, client.ObjectKey{Name: crd.GetName()}, live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return applied.Contains(crd.Object, live.Object), nil
 }
 
 func waitEstablished(ctx context.Context, c client.Client, name string) error {

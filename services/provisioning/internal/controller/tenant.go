@@ -8,12 +8,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -24,6 +24,7 @@ import (
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
@@ -54,8 +55,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 	for _, plan := range table {
 		clusterWide = append(clusterWide, render.PriorityLevel(plan))
 	}
+	// Read from the API server (the caches do not run yet), so that a
+	// restart writes nothing that is already in place.
+	startup := applied.Applier{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FieldManager: crds.FieldManager}
 	for _, obj := range clusterWide {
-		if err := mgr.GetClient().Apply(ctx, obj, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+		if _, err := startup.Apply(ctx, obj); err != nil {
 			return fmt.Errorf("applying cluster-wide objects: %w", err)
 		}
 	}
@@ -92,44 +96,47 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, r.fail(ctx, t, "TooManyNamespaces",
 			fmt.Sprintf("plan %q allows %d namespaces, the tenant asks for %d", plan.Name, plan.MaxNamespaces, len(t.Spec.Namespaces)))
 	}
-	if t.Status.Phase == "" || t.Status.Phase == v1alpha1.PhasePending {
-		if err := r.setPhase(ctx, t, v1alpha1.PhaseProvisioning); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
+	// The flow schema does not depend on the namespaces: apply it alongside.
+	var fsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { fsErr = r.apply(ctx, render.FlowSchema(t)) })
 	statuses, applyErr := r.applyNamespaces(ctx, t, plan)
-	if applyErr == nil {
-		applyErr = r.Client.Apply(ctx, render.FlowSchema(t), client.FieldOwner(crds.FieldManager), client.ForceOwnership)
-	}
+	wg.Wait()
+	applyErr = cmp.Or(applyErr, fsErr)
 	if applyErr == nil {
 		applyErr = r.pruneNamespaces(ctx, t)
 	}
-	if applyErr == nil {
+	if applyErr == nil && mayHaveSleepingWorkloads(t) {
 		applyErr = r.sleep(ctx, t, t.Spec.Hibernation.Hibernated)
 	}
 	return ctrl.Result{}, r.report(ctx, t, statuses, applyErr)
 }
 
-// applyNamespaces applies every namespace's objects; it keeps going after
-// a failure so that status says which namespaces are ready.
+// applyNamespaces applies every namespace's objects, all namespaces at
+// once; it keeps going after a failure so that status says which
+// namespaces are ready.
 func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, plan *plans.Plan) ([]v1alpha1.NamespaceStatus, error) {
-	var statuses []v1alpha1.NamespaceStatus
-	var firstErr error
-	for _, ns := range t.Spec.Namespaces {
-		st := v1alpha1.NamespaceStatus{Name: ns.Name, ClusterName: render.ClusterName(t.Name, ns.Name), Ready: true}
-		if err := r.apply(ctx, render.Namespace(t, ns.Name, plan)); err != nil {
-			st.Ready, st.Message = false, err.Error()
-			firstErr = cmp.Or(firstErr, err)
-		}
-		statuses = append(statuses, st)
+	statuses := make([]v1alpha1.NamespaceStatus, len(t.Spec.Namespaces))
+	errs := make([]error, len(t.Spec.Namespaces))
+	var wg sync.WaitGroup
+	for i, ns := range t.Spec.Namespaces {
+		statuses[i] = v1alpha1.NamespaceStatus{Name: ns.Name, ClusterName: render.ClusterName(t.Name, ns.Name), Ready: true}
+		objs := render.Namespace(t, ns.Name, plan)
+		wg.Go(func() {
+			if errs[i] = r.applyObjects(ctx, objs); errs[i] != nil {
+				statuses[i].Ready, statuses[i].Message = false, errs[i].Error()
+			}
+		})
 	}
-	return statuses, firstErr
+	wg.Wait()
+	return statuses, cmp.Or(errs...)
 }
 
-// apply writes the namespace, then everything in it at once: the objects
-// are independent, and round trips, not the API server, bound one tenant.
-func (r *TenantReconciler) apply(ctx context.Context, objs render.Objects) error {
-	if err := r.Client.Apply(ctx, objs.Namespace, client.FieldOwner(crds.FieldManager), client.ForceOwnership); err != nil {
+// applyObjects writes the namespace, then everything in it at once: the
+// objects are independent, and round trips, not the API server, bound one
+// tenant. Objects already as rendered are not written.
+func (r *TenantReconciler) applyObjects(ctx context.Context, objs render.Objects) error {
+	if err := r.apply(ctx, objs.Namespace); err != nil {
 		return err
 	}
 	inside := []runtime.ApplyConfiguration{objs.Quota, objs.LimitRange}
@@ -141,11 +148,28 @@ func (r *TenantReconciler) apply(ctx context.Context, objs render.Objects) error
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, c := range inside {
-		g.Go(func() error {
-			return r.Client.Apply(gctx, c, client.FieldOwner(crds.FieldManager), client.ForceOwnership)
-		})
+		g.Go(func() error { return r.apply(gctx, c) })
 	}
 	return g.Wait()
+}
+
+// apply server-side applies obj unless the informer cache shows it is
+// already in place. A stale cache costs at most a redundant apply; the
+// watch event that brings it up to date triggers another pass.
+func (r *TenantReconciler) apply(ctx context.Context, obj runtime.ApplyConfiguration) error {
+	_, err := applied.Applier{Reader: r.Client, Writer: r.Client, FieldManager: crds.FieldManager}.Apply(ctx, obj)
+	return err
+}
+
+// mayHaveSleepingWorkloads: only a tenant that is, was or is becoming
+// hibernated has workloads to scale; skipping the rest saves three API
+// server lists per namespace on every pass.
+func mayHaveSleepingWorkloads(t *v1alpha1.Tenant) bool {
+	switch t.Status.Phase {
+	case "", v1alpha1.PhasePending, v1alpha1.PhaseProvisioning, v1alpha1.PhaseActive:
+		return t.Spec.Hibernation.Hibernated
+	}
+	return true
 }
 
 // pruneNamespaces deletes the tenant's namespaces that its spec dropped.
@@ -204,53 +228,4 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 	}
 	controllerutil.RemoveFinalizer(t, Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
-}
-
-// report writes phase, conditions and namespace statuses for this generation.
-func (r *TenantReconciler) report(ctx context.Context, t *v1alpha1.Tenant, namespaces []v1alpha1.NamespaceStatus, applyErr error) error {
-	before := t.Status.Phase
-	t.Status.Namespaces = namespaces
-	t.Status.NamespaceCount = int32(len(namespaces))
-	status, reason, message := metav1.ConditionTrue, "Reconciled", "every object is in place"
-	if applyErr != nil {
-		status, reason, message = metav1.ConditionFalse, "ApplyFailed", applyErr.Error()
-	}
-	for _, c := range []string{v1alpha1.ConditionNamespacesReady, v1alpha1.ConditionAccessReady, v1alpha1.ConditionQuotaReady, v1alpha1.ConditionPoliciesReady, v1alpha1.ConditionReady} {
-		meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{Type: c, Status: status, Reason: reason, Message: message, ObservedGeneration: t.Generation})
-	}
-	t.Status.ObservedGeneration = t.Generation
-	switch {
-	case applyErr != nil && t.Spec.Hibernation.Hibernated:
-		t.Status.Phase = v1alpha1.PhaseHibernating
-	case applyErr != nil && before == v1alpha1.PhaseHibernated:
-		t.Status.Phase = v1alpha1.PhaseWaking
-	case applyErr == nil && t.Spec.Hibernation.Hibernated:
-		t.Status.Phase = v1alpha1.PhaseHibernated
-	case applyErr == nil:
-		t.Status.Phase = v1alpha1.PhaseActive
-	}
-	if err := r.Client.Status().Update(ctx, t); err != nil {
-		return err
-	}
-	if before != t.Status.Phase {
-		r.Events.Eventf(t, nil, corev1.EventTypeNormal, string(t.Status.Phase), "Reconcile", "tenant is %s", t.Status.Phase)
-	}
-	return applyErr
-}
-
-// fail records a problem the user must fix; retrying would not help.
-func (r *TenantReconciler) fail(ctx context.Context, t *v1alpha1.Tenant, reason, message string) error {
-	t.Status.Phase = v1alpha1.PhaseFailed
-	t.Status.ObservedGeneration = t.Generation
-	meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse,
-		Reason: reason, Message: message, ObservedGeneration: t.Generation})
-	r.Events.Eventf(t, nil, corev1.EventTypeWarning, reason, "Reconcile", "%s", message)
-	return r.Client.Status().Update(ctx, t)
-}
-
-// setPhase records a transition; a conflict requeues and the next pass
-// sees the newer object.
-func (r *TenantReconciler) setPhase(ctx context.Context, t *v1alpha1.Tenant, phase v1alpha1.TenantPhase) error {
-	t.Status.Phase = phase
-	return r.Client.Status().Update(ctx, t)
 }

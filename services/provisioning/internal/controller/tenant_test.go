@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +37,13 @@ func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
 // startOperator runs the reconciler in a manager against the dev cluster.
 func startOperator(t *testing.T) client.Client {
 	t.Helper()
+	c, _ := startOperatorWith(t, devclustertest.AdminConfig(t))
+	return c
+}
+
+// startOperatorWith runs an operator on cfg; stop stops it (idempotent).
+func startOperatorWith(t *testing.T, cfg *rest.Config) (c client.Client, stop func()) {
+	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
@@ -43,7 +51,7 @@ func startOperator(t *testing.T) client.Client {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := ctrl.NewManager(devclustertest.AdminConfig(t), ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
 		Cache: controller.CacheOptions(),
 		// Each test runs its own manager in this one process.
@@ -65,13 +73,14 @@ func startOperator(t *testing.T) client.Client {
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("manager: %v", err)
 		}
 	})
-	return mgr.GetClient()
+	t.Cleanup(stop)
+	return mgr.GetClient(), stop
 }
 
 func waitPhase(t *testing.T, c client.Client, name string, phase v1alpha1.TenantPhase) *v1alpha1.Tenant {
