@@ -88,10 +88,10 @@ func identityCommand() *cobra.Command {
 
 func provisioningCommand() *cobra.Command {
 	var operatorBin, kubeconfig string
-	var tenants, workers int
+	var tenants, restartTenants, workers int
 	cmd := &cobra.Command{
 		Use:   "provisioning",
-		Short: "Tenants through the operator until Active, against raw client-go creates",
+		Short: "Tenants through the operator until Active, against raw client-go creates; then a restart's resync time, writes and memory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
@@ -99,12 +99,13 @@ func provisioningCommand() *cobra.Command {
 				return err
 			}
 			cfg.QPS, cfg.Burst = -1, 0
-			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, kubeconfig, tenants, workers)
+			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, kubeconfig, tenants, restartTenants, workers)
 		},
 	}
 	cmd.Flags().StringVar(&operatorBin, "provisioning-bin", "bin/provisioning", "the provisioning binary to measure")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
 	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
+	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")
 	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
 	return cmd
 }

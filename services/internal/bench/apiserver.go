@@ -36,6 +36,13 @@ type APIServerResult struct {
 // creates from `workers` goroutines, client-side rate limits off. It is the
 // physical limit that provisioning is measured against.
 func APIServer(ctx context.Context, cfg *rest.Config, prefix string, tenants, workers int) (*APIServerResult, error) {
+	return rawCreates(ctx, cfg, prefix, tenants, workers, ObjectsPerTenant, createTenantObjects)
+}
+
+// rawCreates runs create, which makes one tenant's `objects` objects, for
+// `tenants` tenants from `workers` goroutines.
+func rawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, workers, objects int,
+	create func(context.Context, kubernetes.Interface, string) (Latencies, error)) (*APIServerResult, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, 0
 	kube, err := kubernetes.NewForConfig(cfg)
@@ -54,7 +61,7 @@ func APIServer(ctx context.Context, cfg *rest.Config, prefix string, tenants, wo
 		wg.Go(func() {
 			var mine Latencies
 			for i := range jobs {
-				lat, err := createTenantObjects(ctx, kube, fmt.Sprintf("%s-%05d", prefix, i))
+				lat, err := create(ctx, kube, fmt.Sprintf("%s-%05d", prefix, i))
 				mine = append(mine, lat...)
 				if err != nil {
 					mu.Lock()
@@ -81,7 +88,7 @@ func APIServer(ctx context.Context, cfg *rest.Config, prefix string, tenants, wo
 	return &APIServerResult{
 		Tenants: tenants, Workers: workers, Elapsed: elapsed, Creates: creates,
 		TenantsPS: float64(tenants) / elapsed.Seconds(),
-		ObjectsPS: float64(tenants*ObjectsPerTenant) / elapsed.Seconds(),
+		ObjectsPS: float64(tenants*objects) / elapsed.Seconds(),
 	}, nil
 }
 

@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+)
+
+// tenantFinalizer is the operator's (its controller package is internal).
+const tenantFinalizer = "landlord.dev/namespaces"
+
+// createTenants creates bench tenants [from, to) (one namespace each) from
+// `workers` goroutines and returns when each create returned.
+func createTenants(ctx context.Context, c client.Client, from, to, workers int) (map[string]time.Time, error) {
+	jobs := make(chan int)
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		createErr error
+	)
+	created := map[string]time.Time{}
+	for range workers {
+		wg.Go(func() {
+			for i := range jobs {
+				// With the finalizer, as the TenantService creates tenants.
+				t := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%04d", i), Finalizers: []string{tenantFinalizer}},
+					Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "app"}}}}
+				err := c.Create(ctx, t)
+				mu.Lock()
+				created[t.Name] = time.Now()
+				createErr = cmp.Or(createErr, err)
+				mu.Unlock()
+			}
+		})
+	}
+	for i := from; i < to; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return created, createErr
+}
+
+// activeWatch records when each tenant is first seen Active, from a watch
+// (polling lists of a thousand tenants would load the API server that is
+// being measured).
+type activeWatch struct {
+	mu     sync.Mutex
+	active map[string]time.Time
+	w      watch.Interface
+	done   chan struct{}
+}
+
+// watchActive starts watching every Tenant.
+func watchActive(ctx context.Context, c client.WithWatch) (*activeWatch, error) {
+	w, err := c.Watch(ctx, &v1alpha1.TenantList{})
+	if err != nil {
+		return nil, err
+	}
+	aw := &activeWatch{active: map[string]time.Time{}, w: w, done: make(chan struct{})}
+	go func() {
+		defer close(aw.done)
+		for ev := range w.ResultChan() {
+			t, ok := ev.Object.(*v1alpha1.Tenant)
+			if !ok || t.Status.Phase != v1alpha1.PhaseActive {
+				continue
+			}
+			aw.mu.Lock()
+			if _, seen := aw.active[t.Name]; !seen {
+				aw.active[t.Name] = time.Now()
+			}
+			aw.mu.Unlock()
+		}
+	}()
+	return aw, nil
+}
+
+// wait returns once n tenants have been seen Active, with when each was.
+func (aw *activeWatch) wait(ctx context.Context, n int, timeout time.Duration) (map[string]time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		aw.mu.Lock()
+		seen := len(aw.active)
+		aw.mu.Unlock()
+		switch {
+		case seen >= n:
+			aw.mu.Lock()
+			defer aw.mu.Unlock()
+			out := make(map[string]time.Time, len(aw.active))
+			for k, v := range aw.active {
+				out[k] = v
+			}
+			return out, nil
+		case time.Now().After(deadline):
+			return nil, fmt.Errorf("only %d of %d tenants Active after %s", seen, n, timeout)
+		}
+		select {
+		case <-aw.done:
+			return nil, fmt.Errorf("the tenant watch ended with %d of %d tenants Active", seen, n)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (aw *activeWatch) stop() { aw.w.Stop() }
