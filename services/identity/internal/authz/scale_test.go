@@ -19,7 +19,7 @@ import (
 
 // seed writes users and memberships (5 per user, over 2,000 tenants) in
 // batches, as a migration or an import would.
-func seed(b *testing.B, path string, users int) store.Store {
+func seed(b testing.TB, path string, users int) store.Store {
 	b.Helper()
 	s, err := store.OpenBolt(path)
 	if err != nil {
