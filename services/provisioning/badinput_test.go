@@ -81,7 +81,7 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	code(t, err, codes.InvalidArgument, "update of a field that cannot be updated")
 	_, err = s.tenants.UpdateTenant(owner, &provisioningv1.UpdateTenantRequest{Tenant: &provisioningv1.Tenant{Name: "bad-owner"}})
 	code(t, err, codes.InvalidArgument, "update without a mask")
-	_, err = s.tenants.DeleteTenant(owner, &provisioningv1.DeleteTenantRequest{Name: "bad-owner", Etag: "1"})
+	_, err = s.tenants.DeleteTenant(owner, &provisioningv1.DeleteTenantRequest{Name: "bad-owner", Etag: "999"})
 	code(t, err, codes.Aborted, "delete with a stale etag")
 	_, err = s.tenants.ListTenants(s.admin, &provisioningv1.ListTenantsRequest{PageToken: "forged"})
 	code(t, err, codes.InvalidArgument, "forged page token")

@@ -1,6 +1,8 @@
 package tenants
 
 import (
+	"strconv"
+
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,7 +47,7 @@ func ToProto(t *v1alpha1.Tenant) *provisioningv1.Tenant {
 		Hibernated:            t.Spec.Hibernation.Hibernated,
 		Phase:                 phaseToProto[t.Status.Phase],
 		CreateTime:            timestamppb.New(t.CreationTimestamp.Time),
-		Etag:                  t.ResourceVersion,
+		Etag:                  Etag(t),
 		Generation:            t.Generation,
 		ObservedGeneration:    t.Status.ObservedGeneration,
 	}
@@ -132,3 +134,8 @@ func specFromProto(in *provisioningv1.Tenant) v1alpha1.TenantSpec {
 	}
 	return spec
 }
+
+// Etag is a tenant's etag: its generation, which only changes of the
+// settings bump. The operator's status writes do not, so an etag read
+// from the API stays valid while the tenant is provisioned.
+func Etag(t *v1alpha1.Tenant) string { return strconv.FormatInt(t.Generation, 10) }

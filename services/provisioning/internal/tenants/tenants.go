@@ -88,24 +88,19 @@ func (s *Service) Update(ctx context.Context, in *provisioningv1.Tenant, mask []
 // Delete deletes a tenant unless deletion protection is on. The operator
 // then removes its namespaces and lets the tenant go.
 func (s *Service) Delete(ctx context.Context, name, etag string) error {
-	t, err := s.Get(ctx, name)
-	if err != nil {
-		return err
-	}
-	if etag != "" && etag != t.ResourceVersion {
-		return apierror.ErrEtagMismatch
-	}
-	if t.Spec.DeletionProtection {
-		return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
-	}
-	// The operator writes status whenever it reconciles: pin the version
-	// only when the caller asked to (the deletion protection policy in the
-	// API server refuses a tenant protected in between).
-	pre := metav1.Preconditions{UID: &t.UID}
-	if etag != "" {
-		pre.ResourceVersion = &t.ResourceVersion
-	}
-	return fromKube(s.Client.Delete(ctx, t, &client.DeleteOptions{Preconditions: &pre}))
+	return fromKube(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		t, err := s.read(ctx, name, etag)
+		if err != nil {
+			return err
+		}
+		if t.Spec.DeletionProtection {
+			return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
+		}
+		// Pinned to the version read, so a tenant protected or changed in
+		// between is not deleted; a conflict reads it again.
+		pre := metav1.Preconditions{UID: &t.UID, ResourceVersion: &t.ResourceVersion}
+		return conflictOrDomain(s.Client.Delete(ctx, t, &client.DeleteOptions{Preconditions: &pre}))
+	}))
 }
 
 // SetHibernated asks the operator to put the tenant to sleep or wake it.
@@ -139,17 +134,14 @@ func (s *Service) RemoveNamespace(ctx context.Context, tenant, name string) (*v1
 	})
 }
 
-// modify reads, changes and writes a tenant, retrying when someone else
-// wrote in between — unless the caller pinned an etag, which then fails.
+// modify reads, changes and writes a tenant, reading again when someone
+// else (usually the operator, writing status) wrote in between.
 func (s *Service) modify(ctx context.Context, name, etag string, change func(*v1alpha1.Tenant) error) (*v1alpha1.Tenant, error) {
 	var t *v1alpha1.Tenant
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		var err error
-		if t, err = s.Get(ctx, name); err != nil {
+		if t, err = s.read(ctx, name, etag); err != nil {
 			return err
-		}
-		if etag != "" && etag != t.ResourceVersion {
-			return apierror.ErrEtagMismatch
 		}
 		if !t.DeletionTimestamp.IsZero() {
 			return fmt.Errorf("tenant %s is being deleted: %w", name, apierror.ErrFailedPrecondition)
@@ -157,13 +149,28 @@ func (s *Service) modify(ctx context.Context, name, etag string, change func(*v1
 		if err := change(t); err != nil {
 			return err
 		}
-		err = s.Client.Update(ctx, t)
-		if apierrors.IsConflict(err) && etag == "" {
-			return err // retried
-		}
-		return fromKube(err)
+		return conflictOrDomain(s.Client.Update(ctx, t))
 	})
-	return t, fromKube(err)
+	return t, fromKube(err) // still conflicting after the retries
+}
+
+// read gets a tenant and, if the caller gave an etag, checks it is still
+// the tenant's.
+func (s *Service) read(ctx context.Context, name, etag string) (*v1alpha1.Tenant, error) {
+	t, err := s.Get(ctx, name)
+	if err == nil && etag != "" && etag != Etag(t) {
+		err = apierror.ErrEtagMismatch
+	}
+	return t, err
+}
+
+// conflictOrDomain keeps a Conflict as it is, for RetryOnConflict to
+// retry, and maps every other API server error.
+func conflictOrDomain(err error) error {
+	if apierrors.IsConflict(err) {
+		return err
+	}
+	return fromKube(err)
 }
 
 // check enforces the plan: it must exist, and its namespace count and
