@@ -78,5 +78,9 @@ func (r *TenantReconciler) writeStatus(ctx context.Context, before, t *v1alpha1.
 	if equality.Semantic.DeepEqual(before.Status, t.Status) {
 		return nil
 	}
-	return r.Client.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(crds.FieldManager))
+	if err := r.Client.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(crds.FieldManager)); err != nil {
+		return err
+	}
+	r.written.record(t.Name, before.ResourceVersion, &t.Status)
+	return nil
 }

