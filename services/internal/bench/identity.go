@@ -23,42 +23,17 @@ import (
 // second. Each client presents one token, so verification is the cached
 // path; BenchmarkVerify in identity/internal/signing measures the uncached.
 func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) error {
-	state, err := os.MkdirTemp("", "landlord-bench-identity-")
+	id, err := startIdentity(ctx, identityBin, devEnv)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(state)
-	secret := make([]byte, 16)
-	_, _ = rand.Read(secret)
-	password := hex.EncodeToString(secret)
-
-	cmd := exec.CommandContext(ctx, identityBin, "--state-dir", state, "--devcluster-env", devEnv,
-		"--grpc-addr", "127.0.0.1:0", "--http-addr", "")
-	cmd.Env = append(os.Environ(), "LANDLORD_BOOTSTRAP_ADMIN_PASSWORD="+password)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	logs, err := cmd.StderrPipe()
+	defer id.stop()
+	addr, password := id.addr, id.password
+	token, err := id.adminToken(ctx)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	addr, err := server.ServingAddr(logs)
-	if err != nil {
-		return err
-	}
-
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	login, err := identityv1.NewAuthServiceClient(conn).Login(ctx, &identityv1.LoginRequest{Username: "admin", Password: password})
-	if err != nil {
-		return err
-	}
-	auth := map[string]string{"authorization": "Bearer " + login.GetTokens().GetAccessToken()}
+	auth := map[string]string{"authorization": "Bearer " + token}
 
 	const calls, workers = 20000, 50
 	if _, err := Ghz(ctx, addr, "landlord.meta.v1.InfoService.GetInfo", "{}", nil, workers, 2000); err != nil { // warm up
@@ -72,7 +47,7 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 	if err != nil {
 		return err
 	}
-	checkData := fmt.Sprintf(`{"token":%q,"tenant":"acme","permission":"PERMISSION_TENANT_GET"}`, login.GetTokens().GetAccessToken())
+	checkData := fmt.Sprintf(`{"token":%q,"tenant":"acme","permission":"PERMISSION_TENANT_GET"}`, token)
 	check, err := Ghz(ctx, addr, "landlord.identity.v1.AuthorizationService.Check", checkData, auth, workers, calls)
 	if err != nil {
 		return err
@@ -90,4 +65,56 @@ func Identity(ctx context.Context, w io.Writer, identityBin, devEnv string) erro
 	Row(w, "Check / no-op throughput", fmt.Sprintf("%.2f  (goal >= 0.7)", check.Rps/noop.Rps))
 	PrintGhz(w, "Login (argon2id m=64MiB t=3 p=2)", logins)
 	return nil
+}
+
+// identityProcess is bin/identity serving the dev cluster's issuer, with a
+// bootstrap admin whose password only this process knows.
+type identityProcess struct {
+	addr, password string
+	conn           *grpc.ClientConn
+	stop           func()
+}
+
+func startIdentity(ctx context.Context, identityBin, devEnv string) (*identityProcess, error) {
+	state, err := os.MkdirTemp("", "landlord-bench-identity-")
+	if err != nil {
+		return nil, err
+	}
+	secret := make([]byte, 16)
+	_, _ = rand.Read(secret)
+	p := &identityProcess{password: hex.EncodeToString(secret)}
+	cmd := exec.CommandContext(ctx, identityBin, "--state-dir", state, "--devcluster-env", devEnv,
+		"--grpc-addr", "127.0.0.1:0", "--http-addr", "")
+	cmd.Env = append(os.Environ(), "LANDLORD_BOOTSTRAP_ADMIN_PASSWORD="+p.password)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	logs, err := cmd.StderrPipe()
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		_ = os.RemoveAll(state)
+		return nil, err
+	}
+	p.stop = func() {
+		if p.conn != nil {
+			p.conn.Close()
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		_ = os.RemoveAll(state)
+	}
+	if p.addr, err = server.ServingAddr(logs); err == nil {
+		p.conn, err = grpc.NewClient(p.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// adminToken logs the bootstrap admin in.
+func (p *identityProcess) adminToken(ctx context.Context) (string, error) {
+	resp, err := identityv1.NewAuthServiceClient(p.conn).Login(ctx, &identityv1.LoginRequest{Username: "admin", Password: p.password})
+	return resp.GetTokens().GetAccessToken(), err
 }
