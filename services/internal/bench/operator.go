@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,11 +50,8 @@ func startOperator(ctx context.Context, bin, kubeconfig string) (*operator, erro
 		return nil, fmt.Errorf("%w (operator log: %s)", err, op.log.Name())
 	}
 	var started struct{ HTTP string }
-	if err := json.Unmarshal([]byte(line), &started); err != nil || started.HTTP == "" {
-		_ = op.cmd.Process.Kill()
-		return nil, fmt.Errorf("no metrics address in %q", line)
-	}
-	op.httpAddr = started.HTTP
+	_ = json.Unmarshal([]byte(line), &started)
+	op.httpAddr = started.HTTP // empty for operators older than their /metrics
 	go func() { op.exited <- op.cmd.Wait() }()
 	return op, nil
 }
@@ -89,6 +87,9 @@ func (op *operator) rss() (int64, error) {
 
 // metrics scrapes /metrics into "name{labels}" -> value.
 func (op *operator) metrics(ctx context.Context) (samples, error) {
+	if op.httpAddr == "" {
+		return nil, errors.New("the operator serves no /metrics")
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+op.httpAddr+"/metrics", nil)
 	if err != nil {
 		return nil, err
@@ -146,7 +147,13 @@ func (s samples) breakdown(name string) string {
 	var parts []string
 	for series, v := range s {
 		if metric, labels, _ := strings.Cut(series, "{"); metric == name && v != 0 {
-			parts = append(parts, fmt.Sprintf("%s %.0f", strings.TrimSuffix(labels, "}"), v))
+			var own []string // without the otel_scope_* labels every series has
+			for l := range strings.SplitSeq(strings.TrimSuffix(labels, "}"), ",") {
+				if !strings.HasPrefix(l, "otel_scope_") {
+					own = append(own, l)
+				}
+			}
+			parts = append(parts, fmt.Sprintf("%s %.0f", strings.Join(own, ","), v))
 		}
 	}
 	slices.Sort(parts)
