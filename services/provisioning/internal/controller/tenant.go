@@ -1,6 +1,8 @@
 // Package controller reconciles Tenants into their namespaces and the
-// objects in them, level-triggered and idempotent: every pass applies the
-// whole desired state with server-side apply under one field manager.
+// objects in them, level-triggered and idempotent: every pass renders the
+// whole desired state, compares it with the informer cache, and applies
+// what differs with server-side apply under one field manager; status is
+// written only when it changes. A pass with nothing to do writes nothing.
 package controller
 
 import (
