@@ -38,7 +38,7 @@ func (a Applier) Apply(ctx context.Context, ac runtime.ApplyConfiguration) (bool
 		return false, err
 	}
 	if live != nil {
-		if same, err := UpToDate(ac, live); err != nil || same {
+		if same, err := UpToDate(ac, live, a.FieldManager); err != nil || same {
 			return false, err
 		}
 	}

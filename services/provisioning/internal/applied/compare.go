@@ -5,17 +5,24 @@
 package applied
 
 import (
+	"encoding/json"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// UpToDate reports whether live already has every field the apply
-// configuration sets, with the same value. Both sides are compared in
-// their unstructured (JSON) form, so a field that render starts setting is
-// covered without code here, and quantities are in canonical form on both
-// sides. live is changed (its managed fields are dropped): pass a copy.
-func UpToDate(desired runtime.ApplyConfiguration, live runtime.Object) (bool, error) {
+// UpToDate reports whether applying desired as manager would leave live
+// as it is: live already has every field the apply configuration sets,
+// with the same value, and manager's earlier applies own no field that
+// desired no longer sets (an apply would remove it). Both sides are
+// compared in their unstructured (JSON) form, so a field that render
+// starts or stops setting is covered without code here, and quantities are
+// in canonical form on both sides. live is changed (its managed fields are
+// dropped): pass a copy.
+func UpToDate(desired runtime.ApplyConfiguration, live runtime.Object, manager string) (bool, error) {
 	want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
 	if err != nil {
 		return false, err
@@ -23,14 +30,50 @@ func UpToDate(desired runtime.ApplyConfiguration, live runtime.Object) (bool, er
 	// Typed objects read from a cache carry no kind; the lookup was by kind.
 	delete(want, "apiVersion")
 	delete(want, "kind")
-	if m, err := meta.Accessor(live); err == nil {
-		m.SetManagedFields(nil) // large, and never set by an apply configuration
+	m, err := meta.Accessor(live)
+	if err != nil {
+		return false, err
 	}
+	for _, entry := range m.GetManagedFields() {
+		if entry.Manager == manager && entry.Operation == metav1.ManagedFieldsOperationApply && entry.Subresource == "" && entry.FieldsV1 != nil {
+			var owned map[string]any
+			if err := json.Unmarshal(entry.FieldsV1.Raw, &owned); err != nil {
+				return false, err
+			}
+			if !wanted(owned, want) {
+				return false, nil
+			}
+		}
+	}
+	m.SetManagedFields(nil) // large, and never set by an apply configuration
 	have, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
 	if err != nil {
 		return false, err
 	}
 	return Contains(want, have), nil
+}
+
+// wanted reports whether every field in owned (a managed fields set,
+// FieldsV1) is set in want. List items ("k:", "v:", "i:") are left to
+// Contains, which compares lists item by item.
+func wanted(owned map[string]any, want any) bool {
+	w, _ := want.(map[string]any)
+	for key, sub := range owned {
+		name, ok := strings.CutPrefix(key, "f:")
+		if !ok {
+			continue
+		}
+		v, present := w[name]
+		if !present {
+			return false
+		}
+		if fields, ok := sub.(map[string]any); ok && len(fields) > 0 {
+			if _, list := v.([]any); !list && !wanted(fields, v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Contains reports whether have holds everything want sets:

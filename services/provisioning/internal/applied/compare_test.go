@@ -30,7 +30,13 @@ func liveQuota() *corev1.ResourceQuota {
 			Labels:          map[string]string{"a": "1", "added-by-someone": "yes"},
 			Annotations:     map[string]string{"empty": ""},
 			OwnerReferences: []metav1.OwnerReference{{Kind: "Tenant", Name: "t", UID: "u", Controller: new(true)}},
-			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "landlord-provisioning", Operation: metav1.ManagedFieldsOperationApply}}},
+			ManagedFields: []metav1.ManagedFieldsEntry{
+				{Manager: "landlord-provisioning", Operation: metav1.ManagedFieldsOperationApply, FieldsV1: &metav1.FieldsV1{Raw: []byte(
+					`{"f:metadata":{"f:annotations":{"f:empty":{}},"f:labels":{"f:a":{}},"f:ownerReferences":{"k:{\"uid\":\"u\"}":{}}},"f:spec":{"f:hard":{"f:cpu":{},"f:memory":{}}}}`)}},
+				// Another manager's fields, and ours through the status subresource, are not ours to drop.
+				{Manager: "someone", Operation: metav1.ManagedFieldsOperationUpdate, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":{"f:added-by-someone":{}}}}`)}},
+				{Manager: "landlord-provisioning", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{}}`)}},
+			}},
 		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
 			corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi")}},
 		Status: corev1.ResourceQuotaStatus{Used: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("0")}},
@@ -56,12 +62,14 @@ func TestUpToDate(t *testing.T) {
 		"a second owner": {quota(hard("1", "1Gi")), func(q *corev1.ResourceQuota) {
 			q.OwnerReferences = append(q.OwnerReferences, metav1.OwnerReference{Name: "x"})
 		}, false},
+		// render stopped setting a limit it applied before: an apply removes it.
+		"a limit no longer rendered": {quota(corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}), nil, false},
 	} {
 		live := liveQuota()
 		if tc.edit != nil {
 			tc.edit(live)
 		}
-		got, err := applied.UpToDate(tc.desired, live)
+		got, err := applied.UpToDate(tc.desired, live, "landlord-provisioning")
 		if err != nil || got != tc.want {
 			t.Errorf("%s: UpToDate = %v, %v; want %v", name, got, err, tc.want)
 		}
@@ -82,18 +90,18 @@ func TestServerDefaultsAreNoDifference(t *testing.T) {
 			Egress:      []networkingv1.NetworkPolicyEgressRule{{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &dns}}}},
 		}}
 	}
-	if ok, err := applied.UpToDate(desired, live()); !ok || err != nil {
+	if ok, err := applied.UpToDate(desired, live(), "m"); !ok || err != nil {
 		t.Errorf("defaulted protocol counts as a difference (%v)", err)
 	}
 	// An empty pod selector (every pod) that gained labels selects fewer.
 	narrowed := live()
 	narrowed.Spec.PodSelector.MatchLabels = map[string]string{"app": "web"}
-	if ok, _ := applied.UpToDate(desired, narrowed); ok {
+	if ok, _ := applied.UpToDate(desired, narrowed, "m"); ok {
 		t.Error("a narrowed pod selector is no difference")
 	}
 	extra := live()
 	extra.Spec.Egress = append(extra.Spec.Egress, networkingv1.NetworkPolicyEgressRule{})
-	if ok, _ := applied.UpToDate(desired, extra); ok {
+	if ok, _ := applied.UpToDate(desired, extra, "m"); ok {
 		t.Error("an added egress rule is no difference")
 	}
 }

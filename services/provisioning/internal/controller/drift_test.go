@@ -13,6 +13,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -35,20 +36,22 @@ func TestEditedQuotaIsRestored(t *testing.T) {
 	t.Cleanup(func() { _ = c.Delete(context.Background(), tenant) })
 	waitPhase(t, c, "ctl-drift", v1alpha1.PhaseActive)
 
+	// Read from the API server: the operator's cache may not have seen the edit.
+	kube := kubernetes.NewForConfigOrDie(devclustertest.AdminConfig(t)) // uncached
 	key := client.ObjectKey{Namespace: "ctl-drift-app", Name: render.QuotaName}
-	q := &corev1.ResourceQuota{}
-	if err := c.Get(ctx, key, q); err != nil {
+	q, err := kube.CoreV1().ResourceQuotas(key.Namespace).Get(ctx, key.Name, metav1.GetOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := q.Spec.Hard[corev1.ResourcePods]
 	q.Spec.Hard[corev1.ResourcePods] = resource.MustParse("5000")
-	if err := c.Update(ctx, q); err != nil { // as admin, a plain update
+	if _, err := kube.CoreV1().ResourceQuotas(key.Namespace).Update(ctx, q, metav1.UpdateOptions{}); err != nil { // a plain update
 		t.Fatal(err)
 	}
 	edited := time.Now()
 	devclustertest.Eventually(t, 30*time.Second, func() error {
-		live := &corev1.ResourceQuota{}
-		if err := c.Get(ctx, key, live); err != nil {
+		live, err := kube.CoreV1().ResourceQuotas(key.Namespace).Get(ctx, key.Name, metav1.GetOptions{})
+		if err != nil {
 			return err
 		}
 		if got := live.Spec.Hard[corev1.ResourcePods]; got.Cmp(want) != 0 {
@@ -100,6 +103,12 @@ func TestRestartWritesOnlyDrift(t *testing.T) {
 	cfg.Wrap(writes.wrap)
 	before := reconciles(t)
 	startOperatorWith(t, cfg)
+	kube := kubernetes.NewForConfigOrDie(devclustertest.AdminConfig(t))
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		_, err := kube.RbacV1().RoleBindings(gone.Namespace).Get(ctx, gone.Name, metav1.GetOptions{})
+		return err
+	})
+	// Repaired; now let the operator finish every other tenant too.
 	last, lastChange := before, time.Now()
 	devclustertest.Eventually(t, 60*time.Second, func() error {
 		n := reconciles(t)
