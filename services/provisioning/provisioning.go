@@ -174,7 +174,8 @@ func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.srv.Run(gctx) })
 	g.Go(func() error { return s.mgr.Start(gctx) })
-	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst, "http", s.srv.HTTPAddr())
+	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst,
+		"grpc", s.srv.GRPCAddr(), "http", s.srv.HTTPAddr())
 	return g.Wait()
 }
 

@@ -87,7 +87,7 @@ func identityCommand() *cobra.Command {
 }
 
 func provisioningCommand() *cobra.Command {
-	var operatorBin, kubeconfig string
+	var operatorBin, identityBin, kubeconfig string
 	var tenants, restartTenants, workers int
 	cmd := &cobra.Command{
 		Use:   "provisioning",
@@ -99,10 +99,11 @@ func provisioningCommand() *cobra.Command {
 				return err
 			}
 			cfg.QPS, cfg.Burst = -1, 0
-			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, kubeconfig, tenants, restartTenants, workers)
+			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, identityBin, kubeconfig, tenants, restartTenants, workers)
 		},
 	}
 	cmd.Flags().StringVar(&operatorBin, "provisioning-bin", "bin/provisioning", "the provisioning binary to measure")
+	cmd.Flags().StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary that issues the bench's token")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
 	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
 	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,15 +23,18 @@ type operator struct {
 	cmd      *exec.Cmd
 	started  time.Time // when the process was started
 	httpAddr string    // where it serves /metrics
+	grpcAddr string
 	log      *os.File
 	exited   chan error
 }
 
-// startOperator starts the provisioning binary without leader election and
-// waits until it says it started; its log goes to a temporary file.
+// startOperator starts the provisioning binary without leader election,
+// trusting the dev cluster's identity issuer, and waits until it says it
+// started; its log goes to a temporary file.
 func startOperator(ctx context.Context, bin, kubeconfig string) (*operator, error) {
 	op := &operator{exited: make(chan error, 1)}
 	op.cmd = exec.CommandContext(ctx, bin, "--kubeconfig", kubeconfig, "--leader-elect=false",
+		"--devcluster-env", filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"),
 		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0")
 	op.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	logs, err := op.cmd.StderrPipe()
@@ -49,9 +53,10 @@ func startOperator(ctx context.Context, bin, kubeconfig string) (*operator, erro
 		_ = op.cmd.Process.Kill()
 		return nil, fmt.Errorf("%w (operator log: %s)", err, op.log.Name())
 	}
-	var started struct{ HTTP string }
+	var started struct{ HTTP, GRPC string }
 	_ = json.Unmarshal([]byte(line), &started)
 	op.httpAddr = started.HTTP // empty for operators older than their /metrics
+	op.grpcAddr = started.GRPC
 	go func() { op.exited <- op.cmd.Wait() }()
 	return op, nil
 }

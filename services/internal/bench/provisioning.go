@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -30,15 +31,15 @@ const (
 // baseline), of bench-apiserver's 6 (earlier runs' baseline), and of the
 // 9 objects plus the Tenant's own create and status write (the floor of
 // the operator's path: its ratio is the operator's own overhead). The
-// tenants are created as custom resources, with the finalizer, as the
-// TenantService creates them; CPU per tenant is shown by process.
+// tenants are created through the TenantService API with a platform
+// admin's token from bin/identity; CPU per tenant is shown by process.
 //
 // Restart: with restartN tenants Active, the operator is stopped (SIGTERM)
 // and started again; the resync is done when it has reconciled at least
 // restartN times with an empty work queue and no reconcile running. It
 // reports how long that took from process start, how many writes the
 // resync made (the goal is none) and the operator's resident memory.
-func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBin, kubeconfig string, n, restartN, workers int) error {
+func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBin, identityBin, kubeconfig string, n, restartN, workers int) error {
 	raw6, err := APIServer(ctx, cfg, "raw", n, workers)
 	if err != nil {
 		return err
@@ -67,17 +68,31 @@ func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBi
 	if err := removeTenants(ctx, c, "writes", n); err != nil {
 		return err
 	}
+	id, err := startIdentity(ctx, identityBin, filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"))
+	if err != nil {
+		return err
+	}
+	defer id.stop()
+	token, err := id.adminToken(ctx)
+	if err != nil {
+		return err
+	}
 	op, err := startOperator(ctx, operatorBin, kubeconfig)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = op.stop() }()
+	api, err := dialTenantAPI(op.grpcAddr, token)
+	if err != nil {
+		return err
+	}
+	defer api.close()
 	active := watchActive(ctx, c)
 	defer active.close()
 
 	cpuOp := cpuSnapshot(op.cmd.Process.Pid)
 	start := time.Now()
-	created, err := createTenants(ctx, c, 0, n, workers)
+	created, err := api.create(ctx, 0, n, workers)
 	if err != nil {
 		return err
 	}
@@ -92,11 +107,11 @@ func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBi
 		toActive = append(toActive, at.Sub(created[name]))
 	}
 	opTPS := float64(n) / elapsed.Seconds()
-	fmt.Fprintf(w, "bench-provisioning: %d tenants (1 namespace, 9 objects each) through the operator, %d client workers\n", n, workers)
+	fmt.Fprintf(w, "bench-provisioning: %d tenants (1 namespace, 9 objects each) created through TenantService, %d client workers\n", n, workers)
 	Row(w, "raw client-go, the same 9 objects", fmt.Sprintf("%.1f tenants/s  (namespace, then the rest at once)", raw.TenantsPS))
 	Row(w, "raw client-go, 6 objects", fmt.Sprintf("%.1f tenants/s  (bench-apiserver's set, one by one)", raw6.TenantsPS))
 	Row(w, "raw client-go, the same writes", fmt.Sprintf("%.1f tenants/s  (+ the Tenant's create and one status write)", rawT.TenantsPS))
-	Row(w, "operator, create to all Active", fmt.Sprintf("%.1f tenants/s in %s", opTPS, elapsed.Round(time.Millisecond)))
+	Row(w, "TenantService, create to Active", fmt.Sprintf("%.1f tenants/s in %s", opTPS, elapsed.Round(time.Millisecond)))
 	Row(w, "operator / raw (same objects)", fmt.Sprintf("%.2f  (goal >= 0.6)", opTPS/raw.TenantsPS))
 	Row(w, "operator / raw (6 objects)", fmt.Sprintf("%.2f", opTPS/raw6.TenantsPS))
 	Row(w, "operator / raw (same writes)", fmt.Sprintf("%.2f  (the operator's own overhead)", opTPS/rawT.TenantsPS))
@@ -113,7 +128,7 @@ func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBi
 	if restartN <= n {
 		return nil
 	}
-	if _, err := createTenants(ctx, c, n, restartN, workers); err != nil {
+	if _, err := api.create(ctx, n, restartN, workers); err != nil {
 		return err
 	}
 	if _, err := active.wait(ctx, restartN, 10*time.Minute); err != nil {

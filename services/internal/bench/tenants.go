@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -16,38 +15,6 @@ import (
 
 // tenantFinalizer is the operator's (its controller package is internal).
 const tenantFinalizer = "landlord.dev/namespaces"
-
-// createTenants creates bench tenants [from, to) (one namespace each) from
-// `workers` goroutines and returns when each create returned.
-func createTenants(ctx context.Context, c client.Client, from, to, workers int) (map[string]time.Time, error) {
-	jobs := make(chan int)
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		createErr error
-	)
-	created := map[string]time.Time{}
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				// With the finalizer, as the TenantService creates tenants.
-				t := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%04d", i), Finalizers: []string{tenantFinalizer}},
-					Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "app"}}}}
-				err := c.Create(ctx, t)
-				mu.Lock()
-				created[t.Name] = time.Now()
-				createErr = cmp.Or(createErr, err)
-				mu.Unlock()
-			}
-		})
-	}
-	for i := from; i < to; i++ {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return created, createErr
-}
 
 // activeWatch records when each tenant is first seen Active, from a watch
 // (polling lists of a thousand tenants would load the API server that is

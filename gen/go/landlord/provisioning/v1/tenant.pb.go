@@ -231,7 +231,8 @@ type Tenant struct {
 	// platform admins change them.
 	AllowedStorageClasses []string `protobuf:"bytes,7,rep,name=allowed_storage_classes,json=allowedStorageClasses,proto3" json:"allowed_storage_classes,omitempty"`
 	// Hibernate the tenant after this long without activity; unset never
-	// hibernates it automatically.
+	// hibernates it automatically. Stored, but not acted on until idle
+	// detection (observability) exists; HibernateTenant works today.
 	HibernateAfterIdle *durationpb.Duration `protobuf:"bytes,8,opt,name=hibernate_after_idle,json=hibernateAfterIdle,proto3" json:"hibernate_after_idle,omitempty"`
 	// While true the tenant cannot be deleted, through Landlord or kubectl.
 	DeletionProtection bool `protobuf:"varint,9,opt,name=deletion_protection,json=deletionProtection,proto3" json:"deletion_protection,omitempty"`
