@@ -66,7 +66,7 @@ func (w *Watcher) stream(ctx context.Context, wanted func(string) bool, send fun
 		}
 	}
 	reg, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_ADDED, obj) },
+		AddFunc: func(obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_ADDED, obj) },
 		UpdateFunc: func(old, obj any) {
 			// The informer's periodic resync repeats unchanged objects.
 			if o, ok := old.(*v1alpha1.Tenant); ok && o.ResourceVersion == obj.(*v1alpha1.Tenant).ResourceVersion {
