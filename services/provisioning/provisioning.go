@@ -31,6 +31,7 @@ import (
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
 
@@ -57,12 +58,15 @@ type Config struct {
 	Issuer   string
 	Audience string
 	IssuerCA string
+	// Network is what tenant network policies must know of the cluster:
+	// its internal ranges, which Internet egress excludes.
+	Network render.Network
 }
 
 // Defaults suit `make run`.
 func Defaults() Config {
 	return Config{QPS: 2000, Burst: 4000, LeaderElection: true, GRPCAddr: "127.0.0.1:7200", HTTPAddr: "127.0.0.1:9200",
-		Issuer: "https://127.0.0.1:8443", Audience: "landlord"}
+		Issuer: "https://127.0.0.1:8443", Audience: "landlord", Network: render.DefaultNetwork()}
 }
 
 // Validate reports every problem at once.
@@ -76,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if c.Audience == "" {
 		errs = append(errs, errors.New("audience must be set"))
+	}
+	if err := c.Network.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -109,6 +116,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	rest.QPS, rest.Burst = cfg.QPS, cfg.Burst
+	operator, err := controller.OperatorIdentity(ctx, rest) // a review, not a write: before counting
+	if err != nil {
+		return nil, err
+	}
 	writes := &writeCounter{}
 	rest.Wrap(writes.Wrap)
 	scheme := runtime.NewScheme()
@@ -141,7 +152,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := controller.Setup(ctx, mgr, table); err != nil {
+	if err := controller.Setup(ctx, mgr, table, controller.Options{Operator: operator, Network: cfg.Network}); err != nil {
 		return nil, err
 	}
 	verifier, err := cfg.verifier()

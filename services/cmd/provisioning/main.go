@@ -51,5 +51,9 @@ func command() *cobra.Command {
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https)")
 	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
 	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")
+	f.StringSliceVar(&cfg.Network.InternalCIDRs, "cluster-cidrs", cfg.Network.InternalCIDRs,
+		"the cluster's internal ranges (pods, services, nodes): tenants' Internet egress excludes them")
+	f.StringSliceVar(&cfg.Network.DNSCIDRs, "dns-cidrs", cfg.Network.DNSCIDRs,
+		"extra DNS server ranges tenant pods may query on port 53 (e.g. NodeLocal DNSCache's 169.254.20.10/32)")
 	return cmd
 }

@@ -18,12 +18,16 @@ func (c Config) etcdArgs() []string {
 // apiServerArgs turn on everything Landlord relies on the API server to
 // enforce: RBAC, Pod Security Admission, ResourceQuota, LimitRange,
 // ValidatingAdmissionPolicy and API Priority and Fairness; anonymous
-// requests are refused.
+// requests are refused, Services may not claim external IPs and
+// ServiceAccount tokens live at most an hour.
 func (c Config) apiServerArgs() []string {
 	admission := []string{
 		"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "PodSecurity", "Priority",
 		"DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
 		"RuntimeClass", "ValidatingAdmissionPolicy", "ResourceQuota",
+		// Any Service with spec.externalIPs could intercept traffic to those
+		// addresses cluster-wide (CVE-2020-8554); no one may set them.
+		"DenyServiceExternalIPs",
 	}
 	return []string{
 		"--etcd-servers=http://" + loopback(c.EtcdPort),
@@ -53,6 +57,14 @@ func (c Config) apiServerArgs() []string {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file=" + c.pair("service-account").Cert,
 		"--service-account-signing-key-file=" + c.pair("service-account").Key,
+		// A leaked ServiceAccount token is good for an hour at most: longer
+		// TokenRequests are shortened to this (1h is the least the API
+		// server accepts). With extend-token-expiration on, the API server
+		// silently makes pods' projected tokens (asked for 3607s) last a
+		// year whenever the maximum allows 3607s; off, so raising the
+		// maximum never brings that back.
+		"--service-account-max-token-expiration=1h",
+		"--service-account-extend-token-expiration=false",
 		"--service-cluster-ip-range=10.96.0.0/16",
 		// Endpoints may not hold loopback addresses, and there are no nodes
 		// to route to the API server anyway.

@@ -36,6 +36,11 @@ type TenantNamespace struct {
 	Name string `json:"name"`
 }
 
+// IngressDomain is a lower-case DNS name with at least two labels.
+// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$`
+// +kubebuilder:validation:MaxLength=253
+type IngressDomain string
+
 // HibernationPolicy says whether a tenant sleeps and when it may be put to sleep.
 type HibernationPolicy struct {
 	// Hibernated asks for the tenant's workloads to be scaled to zero (true)
@@ -84,6 +89,15 @@ type TenantSpec struct {
 	// +kubebuilder:validation:MaxItems=32
 	// +optional
 	AllowedStorageClasses []string `json:"allowedStorageClasses,omitempty"`
+
+	// AllowedIngressDomains are the DNS domains the tenant's Ingresses may
+	// serve (the domain itself and every name under it); empty allows no
+	// Ingress host. No two tenants' domains overlap: the older tenant keeps
+	// a domain both claim.
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	AllowedIngressDomains []IngressDomain `json:"allowedIngressDomains,omitempty"`
 
 	// Hibernation is the tenant's hibernation policy.
 	// +optional
@@ -164,7 +178,9 @@ type TenantStatus struct {
 // +kubebuilder:printcolumn:name="Plan",type=string,JSONPath=`.spec.plan`
 // +kubebuilder:printcolumn:name="Namespaces",type=integer,JSONPath=`.status.namespaceCount`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 40",message="tenant names are at most 40 characters, so that namespace names fit"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$')",message="tenant names are lower-case DNS labels of at most 40 characters that start with a letter, so that namespace names fit"
+// +kubebuilder:validation:XValidation:rule="!['kube-', 'landlord-', 'openshift-'].exists(p, (self.metadata.name + '-').startsWith(p))",message="tenant names may not be kube, landlord or openshift or start with kube-, landlord- or openshift-: those namespaces belong to the cluster"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.namespaces) || self.spec.namespaces.all(n, !(self.metadata.name + '-' + n.name).endsWith('-system'))",message="namespace names ending in -system are reserved for platform components"
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.namespaces) || self.spec.namespaces.all(n, size(self.metadata.name) + 1 + size(n.name) <= 63)",message="<tenant>-<namespace> must be at most 63 characters"
 type Tenant struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -131,6 +131,11 @@ func (in *TenantSpec) DeepCopyInto(out *TenantSpec) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.AllowedIngressDomains != nil {
+		in, out := &in.AllowedIngressDomains, &out.AllowedIngressDomains
+		*out = make([]IngressDomain, len(*in))
+		copy(*out, *in)
+	}
 	in.Hibernation.DeepCopyInto(&out.Hibernation)
 }
 

@@ -17,6 +17,7 @@ import (
 // token's groups (the same matrix identity's Check applies), so no call
 // to identity is needed; a role change applies with the next token.
 type caller struct {
+	subject       string
 	platformAdmin bool
 	groups        []string
 }
@@ -26,7 +27,7 @@ func callerOf(ctx context.Context) (caller, error) {
 	if err != nil {
 		return caller{}, err
 	}
-	return caller{platformAdmin: slices.Contains(claims.Groups, roles.PlatformAdminGroup), groups: claims.Groups}, nil
+	return caller{subject: claims.Subject, platformAdmin: slices.Contains(claims.Groups, roles.PlatformAdminGroup), groups: claims.Groups}, nil
 }
 
 // may reports whether the caller holds p on tenant.

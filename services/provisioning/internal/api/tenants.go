@@ -83,7 +83,7 @@ func (s *TenantServer) UpdateTenant(ctx context.Context, req *provisioningv1.Upd
 func tenantAdminMayChange(in *provisioningv1.Tenant, paths []string) error {
 	for _, p := range paths {
 		switch {
-		case p == "plan", p == "allowed_storage_classes":
+		case p == "plan", p == "allowed_storage_classes", p == "allowed_ingress_domains":
 			return fmt.Errorf("only platform admins change %s: %w", p, apierror.ErrPermissionDenied)
 		case p == "pod_security" && in.GetPodSecurity() == provisioningv1.PodSecurityLevel_POD_SECURITY_LEVEL_BASELINE:
 			return fmt.Errorf("only platform admins lower Pod Security to baseline: %w", apierror.ErrPermissionDenied)
@@ -93,10 +93,20 @@ func tenantAdminMayChange(in *provisioningv1.Tenant, paths []string) error {
 }
 
 func (s *TenantServer) DeleteTenant(ctx context.Context, req *provisioningv1.DeleteTenantRequest) (*provisioningv1.DeleteTenantResponse, error) {
-	if _, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_DELETE); err != nil {
+	c, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_DELETE)
+	if err != nil {
 		return nil, err
 	}
-	return &provisioningv1.DeleteTenantResponse{}, s.Tenants.Delete(ctx, req.GetName(), req.GetEtag())
+	forcedBy := ""
+	if req.GetForce() {
+		// Forcing removes finalizers other controllers put on tenant objects:
+		// what they guard (external resources) may be left behind.
+		if !c.platformAdmin {
+			return nil, fmt.Errorf("only platform admins force a deletion: %w", apierror.ErrPermissionDenied)
+		}
+		forcedBy = c.subject
+	}
+	return &provisioningv1.DeleteTenantResponse{}, s.Tenants.Delete(ctx, req.GetName(), req.GetEtag(), forcedBy)
 }
 
 func (s *TenantServer) HibernateTenant(ctx context.Context, req *provisioningv1.HibernateTenantRequest) (*provisioningv1.HibernateTenantResponse, error) {

@@ -16,8 +16,9 @@ import (
 
 // UpToDate reports whether applying desired as manager would leave live
 // as it is: live already has every field the apply configuration sets,
-// with the same value, and manager's earlier applies own no field that
-// desired no longer sets (an apply would remove it). Both sides are
+// with the same value, and manager's earlier applies (and the create that
+// made the object, which Applier hands to the apply entry before applying)
+// own no field that desired no longer sets (an apply would remove it). Both sides are
 // compared in their unstructured (JSON) form, so a field that render
 // starts or stops setting is covered without code here, and quantities are
 // in canonical form on both sides. live is changed (its managed fields are
@@ -35,7 +36,8 @@ func UpToDate(desired runtime.ApplyConfiguration, live runtime.Object, manager s
 		return false, err
 	}
 	for _, entry := range m.GetManagedFields() {
-		if entry.Manager == manager && entry.Operation == metav1.ManagedFieldsOperationApply && entry.Subresource == "" && entry.FieldsV1 != nil {
+		ours := entry.Operation == metav1.ManagedFieldsOperationApply || entry.Operation == metav1.ManagedFieldsOperationUpdate
+		if entry.Manager == manager && ours && entry.Subresource == "" && entry.FieldsV1 != nil {
 			var owned map[string]any
 			if err := json.Unmarshal(entry.FieldsV1.Raw, &owned); err != nil {
 				return false, err

@@ -111,7 +111,7 @@ func TestTenantEditorWorksInItsNamespaceOnly(t *testing.T) {
 	t.Run("no NodePort or LoadBalancer", func(t *testing.T) {
 		for _, typ := range []corev1.ServiceType{corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer} {
 			_, err := editor.CoreV1().Services(ns).Create(ctx, service("exposed", typ), dryRunCreate)
-			wantReason(t, string(typ), err, metav1.StatusReasonForbidden, "exceeded quota")
+			wantReason(t, string(typ), err, metav1.StatusReasonForbidden, "not allowed by plan standard")
 		}
 	})
 

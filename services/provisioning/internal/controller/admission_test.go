@@ -45,7 +45,7 @@ func waitRefused(t *testing.T, try func() error, reason metav1.StatusReason, wan
 func TestAdmissionPoliciesTypeCheck(t *testing.T) {
 	startOperator(t)
 	kube := devclustertest.Admin(t)
-	for _, p := range render.AdmissionPolicies() {
+	for _, p := range render.AdmissionPolicies("landlord-dev-admin") {
 		devclustertest.Eventually(t, 30*time.Second, func() error {
 			got, err := kube.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(context.Background(), *p.Policy.Name, metav1.GetOptions{})
 			if err != nil {

@@ -6,10 +6,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
 // Annotations that remember what hibernation changed, on the workload
@@ -23,9 +21,9 @@ const (
 // suspends its CronJobs, remembering each value; wake reverses it. Both are
 // idempotent. Tenant workloads are read from the API server, not from the
 // operator's caches, which hold only Landlord's own objects.
-func (r *TenantReconciler) sleep(ctx context.Context, t *v1alpha1.Tenant, hibernate bool) error {
-	for _, ns := range t.Spec.Namespaces {
-		namespace := client.InNamespace(render.ClusterName(t.Name, ns.Name))
+func (r *TenantReconciler) sleep(ctx context.Context, owned []string, hibernate bool) error {
+	for _, ns := range owned {
+		namespace := client.InNamespace(ns)
 		deployments := &appsv1.DeploymentList{}
 		statefulsets := &appsv1.StatefulSetList{}
 		cronjobs := &batchv1.CronJobList{}
@@ -67,15 +65,9 @@ func (r *TenantReconciler) scale(ctx context.Context, obj client.Object, replica
 			n = **replicas
 		}
 		setAnnotation(obj, replicasAnnotation, strconv.Itoa(int(n)))
-		zero := int32(0)
-		*replicas = &zero
+		*replicas = ptr.To[int32](0)
 	case !hibernate && remembered:
-		n, err := strconv.Atoi(saved)
-		if err != nil {
-			n = 1
-		}
-		restored := int32(n)
-		*replicas = &restored
+		*replicas = ptr.To(rememberedReplicas(saved))
 		delete(ann, replicasAnnotation)
 		obj.SetAnnotations(ann)
 	default:
@@ -101,6 +93,17 @@ func (r *TenantReconciler) suspend(ctx context.Context, cj *batchv1.CronJob, hib
 		return nil
 	}
 	return r.Client.Patch(ctx, cj, client.MergeFrom(before))
+}
+
+// rememberedReplicas reads a replica count back from an annotation the
+// tenant can write: anything that is not a count a workload may have
+// restores one replica.
+func rememberedReplicas(saved string) int32 {
+	n, err := strconv.ParseInt(saved, 10, 32)
+	if err != nil || n < 0 {
+		return 1
+	}
+	return int32(n)
 }
 
 func setAnnotation(obj client.Object, key, value string) {

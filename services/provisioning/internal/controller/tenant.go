@@ -6,19 +6,17 @@
 package controller
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-	corev1 "k8s.io/api/core/v1"
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,19 +37,33 @@ const Finalizer = "landlord.dev/namespaces"
 type TenantReconciler struct {
 	Client client.Client
 	// Reader reads straight from the API server, for objects (tenant
-	// workloads) that the operator does not cache.
-	Reader client.Reader
-	Plans  plans.Table
-	Events events.EventRecorder
+	// workloads, namespaces that are not Landlord's) that the operator does
+	// not cache.
+	Reader  client.Reader
+	Plans   plans.Table
+	Network render.Network
+	Events  events.EventRecorder
 
+	force   *forcer
 	written statusMemo
+}
+
+// Options are the operator's settings.
+type Options struct {
+	// Operator is the user the operator acts as in the cluster: the
+	// admission policies let it, and no one else, write Landlord's objects.
+	Operator string
+	Network  render.Network
 }
 
 // Setup applies the cluster-wide objects tenants rely on and registers the
 // reconciler with the manager.
-func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
+func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table, opts Options) error {
+	if opts.Operator == "" {
+		return errors.New("controller: the operator's user name is required")
+	}
 	var clusterWide []runtime.ApplyConfiguration
-	for _, p := range render.AdmissionPolicies() {
+	for _, p := range render.AdmissionPolicies(opts.Operator) {
 		clusterWide = append(clusterWide, p.Policy, p.Binding)
 	}
 	for _, role := range render.ClusterRoles() {
@@ -68,7 +80,19 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 			return fmt.Errorf("applying cluster-wide objects: %w", err)
 		}
 	}
-	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Events: mgr.GetEventRecorder("landlord-provisioning")}
+	if err := Indexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	meta, err := metadata.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Network: opts.Network,
+		Events: mgr.GetEventRecorder("landlord-provisioning"), force: &forcer{discovery: disc, metadata: meta}}
 	// Tenants are independent: reconcile many at once, or provisioning is
 	// bound by one tenant's round trips instead of the API server. 64 keeps
 	// a saturated API server busy and cut p99 from ~9 s to ~3 s for a burst
@@ -78,6 +102,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table) error {
 	for _, kind := range managedKinds() {
 		b = b.Watches(kind, toTenant)
 	}
+	b = b.Watches(&v1alpha1.Tenant{}, domainNeighbours(mgr.GetClient()))
 	return b.Complete(r)
 }
 
@@ -107,68 +132,81 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		return ctrl.Result{}, r.fail(ctx, t, "TooManyNamespaces",
 			fmt.Sprintf("plan %q allows %d namespaces, the tenant asks for %d", plan.Name, plan.MaxNamespaces, len(t.Spec.Namespaces)))
 	}
-	// The flow schema does not depend on the namespaces: apply it alongside.
-	var fsErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { fsErr = r.apply(ctx, render.FlowSchema(t)) })
-	statuses, applyErr := r.applyNamespaces(ctx, t, plan)
-	wg.Wait()
-	applyErr = cmp.Or(applyErr, fsErr)
-	if applyErr == nil {
-		applyErr = r.pruneNamespaces(ctx, t)
+	in := render.Inputs{Plan: plan, Network: r.Network}
+	res := newResults(len(t.Spec.Namespaces))
+	domains, taken, err := r.ingressDomains(ctx, t)
+	in.IngressDomains = domains
+	res.add(v1alpha1.ConditionPoliciesReady, err)
+	for _, d := range taken {
+		res.add(v1alpha1.ConditionPoliciesReady, d)
 	}
-	if applyErr == nil && mayHaveSleepingWorkloads(t) {
-		applyErr = r.sleep(ctx, t, t.Spec.Hibernation.Hibernated)
+	owned := r.applyNamespaces(ctx, t, in, res)
+	if err := r.pruneNamespaces(ctx, t); err != nil {
+		res.add(v1alpha1.ConditionNamespacesReady, err)
 	}
-	return ctrl.Result{}, r.report(ctx, t, statuses, applyErr)
+	if res.ok() && mayHaveSleepingWorkloads(t) {
+		res.add(v1alpha1.ConditionReady, r.sleep(ctx, owned, t.Spec.Hibernation.Hibernated))
+	}
+	if err := r.report(ctx, t, res); err != nil {
+		return ctrl.Result{}, err
+	}
+	if res.permanent() {
+		// The settings ask for what someone else holds; it may be freed.
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	return ctrl.Result{}, res.err()
 }
 
-// applyNamespaces applies every namespace's objects, all namespaces at
-// once; it keeps going after a failure so that status says which
-// namespaces are ready.
-func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, plan *plans.Plan) ([]v1alpha1.NamespaceStatus, error) {
-	statuses := make([]v1alpha1.NamespaceStatus, len(t.Spec.Namespaces))
-	errs := make([]error, len(t.Spec.Namespaces))
+// applyNamespaces claims every namespace at once, then applies the
+// objects of those that are the tenant's, and the flow schema, all at
+// once: round trips, not the API server, bound one tenant. It keeps going
+// after a failure so that status says what is ready. It returns the
+// cluster names of the namespaces the tenant owns.
+func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, in render.Inputs, res *results) []string {
+	objs := make([]render.Objects, len(t.Spec.Namespaces))
+	claimed := make([]error, len(t.Spec.Namespaces))
 	var wg sync.WaitGroup
 	for i, ns := range t.Spec.Namespaces {
-		statuses[i] = v1alpha1.NamespaceStatus{Name: ns.Name, ClusterName: render.ClusterName(t.Name, ns.Name), Ready: true}
-		objs := render.Namespace(t, ns.Name, plan)
-		wg.Go(func() {
-			if errs[i] = r.applyObjects(ctx, objs); errs[i] != nil {
-				statuses[i].Ready, statuses[i].Message = false, errs[i].Error()
-			}
-		})
+		objs[i] = render.Namespace(t, ns.Name, in)
+		wg.Go(func() { claimed[i] = r.applyOwned(ctx, objs[i].Namespace, t.UID) })
 	}
 	wg.Wait()
-	return statuses, cmp.Or(errs...)
+	var owned []string
+	for i, ns := range t.Spec.Namespaces {
+		res.namespace(i, ns.Name, render.ClusterName(t.Name, ns.Name), v1alpha1.ConditionNamespacesReady, claimed[i])
+		if claimed[i] == nil {
+			owned = append(owned, render.ClusterName(t.Name, ns.Name))
+		}
+	}
+	wg.Go(func() {
+		res.add(v1alpha1.ConditionPoliciesReady, r.applyOwned(ctx, render.FlowSchema(t, owned), t.UID))
+	})
+	for i, ns := range t.Spec.Namespaces {
+		if claimed[i] != nil {
+			continue
+		}
+		for cond, obj := range objs[i].Inside() {
+			wg.Go(func() {
+				res.namespace(i, ns.Name, render.ClusterName(t.Name, ns.Name), conditionOf[cond], r.apply(ctx, obj))
+			})
+		}
+	}
+	wg.Wait()
+	return owned
 }
 
-// applyObjects writes the namespace, then everything in it at once: the
-// objects are independent, and round trips, not the API server, bound one
-// tenant. Objects already as rendered are not written.
-func (r *TenantReconciler) applyObjects(ctx context.Context, objs render.Objects) error {
-	if err := r.apply(ctx, objs.Namespace); err != nil {
-		return err
-	}
-	inside := []runtime.ApplyConfiguration{objs.Quota, objs.LimitRange}
-	for _, rb := range objs.RoleBindings {
-		inside = append(inside, rb)
-	}
-	for _, np := range objs.NetworkPolicies {
-		inside = append(inside, np)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	for _, c := range inside {
-		g.Go(func() error { return r.apply(gctx, c) })
-	}
-	return g.Wait()
-}
-
-// apply server-side applies obj unless the informer cache shows it is
-// already in place. A stale cache costs at most a redundant apply; the
-// watch event that brings it up to date triggers another pass.
+// apply writes obj unless the informer cache shows it is already in
+// place. A stale cache costs at most a redundant write; the watch event
+// that brings it up to date triggers another pass.
 func (r *TenantReconciler) apply(ctx context.Context, obj runtime.ApplyConfiguration) error {
-	_, err := applied.Applier{Reader: r.Client, Writer: r.Client, FieldManager: crds.FieldManager}.Apply(ctx, obj)
+	return r.applyOwned(ctx, obj, "")
+}
+
+// applyOwned is apply for an object that must be the tenant's (owner is
+// its UID): one that exists and is not is never written.
+func (r *TenantReconciler) applyOwned(ctx context.Context, obj runtime.ApplyConfiguration, owner types.UID) error {
+	a := applied.Applier{Reader: r.Client, Live: r.Reader, Writer: r.Client, FieldManager: crds.FieldManager, CreateAbsent: true}
+	_, err := a.ApplyOwned(ctx, obj, owner)
 	return err
 }
 
@@ -181,62 +219,4 @@ func mayHaveSleepingWorkloads(t *v1alpha1.Tenant) bool {
 		return t.Spec.Hibernation.Hibernated
 	}
 	return true
-}
-
-// pruneNamespaces deletes the tenant's namespaces that its spec dropped.
-func (r *TenantReconciler) pruneNamespaces(ctx context.Context, t *v1alpha1.Tenant) error {
-	owned, err := r.namespaces(ctx, t)
-	if err != nil {
-		return err
-	}
-	for _, ns := range owned {
-		wanted := slices.ContainsFunc(t.Spec.Namespaces, func(n v1alpha1.TenantNamespace) bool {
-			return render.ClusterName(t.Name, n.Name) == ns.Name
-		})
-		if !wanted && ns.DeletionTimestamp.IsZero() {
-			if err := r.Client.Delete(ctx, &ns); client.IgnoreNotFound(err) != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (r *TenantReconciler) namespaces(ctx context.Context, t *v1alpha1.Tenant) ([]corev1.Namespace, error) {
-	list := &corev1.NamespaceList{}
-	err := r.Client.List(ctx, list, client.MatchingLabels{render.LabelTenant: t.Name, render.LabelManagedBy: render.ManagedBy})
-	return list.Items, err
-}
-
-// finalize deletes the tenant's namespaces and releases the Tenant once
-// the namespace controller has emptied and removed them all.
-func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(t, Finalizer) {
-		return ctrl.Result{}, nil
-	}
-	if t.Status.Phase != v1alpha1.PhaseTerminating {
-		if err := r.setPhase(ctx, t, v1alpha1.PhaseTerminating); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	owned, err := r.namespaces(ctx, t)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	for _, ns := range owned {
-		if ns.DeletionTimestamp.IsZero() {
-			if err := r.Client.Delete(ctx, &ns); client.IgnoreNotFound(err) != nil {
-				return ctrl.Result{}, err
-			}
-		}
-	}
-	if len(owned) > 0 {
-		return ctrl.Result{RequeueAfter: time.Second}, nil // namespaces take a moment to empty
-	}
-	fs := &flowcontrolv1.FlowSchema{ObjectMeta: metav1.ObjectMeta{Name: render.FlowSchemaName(t.Name)}}
-	if err := r.Client.Delete(ctx, fs); client.IgnoreNotFound(err) != nil {
-		return ctrl.Result{}, err
-	}
-	controllerutil.RemoveFinalizer(t, Finalizer)
-	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
 }

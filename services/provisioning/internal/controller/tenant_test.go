@@ -68,7 +68,11 @@ func startOperatorWith(t *testing.T, cfg *rest.Config) (c client.Client, stop fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := controller.Setup(ctx, mgr, table); err != nil {
+	operator, err := controller.OperatorIdentity(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controller.Setup(ctx, mgr, table, controller.Options{Operator: operator, Network: render.DefaultNetwork()}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -7,6 +7,7 @@ import (
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -37,9 +38,14 @@ func CacheOptions() cache.Options {
 	return cache.Options{ByObject: byObject}
 }
 
-// toTenant maps a managed object to the Tenant named in its label.
+// toTenant maps a managed object to its Tenant: the controller of
+// namespaces and flow schemas (a label can say anything), the label of
+// the objects inside a namespace (which only the operator may write).
 var toTenant = handler.EnqueueRequestsFromMapFunc(func(_ context.Context, obj client.Object) []reconcile.Request {
 	tenant := obj.GetLabels()[render.LabelTenant]
+	if ref := metav1.GetControllerOfNoCopy(obj); ref != nil && ref.Kind == "Tenant" {
+		tenant = ref.Name
+	}
 	if tenant == "" {
 		return nil
 	}

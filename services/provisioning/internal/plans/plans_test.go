@@ -27,12 +27,19 @@ func TestBuiltinPlansParse(t *testing.T) {
 }
 
 func TestBadPlansAreRefused(t *testing.T) {
+	if _, err := plans.Parse([]byte("plans:\n" + validPlan("x", ""))); err != nil {
+		t.Fatalf("the valid plan is refused: %v", err)
+	}
 	for name, data := range map[string]string{
 		"unknown field":   "plans:\n- name: x\n  maxNamespaces: 1\n  colour: red\n",
 		"no namespaces":   "plans:\n- name: x\n  maxNamespaces: 0\n",
-		"no nodeport cap": "plans:\n- name: x\n  maxNamespaces: 1\n  apiShares: 1\n  namespaceQuota: {pods: \"1\", services.loadbalancers: \"0\"}\n",
+		"no nodeport cap": "plans:\n" + strings.Replace(validPlan("x", ""), "    services.nodeports: \"0\"\n", "", 1),
+		"no role count":   "plans:\n" + strings.Replace(validPlan("x", ""), "    count/roles.rbac.authorization.k8s.io: \"1\"\n", "", 1),
 		"bad quantity":    "plans:\n- name: x\n  maxNamespaces: 1\n  namespaceQuota: {pods: lots}\n",
-		"duplicate":       "plans:\n- {name: x, maxNamespaces: 1, apiShares: 1, namespaceQuota: {pods: \"1\", services.nodeports: \"0\", services.loadbalancers: \"0\"}}\n- {name: x, maxNamespaces: 1, apiShares: 1, namespaceQuota: {pods: \"1\", services.nodeports: \"0\", services.loadbalancers: \"0\"}}\n",
+		"duplicate":       "plans:\n" + validPlan("x", "") + validPlan("x", ""),
+		"no max":          "plans:\n" + strings.Replace(validPlan("x", ""), "    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n", "", 1),
+		"bad egress":      "plans:\n" + validPlan("x", "  egress: Everywhere\n"),
+		"ClusterIP type":  "plans:\n" + validPlan("x", "  serviceTypes: [ClusterIP]\n"),
 	} {
 		if _, err := plans.Parse([]byte(data)); err == nil || !strings.Contains(err.Error(), "plan") {
 			t.Errorf("%s: Parse = %v, want an error", name, err)
@@ -54,7 +61,7 @@ func TestRuntimeClasses(t *testing.T) {
 	if !table["isolated"].NamespaceQuota.Pods().Equal(*table["standard"].NamespaceQuota.Pods()) {
 		t.Error("isolated should have standard's limits")
 	}
-	const head = "plans:\n- name: x\n  maxNamespaces: 1\n  apiShares: 1\n  namespaceQuota: {pods: \"1\", services.nodeports: \"0\", services.loadbalancers: \"0\"}\n"
+	head := "plans:\n" + validPlan("x", "")
 	for name, rcs := range map[string]string{
 		"comma":     "  runtimeClasses: [\"a,b\"]\n",
 		"empty":     "  runtimeClasses: [\"\"]\n",
@@ -68,4 +75,16 @@ func TestRuntimeClasses(t *testing.T) {
 	if _, err := plans.Parse([]byte(head + "  runtimeClasses: [gvisor]\n")); err != nil {
 		t.Errorf("good runtime classes refused: %v", err)
 	}
+}
+
+// validPlan is a plan that bounds everything it must; extra adds lines.
+func validPlan(name, extra string) string {
+	var b strings.Builder
+	b.WriteString("- name: " + name + "\n  maxNamespaces: 1\n  apiShares: 1\n" + extra + "  namespaceQuota:\n")
+	for _, r := range plans.RequiredQuota {
+		b.WriteString("    " + string(r) + ": \"" + map[bool]string{true: "0", false: "1"}[strings.HasPrefix(string(r), "services.")] + "\"\n")
+	}
+	b.WriteString("  containerDefaults:\n    request: {cpu: 10m, memory: 10Mi, ephemeral-storage: 10Mi}\n" +
+		"    limit: {cpu: 100m, memory: 100Mi, ephemeral-storage: 100Mi}\n    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n")
+	return b.String()
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	admissionac "k8s.io/client-go/applyconfigurations/admissionregistration/v1"
@@ -11,8 +13,11 @@ import (
 // (through namespaceObject): comma-joined names, empty meaning none. Only
 // Landlord writes them; tenant users cannot change namespaces.
 const (
+	AnnotationPlan                  = "landlord.dev/plan"
 	AnnotationAllowedStorageClasses = "landlord.dev/allowed-storage-classes"
 	AnnotationRuntimeClasses        = "landlord.dev/runtime-classes"
+	AnnotationServiceTypes          = "landlord.dev/service-types"
+	AnnotationIngressDomains        = "landlord.dev/ingress-domains"
 )
 
 // Names of the cluster-wide admission policies (and their bindings).
@@ -21,6 +26,10 @@ const (
 	NamespacesPolicyName     = "landlord-namespaces-only-through-landlord"
 	StorageClassPolicyName   = "landlord-allowed-storage-classes"
 	RuntimeClassPolicyName   = "landlord-runtime-classes"
+	ServicesPolicyName       = "landlord-service-exposure"
+	IngressPolicyName        = "landlord-ingress-hosts"
+	TokenSecretsPolicyName   = "landlord-no-long-lived-tokens"
+	EventsPolicyName         = "landlord-no-tenant-events"
 )
 
 // Policy is a ValidatingAdmissionPolicy with the binding that enforces it.
@@ -31,15 +40,20 @@ type Policy struct {
 
 // AdmissionPolicies are every cluster-wide policy Landlord relies on. They
 // run in the API server (CEL), so no webhook can take the cluster down, and
-// fail closed: a policy that cannot be evaluated refuses.
-func AdmissionPolicies() []Policy {
-	policy, binding := ProtectManagedObjects()
+// fail closed: a policy that cannot be evaluated refuses. operator is the
+// user the operator acts as (the only one that may write Landlord's
+// objects).
+func AdmissionPolicies(operator string) []Policy {
 	return []Policy{
-		{Policy: policy, Binding: binding},
+		ProtectManagedObjects(operator),
 		TenantDeletionProtection(),
-		NamespacesOnlyThroughLandlord(),
+		NamespacesOnlyThroughLandlord(operator),
 		AllowedStorageClasses(),
 		RuntimeClasses(),
+		ServiceExposure(),
+		IngressHosts(),
+		NoLongLivedTokens(),
+		NoTenantEvents(),
 	}
 }
 
@@ -59,22 +73,42 @@ func TenantDeletionProtection() Policy {
 			WithReason(metav1.StatusReasonForbidden)))
 }
 
-// NamespacesOnlyThroughLandlord refuses any namespace write by a Landlord
-// identity: tenants get namespaces from Landlord, and a namespace's labels
-// and annotations carry its Pod Security level and what it may use. RBAC
-// already refuses this; the policy holds even if a binding grants too much.
-func NamespacesOnlyThroughLandlord() Policy {
+// NamespacesOnlyThroughLandlord keeps tenant namespaces Landlord's: a
+// namespace's labels and annotations carry its tenant, its Pod Security
+// level and what it may use, and a namespace labelled with a tenant is
+// inside that tenant's network policies. No one but the operator (and the
+// controllers that delete namespaces) may change or delete a tenant
+// namespace, or give any namespace Landlord's labels; Landlord identities
+// may write no namespace at all. RBAC already refuses tenants this; the
+// policy holds even if a binding grants too much, and holds cluster admins
+// and every ServiceAccount to it too.
+func NamespacesOnlyThroughLandlord(operator string) Policy {
 	rule := admissionac.NamedRuleWithOperations().
 		WithOperations(admissionv1.Create, admissionv1.Update, admissionv1.Delete).
 		WithAPIGroups("").WithAPIVersions("v1").
 		WithResources("namespaces", "namespaces/status", "namespaces/finalize")
-	return newPolicy(NamespacesPolicyName, admissionac.ValidatingAdmissionPolicySpec().
+	carries := func(obj string) string {
+		return fmt.Sprintf("%[1]s != null && has(%[1]s.metadata.labels) && ('%[2]s' in %[1]s.metadata.labels || %[1]s.metadata.labels[?'%[3]s'].orValue('') == '%[4]s')",
+			obj, LabelTenant, LabelManagedBy, ManagedBy)
+	}
+	p := newPolicy(NamespacesPolicyName, admissionac.ValidatingAdmissionPolicySpec().
 		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule)).
-		WithMatchConditions(landlordIdentities()).
-		WithValidations(admissionac.Validation().
-			WithExpression("false").
-			WithMessage("namespaces are created, changed and deleted only through Landlord").
-			WithReason(metav1.StatusReasonForbidden)))
+		WithMatchConditions(exemptions(operator)...).
+		WithValidations(
+			admissionac.Validation().
+				WithExpression("!request.userInfo.username.startsWith('landlord:')").
+				WithMessage("namespaces are created, changed and deleted only through Landlord").
+				WithReason(metav1.StatusReasonForbidden),
+			admissionac.Validation().
+				WithExpression("!("+carries("oldObject")+")").
+				WithMessage("tenant namespaces are changed and deleted only through Landlord").
+				WithReason(metav1.StatusReasonForbidden),
+			admissionac.Validation().
+				WithExpression("!("+carries("object")+")").
+				WithMessage("only Landlord gives a namespace its tenant labels").
+				WithReason(metav1.StatusReasonForbidden)))
+	p.Policy.WithAnnotations(exemptionNotes(operator))
+	return p
 }
 
 // AllowedStorageClasses refuses a claim in a tenant namespace unless it
@@ -137,13 +171,6 @@ func newPolicy(name string, spec *admissionac.ValidatingAdmissionPolicySpecApply
 				WithPolicyName(name).
 				WithValidationActions(admissionv1.Deny)),
 	}
-}
-
-// landlordIdentities matches requests from users that Landlord's identity
-// service authenticated (the API server prefixes their names).
-func landlordIdentities() *admissionac.MatchConditionApplyConfiguration {
-	return admissionac.MatchCondition().WithName("landlord-identities").
-		WithExpression("request.userInfo.username.startsWith('landlord:')")
 }
 
 // tenantNamespaces selects the namespaces Landlord made for tenants.

@@ -33,7 +33,7 @@ func TestNamespaceAnnotations(t *testing.T) {
 		{"standard", []string{"fast", "a,b", ""}, "fast", ""},
 	} {
 		tenant.Spec.AllowedStorageClasses = c.storage
-		ann := render.Namespace(tenant, "web", table[c.plan]).Namespace.Annotations
+		ann := render.Namespace(tenant, "web", render.Inputs{Plan: table[c.plan]}).Namespace.Annotations
 		got, ok := ann[render.AnnotationAllowedStorageClasses]
 		if !ok || got != c.wantStorage {
 			t.Errorf("%s %v: storage classes = %q (present %v), want %q", c.plan, c.storage, got, ok, c.wantStorage)
@@ -46,7 +46,7 @@ func TestNamespaceAnnotations(t *testing.T) {
 
 func TestAdmissionPolicies(t *testing.T) {
 	names := map[string]bool{}
-	for _, p := range render.AdmissionPolicies() {
+	for _, p := range render.AdmissionPolicies("landlord-dev-admin") {
 		name := *p.Policy.Name
 		if names[name] {
 			t.Errorf("policy %s twice", name)

@@ -3,7 +3,6 @@ package render
 import (
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	flowac "k8s.io/client-go/applyconfigurations/flowcontrol/v1"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
@@ -32,9 +31,12 @@ func PriorityLevel(plan *plans.Plan) *flowac.PriorityLevelConfigurationApplyConf
 					WithQueuing(flowac.QueuingConfiguration().WithQueues(64).WithHandSize(6).WithQueueLengthLimit(50)))))
 }
 
-// FlowSchema sends every request of the tenant's role groups to its plan's
-// priority level, one flow per user.
-func FlowSchema(t *v1alpha1.Tenant) *flowac.FlowSchemaApplyConfiguration {
+// FlowSchema sends every request of the tenant's role groups and of the
+// ServiceAccounts of its namespaces (its workloads, and whatever its users
+// bind) to its plan's priority level, one flow per user. namespaces are
+// the cluster names of the tenant's namespaces (those it owns: a name
+// another tenant holds is not this tenant's to classify).
+func FlowSchema(t *v1alpha1.Tenant, namespaces []string) *flowac.FlowSchemaApplyConfiguration {
 	rule := flowac.PolicyRulesWithSubjects().
 		WithResourceRules(flowac.ResourcePolicyRule().WithVerbs("*").WithAPIGroups("*").WithResources("*").
 			WithClusterScope(true).WithNamespaces("*")).
@@ -43,11 +45,13 @@ func FlowSchema(t *v1alpha1.Tenant) *flowac.FlowSchemaApplyConfiguration {
 		rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindGroup).
 			WithGroup(flowac.GroupSubject().WithName("landlord:tenant:" + t.Name + ":" + role)))
 	}
-	owner := metav1ac.OwnerReference().WithAPIVersion(v1alpha1.GroupVersion.String()).WithKind("Tenant").
-		WithName(t.Name).WithUID(t.UID).WithController(true).WithBlockOwnerDeletion(true)
+	for _, ns := range namespaces {
+		rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindServiceAccount).
+			WithServiceAccount(flowac.ServiceAccountSubject().WithNamespace(ns).WithName("*")))
+	}
 	return flowac.FlowSchema(FlowSchemaName(t.Name)).
 		WithLabels(map[string]string{LabelTenant: t.Name, LabelManagedBy: ManagedBy}).
-		WithOwnerReferences(owner).
+		WithOwnerReferences(ownerReference(t)).
 		WithSpec(flowac.FlowSchemaSpec().
 			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(t.Spec.Plan))).
 			WithMatchingPrecedence(flowSchemaPrecedence).

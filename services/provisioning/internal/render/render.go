@@ -4,10 +4,11 @@
 package render
 
 import (
+	"iter"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -33,9 +34,6 @@ const (
 	IsolationName  = "landlord-isolation"
 )
 
-// ClusterName is a tenant namespace's name in the cluster.
-func ClusterName(tenant, namespace string) string { return tenant + "-" + namespace }
-
 // Objects are one tenant namespace's objects.
 type Objects struct {
 	Namespace       *corev1ac.NamespaceApplyConfiguration
@@ -45,12 +43,52 @@ type Objects struct {
 	NetworkPolicies []*netac.NetworkPolicyApplyConfiguration
 }
 
+// Purpose is what an object inside a tenant namespace is for; each has its
+// own status condition.
+type Purpose string
+
+// Purposes of the objects inside a namespace.
+const (
+	PurposeAccess   Purpose = "Access"   // role bindings
+	PurposeQuota    Purpose = "Quota"    // resource quota, limit range
+	PurposePolicies Purpose = "Policies" // network policies
+)
+
+// Inside lists the objects in the namespace, each with its purpose.
+func (o Objects) Inside() iter.Seq2[Purpose, runtime.ApplyConfiguration] {
+	return func(yield func(Purpose, runtime.ApplyConfiguration) bool) {
+		if !yield(PurposeQuota, o.Quota) || !yield(PurposeQuota, o.LimitRange) {
+			return
+		}
+		for _, rb := range o.RoleBindings {
+			if !yield(PurposeAccess, rb) {
+				return
+			}
+		}
+		for _, np := range o.NetworkPolicies {
+			if !yield(PurposePolicies, np) {
+				return
+			}
+		}
+	}
+}
+
 func labels(t *v1alpha1.Tenant, ns string) map[string]string {
 	return map[string]string{LabelTenant: t.Name, LabelNamespace: ns, LabelManagedBy: ManagedBy}
 }
 
-// Namespace renders the objects of tenant namespace ns under plan.
-func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
+// Inputs are what rendering needs besides the Tenant.
+type Inputs struct {
+	Plan    *plans.Plan
+	Network Network
+	// IngressDomains are the tenant's allowed domains that no older tenant
+	// holds (see the controller); nil for none.
+	IngressDomains []string
+}
+
+// Namespace renders the objects of tenant namespace ns.
+func Namespace(t *v1alpha1.Tenant, ns string, in Inputs) Objects {
+	plan := in.Plan
 	name := ClusterName(t.Name, ns)
 	lbl := labels(t, ns)
 	level := string(t.Spec.PodSecurity)
@@ -66,12 +104,12 @@ func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
 	for k, v := range lbl {
 		nsLabels[k] = v
 	}
-	owner := metav1ac.OwnerReference().WithAPIVersion(v1alpha1.GroupVersion.String()).WithKind("Tenant").
-		WithName(t.Name).WithUID(t.UID).WithController(true).WithBlockOwnerDeletion(true)
-
+	// The API server sets this label itself; rendering it keeps a created
+	// namespace (whose create owns it) equal to what is rendered.
+	nsLabels[corev1.LabelMetadataName] = name
 	return Objects{
-		Namespace: corev1ac.Namespace(name).WithLabels(nsLabels).WithOwnerReferences(owner).
-			WithAnnotations(namespaceAnnotations(t, plan)),
+		Namespace: corev1ac.Namespace(name).WithLabels(nsLabels).WithOwnerReferences(ownerReference(t)).
+			WithAnnotations(namespaceAnnotations(t, in)),
 		RoleBindings: roleBindings(t.Name, name, lbl),
 		// Copies: the client decodes the server's answer back into the apply
 		// configuration, and the plan is shared by concurrent reconciles.
@@ -81,18 +119,35 @@ func Namespace(t *v1alpha1.Tenant, ns string, plan *plans.Plan) Objects {
 			WithSpec(corev1ac.LimitRangeSpec().WithLimits(corev1ac.LimitRangeItem().
 				WithType(corev1.LimitTypeContainer).
 				WithDefaultRequest(plan.ContainerDefaults.Request.DeepCopy()).
-				WithDefault(plan.ContainerDefaults.Limit.DeepCopy()))),
-		NetworkPolicies: []*netac.NetworkPolicyApplyConfiguration{isolation(t, name, lbl)},
+				WithDefault(plan.ContainerDefaults.Limit.DeepCopy()).
+				WithMax(plan.ContainerDefaults.Max.DeepCopy()))),
+		NetworkPolicies: []*netac.NetworkPolicyApplyConfiguration{isolation(t, name, lbl, plan.Egress, in.Network)},
 	}
+}
+
+// ownerReference makes t the controller of an object: the operator writes
+// only to objects whose controller is this Tenant's UID, and the garbage
+// collector removes them with it.
+func ownerReference(t *v1alpha1.Tenant) *metav1ac.OwnerReferenceApplyConfiguration {
+	return metav1ac.OwnerReference().WithAPIVersion(v1alpha1.GroupVersion.String()).WithKind("Tenant").
+		WithName(t.Name).WithUID(t.UID).WithController(true).WithBlockOwnerDeletion(true)
 }
 
 // namespaceAnnotations tell the admission policies what the namespace may
 // use; always written, empty meaning none, so that a change of plan or spec
 // overwrites them.
-func namespaceAnnotations(t *v1alpha1.Tenant, plan *plans.Plan) map[string]string {
+func namespaceAnnotations(t *v1alpha1.Tenant, in Inputs) map[string]string {
+	plan := in.Plan
+	serviceTypes := []string{string(corev1.ServiceTypeClusterIP)}
+	for _, st := range plan.ServiceTypes {
+		serviceTypes = append(serviceTypes, string(st))
+	}
 	return map[string]string{
+		AnnotationPlan:                  plan.Name,
 		AnnotationAllowedStorageClasses: strings.Join(classNames(t.Spec.AllowedStorageClasses), ","),
 		AnnotationRuntimeClasses:        strings.Join(plan.RuntimeClasses, ","),
+		AnnotationServiceTypes:          strings.Join(serviceTypes, ","),
+		AnnotationIngressDomains:        strings.Join(in.IngressDomains, ","),
 	}
 }
 
@@ -121,18 +176,4 @@ func roleBindings(tenant, ns string, lbl map[string]string) []*rbacac.RoleBindin
 				WithName("landlord:tenant:"+tenant+":"+b.role)))
 	}
 	return out
-}
-
-// isolation admits ingress only from the tenant's own namespaces (or, in
-// Namespace mode, the namespace itself); a policy that selects every pod
-// with ingress rules denies every other source, the world included.
-func isolation(t *v1alpha1.Tenant, ns string, lbl map[string]string) *netac.NetworkPolicyApplyConfiguration {
-	peer := netac.NetworkPolicyPeer().WithNamespaceSelector(metav1ac.LabelSelector().WithMatchLabels(map[string]string{LabelTenant: t.Name}))
-	if t.Spec.NetworkIsolation == v1alpha1.NetworkIsolationNamespace {
-		peer = netac.NetworkPolicyPeer().WithPodSelector(metav1ac.LabelSelector())
-	}
-	return netac.NetworkPolicy(IsolationName, ns).WithLabels(lbl).WithSpec(netac.NetworkPolicySpec().
-		WithPodSelector(metav1ac.LabelSelector()).
-		WithPolicyTypes(networkingv1.PolicyTypeIngress).
-		WithIngress(netac.NetworkPolicyIngressRule().WithFrom(peer)))
 }

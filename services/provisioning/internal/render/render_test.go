@@ -17,7 +17,7 @@ func TestNamespaceObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "uid-1"}, Spec: v1alpha1.TenantSpec{Plan: "standard"}}
-	objs := render.Namespace(tenant, "web", table["standard"])
+	objs := render.Namespace(tenant, "web", render.Inputs{Plan: table["standard"]})
 
 	if *objs.Namespace.Name != "acme-web" {
 		t.Errorf("namespace = %s", *objs.Namespace.Name)
@@ -48,7 +48,7 @@ func TestNamespaceObjects(t *testing.T) {
 	}
 
 	tenant.Spec.PodSecurity, tenant.Spec.NetworkIsolation = v1alpha1.PodSecurityBaseline, v1alpha1.NetworkIsolationNamespace
-	objs = render.Namespace(tenant, "web", table["standard"])
+	objs = render.Namespace(tenant, "web", render.Inputs{Plan: table["standard"]})
 	if objs.Namespace.Labels["pod-security.kubernetes.io/enforce"] != "baseline" {
 		t.Error("baseline tenant not labelled baseline")
 	}
@@ -62,7 +62,7 @@ func TestNamespaceObjects(t *testing.T) {
 func TestObjectsDoNotShareThePlan(t *testing.T) {
 	table, _ := plans.Builtin()
 	plan := table["standard"]
-	objs := render.Namespace(&v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}, "web", plan)
+	objs := render.Namespace(&v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}, "web", render.Inputs{Plan: plan})
 	(*objs.Quota.Spec.Hard)[corev1.ResourcePods] = *plan.NamespaceQuota.Pods()
 	(*objs.Quota.Spec.Hard)["scribbled"] = *plan.NamespaceQuota.Pods()
 	(*objs.LimitRange.Spec.Limits[0].Default)["scribbled"] = *plan.NamespaceQuota.Pods()

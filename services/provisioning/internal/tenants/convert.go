@@ -43,6 +43,7 @@ func ToProto(t *v1alpha1.Tenant) *provisioningv1.Tenant {
 		DisplayName:           t.Spec.DisplayName,
 		Plan:                  t.Spec.Plan,
 		AllowedStorageClasses: t.Spec.AllowedStorageClasses,
+		AllowedIngressDomains: domainsToProto(t.Spec.AllowedIngressDomains),
 		DeletionProtection:    t.Spec.DeletionProtection,
 		Hibernated:            t.Spec.Hibernation.Hibernated,
 		Phase:                 phaseToProto[t.Status.Phase],
@@ -106,6 +107,11 @@ func setField(spec *v1alpha1.TenantSpec, in *provisioningv1.Tenant, field string
 		spec.NetworkIsolation = isolationToKube[in.GetNetworkIsolation()]
 	case "allowed_storage_classes":
 		spec.AllowedStorageClasses = in.GetAllowedStorageClasses()
+	case "allowed_ingress_domains":
+		spec.AllowedIngressDomains = nil
+		for _, d := range in.GetAllowedIngressDomains() {
+			spec.AllowedIngressDomains = append(spec.AllowedIngressDomains, v1alpha1.IngressDomain(d))
+		}
 	case "hibernate_after_idle":
 		spec.Hibernation.IdleAfter = nil
 		if d := in.GetHibernateAfterIdle(); d != nil {
@@ -121,7 +127,15 @@ func setField(spec *v1alpha1.TenantSpec, in *provisioningv1.Tenant, field string
 
 // UpdatableFields are the fields UpdateTenant's mask may name.
 var UpdatableFields = []string{"display_name", "plan", "pod_security", "network_isolation",
-	"allowed_storage_classes", "hibernate_after_idle", "deletion_protection"}
+	"allowed_storage_classes", "allowed_ingress_domains", "hibernate_after_idle", "deletion_protection"}
+
+func domainsToProto(domains []v1alpha1.IngressDomain) []string {
+	var out []string
+	for _, d := range domains {
+		out = append(out, string(d))
+	}
+	return out
+}
 
 // specFromProto is the spec of a tenant being created.
 func specFromProto(in *provisioningv1.Tenant) v1alpha1.TenantSpec {

@@ -6,6 +6,7 @@ package tenants
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -45,25 +46,39 @@ type Service struct {
 // Create stores a new tenant. The finalizer is set at once, so the
 // operator need not write the tenant again before provisioning it.
 func (s *Service) Create(ctx context.Context, in *provisioningv1.Tenant, requestID string) (*v1alpha1.Tenant, error) {
-	spec := specFromProto(in)
-	if err := s.check(in.GetName(), spec); err != nil {
-		return nil, err
-	}
 	t := &v1alpha1.Tenant{
 		ObjectMeta: metav1.ObjectMeta{Name: in.GetName(), Finalizers: []string{controller.Finalizer}},
-		Spec:       spec,
+		Spec:       specFromProto(in),
 	}
 	if requestID != "" {
 		t.Annotations = map[string]string{RequestIDAnnotation: requestID}
 	}
+	var names []string
+	for _, ns := range t.Spec.Namespaces {
+		names = append(names, ns.Name)
+	}
+	if err := s.check(ctx, t, names, ""); err != nil {
+		return nil, err
+	}
 	err := s.Client.Create(ctx, t)
-	if apierrors.IsAlreadyExists(err) && requestID != "" {
-		existing, getErr := s.Get(ctx, in.GetName())
-		if getErr == nil && existing.Annotations[RequestIDAnnotation] == requestID {
-			return existing, nil // a retry of the call that created it
+	if apierrors.IsAlreadyExists(err) {
+		if existing, err := s.retried(ctx, in.GetName(), requestID); existing != nil || err != nil {
+			return existing, err
 		}
 	}
 	return t, fromKube(err)
+}
+
+// retried returns the tenant a call with the same request id created.
+func (s *Service) retried(ctx context.Context, name, requestID string) (*v1alpha1.Tenant, error) {
+	if requestID == "" {
+		return nil, nil
+	}
+	existing, err := s.Get(ctx, name)
+	if errors.Is(err, apierror.ErrNotFound) || (err == nil && existing.Annotations[RequestIDAnnotation] != requestID) {
+		return nil, nil
+	}
+	return existing, err
 }
 
 // Get reads one tenant.
@@ -81,17 +96,28 @@ func (s *Service) Update(ctx context.Context, in *provisioningv1.Tenant, mask []
 				return apierror.InvalidArgument("update_mask", fmt.Sprintf("%q cannot be updated; updatable: %v", f, UpdatableFields))
 			}
 		}
-		return s.check(t.Name, t.Spec)
+		return s.check(ctx, t, nil, "")
 	})
 }
 
 // Delete deletes a tenant unless deletion protection is on. The operator
-// then removes its namespaces and lets the tenant go.
-func (s *Service) Delete(ctx context.Context, name, etag string) error {
+// then removes its namespaces and lets the tenant go. forcedBy, when not
+// empty, names the platform admin who asks the operator to remove the
+// finalizers that keep the namespaces from terminating.
+func (s *Service) Delete(ctx context.Context, name, etag, forcedBy string) error {
 	return fromKube(retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		t, err := s.read(ctx, name, etag)
 		if err != nil {
 			return err
+		}
+		if forcedBy != "" && t.Annotations[controller.ForceDeleteAnnotation] == "" {
+			metav1.SetMetaDataAnnotation(&t.ObjectMeta, controller.ForceDeleteAnnotation, forcedBy)
+			if err := s.Client.Update(ctx, t); err != nil {
+				return conflictOrDomain(err)
+			}
+		}
+		if !t.DeletionTimestamp.IsZero() {
+			return nil // already being deleted
 		}
 		if t.Spec.DeletionProtection {
 			return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
@@ -118,7 +144,7 @@ func (s *Service) AddNamespace(ctx context.Context, tenant, name string) (*v1alp
 			return fmt.Errorf("namespace %s of tenant %s %w", name, tenant, apierror.ErrAlreadyExists)
 		}
 		t.Spec.Namespaces = append(t.Spec.Namespaces, v1alpha1.TenantNamespace{Name: name})
-		return s.check(t.Name, t.Spec)
+		return s.check(ctx, t, []string{name}, "namespace.name")
 	})
 }
 
@@ -173,9 +199,14 @@ func conflictOrDomain(err error) error {
 	return fromKube(err)
 }
 
-// check enforces the plan: it must exist, and its namespace count and
-// the names must fit.
-func (s *Service) check(name string, spec v1alpha1.TenantSpec) error {
+// check enforces the plan (it must exist, and the namespace count fit)
+// and the names: each namespace fits, is not reserved and, among added
+// (the namespaces this call adds), is no one else's; each ingress domain
+// is no other tenant's.
+// A violation in an added namespace names addedField when set (the
+// request's own field, for CreateNamespace).
+func (s *Service) check(ctx context.Context, t *v1alpha1.Tenant, added []string, addedField string) error {
+	spec := t.Spec
 	plan := s.Plans[spec.Plan]
 	if spec.Plan == "" {
 		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("required; plans: %v", slices.Sorted(maps.Keys(s.Plans))))
@@ -183,25 +214,34 @@ func (s *Service) check(name string, spec v1alpha1.TenantSpec) error {
 	if plan == nil {
 		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, slices.Sorted(maps.Keys(s.Plans))))
 	}
+	if why := render.ReservedTenantName(t.Name); why != "" {
+		return apierror.InvalidArgument("tenant.name", why)
+	}
 	var bad apierror.InvalidArgumentError
 	seen := map[string]bool{}
 	for i, ns := range spec.Namespaces {
 		field := fmt.Sprintf("tenant.namespaces[%d].name", i)
-		if seen[ns.Name] {
+		if addedField != "" && slices.Contains(added, ns.Name) {
+			field = addedField
+		}
+		name := render.ClusterName(t.Name, ns.Name)
+		switch {
+		case seen[ns.Name]:
 			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field, Description: "appears twice"})
+		case len(name) > maxClusterName:
+			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field,
+				Description: fmt.Sprintf("%q is %d characters; a namespace name is at most %d", name, len(name), maxClusterName)})
+		case render.ReservedClusterName(name) != "":
+			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field, Description: render.ReservedClusterName(name)})
 		}
 		seen[ns.Name] = true
-		if n := len(render.ClusterName(name, ns.Name)); n > maxClusterName {
-			bad.Violations = append(bad.Violations, apierror.FieldViolation{Field: field,
-				Description: fmt.Sprintf("%q is %d characters; a namespace name is at most %d", render.ClusterName(name, ns.Name), n, maxClusterName)})
-		}
 	}
 	if len(bad.Violations) > 0 {
 		return &bad
 	}
 	if len(spec.Namespaces) > plan.MaxNamespaces {
-		return &apierror.QuotaExceededError{Subject: "tenant:" + name,
+		return &apierror.QuotaExceededError{Subject: "tenant:" + t.Name,
 			Description: fmt.Sprintf("namespaces: %d asked, plan %s allows %d", len(spec.Namespaces), plan.Name, plan.MaxNamespaces)}
 	}
-	return nil
+	return s.claims(ctx, t, added)
 }

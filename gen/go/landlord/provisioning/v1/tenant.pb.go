@@ -253,8 +253,12 @@ type Tenant struct {
 	Generation int64 `protobuf:"varint,16,opt,name=generation,proto3" json:"generation,omitempty"`
 	// Output only. The generation the phase and conditions describe.
 	ObservedGeneration int64 `protobuf:"varint,17,opt,name=observed_generation,json=observedGeneration,proto3" json:"observed_generation,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// DNS domains the tenant's Ingresses may serve: each domain and every
+	// name under it. Empty allows no Ingress host. No two tenants' domains
+	// overlap. Only platform admins change them.
+	AllowedIngressDomains []string `protobuf:"bytes,18,rep,name=allowed_ingress_domains,json=allowedIngressDomains,proto3" json:"allowed_ingress_domains,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Tenant) Reset() {
@@ -404,6 +408,13 @@ func (x *Tenant) GetObservedGeneration() int64 {
 		return x.ObservedGeneration
 	}
 	return 0
+}
+
+func (x *Tenant) GetAllowedIngressDomains() []string {
+	if x != nil {
+		return x.AllowedIngressDomains
+	}
+	return nil
 }
 
 // Namespace is one namespace of a tenant.
@@ -574,7 +585,7 @@ var File_landlord_provisioning_v1_tenant_proto protoreflect.FileDescriptor
 
 const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"\n" +
-	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\b\n" +
+	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\t\n" +
 	"\x06Tenant\x12<\n" +
 	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vdisplayName\x12B\n" +
@@ -603,7 +614,8 @@ const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"\n" +
 	"generation\x18\x10 \x01(\x03R\n" +
 	"generation\x12/\n" +
-	"\x13observed_generation\x18\x11 \x01(\x03R\x12observedGeneration\"\x9f\x01\n" +
+	"\x13observed_generation\x18\x11 \x01(\x03R\x12observedGeneration\x12\x89\x01\n" +
+	"\x17allowed_ingress_domains\x18\x12 \x03(\tBQ\xbaHN\x92\x01K\x10 \x18\x01\"ErC\x18\xfd\x012>^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+[a-z]([-a-z0-9]*[a-z0-9])?$R\x15allowedIngressDomains\"\x9f\x01\n" +
 	"\tNamespace\x12?\n" +
 	"\x04name\x18\x01 \x01(\tB+\xbaH(r&2$^[a-z0-9]([-a-z0-9]{0,60}[a-z0-9])?$R\x04name\x12!\n" +
 	"\fcluster_name\x18\x02 \x01(\tR\vclusterName\x12\x14\n" +

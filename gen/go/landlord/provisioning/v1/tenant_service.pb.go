@@ -504,7 +504,12 @@ type DeleteTenantRequest struct {
 	// The tenant's name.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// If set, the tenant is deleted only if it is still at this version.
-	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Remove the finalizers of whatever keeps the tenant's namespaces from
+	// terminating (objects its users gave finalizers). Platform admins only;
+	// each removal is recorded as an event on the tenant. Also works on a
+	// tenant already being deleted.
+	Force         bool `protobuf:"varint,3,opt,name=force,proto3" json:"force,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -551,6 +556,13 @@ func (x *DeleteTenantRequest) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *DeleteTenantRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
 }
 
 // DeleteTenantResponse is empty.
@@ -1189,10 +1201,11 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"P\n" +
 	"\x14UpdateTenantResponse\x128\n" +
-	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"O\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"e\n" +
 	"\x13DeleteTenantRequest\x12\x1b\n" +
 	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x16\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\x14\n" +
+	"\x05force\x18\x03 \x01(\bR\x05force\"\x16\n" +
 	"\x14DeleteTenantResponse\"5\n" +
 	"\x16HibernateTenantRequest\x12\x1b\n" +
 	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"S\n" +

@@ -1,0 +1,122 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// ForceDeleteAnnotation on a deleted Tenant asks the operator to remove the
+// finalizers that keep its namespaces from terminating; its value says who
+// asked (a platform admin, through DeleteTenant with force). Tenants can
+// put finalizers on their own objects, so without it a tenant could make
+// its own deletion hang for ever.
+const ForceDeleteAnnotation = "landlord.dev/force-delete"
+
+// ConditionDeleting reports, on a Terminating tenant, what its deletion
+// waits for.
+const ConditionDeleting = "Deleting"
+
+// The namespace conditions that say why a namespace is still terminating.
+var blockingConditions = []corev1.NamespaceConditionType{
+	corev1.NamespaceContentRemaining, corev1.NamespaceFinalizersRemaining,
+	corev1.NamespaceDeletionContentFailure, corev1.NamespaceDeletionDiscoveryFailure, corev1.NamespaceDeletionGVParsingFailure,
+}
+
+// finalize deletes the tenant's namespaces and releases the Tenant once
+// the namespace controller has emptied and removed them all. While it
+// waits it reports what blocks it, backing off: namespace changes wake it
+// anyway.
+func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(t, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	owned, err := r.owned(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	for _, ns := range owned {
+		if ns.DeletionTimestamp.IsZero() {
+			if err := r.deleteNamespace(ctx, t, &ns); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+	}
+	if len(owned) > 0 {
+		if who := t.Annotations[ForceDeleteAnnotation]; who != "" {
+			if err := r.forceFinalizers(ctx, t, owned, who); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		if err := r.reportDeletion(ctx, t, owned); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: deletionBackoff(time.Since(t.DeletionTimestamp.Time))}, nil
+	}
+	fs := &flowcontrolv1.FlowSchema{}
+	err = r.Client.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName(t.Name)}, fs)
+	if err == nil && metav1.IsControlledBy(fs, t) {
+		if err := r.Client.Delete(ctx, fs, client.Preconditions{UID: &fs.UID}); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
+		}
+	} else if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
+	}
+	controllerutil.RemoveFinalizer(t, Finalizer)
+	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
+}
+
+// deletionBackoff waits longer the longer a deletion takes: a namespace
+// usually empties in seconds, one held by a finalizer may never.
+func deletionBackoff(elapsed time.Duration) time.Duration {
+	return min(max(elapsed/4, time.Second), time.Minute)
+}
+
+// reportDeletion sets phase Terminating and a Deleting condition that
+// names what each namespace still waits for, from the namespace
+// controller's own conditions; an event when that changes.
+func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenant, owned []corev1.Namespace) error {
+	before := t.DeepCopy()
+	t.Status.Phase = v1alpha1.PhaseTerminating
+	var blocked []string
+	for _, ns := range owned {
+		var why []string
+		for _, c := range ns.Status.Conditions {
+			if c.Status == corev1.ConditionTrue && slices.Contains(blockingConditions, c.Type) {
+				why = append(why, c.Message)
+			}
+		}
+		if len(why) > 0 {
+			blocked = append(blocked, ns.Name+": "+strings.Join(why, "; "))
+		}
+	}
+	cond := metav1.Condition{Type: ConditionDeleting, Status: metav1.ConditionTrue, Reason: "NamespacesTerminating",
+		Message: fmt.Sprintf("waiting for %d namespaces to terminate", len(owned)), ObservedGeneration: t.Generation}
+	if len(blocked) > 0 {
+		cond.Reason, cond.Message = "Blocked", strings.Join(blocked, " | ")
+		if t.Annotations[ForceDeleteAnnotation] == "" {
+			cond.Message += " (a platform admin can force the deletion)"
+		}
+	}
+	meta.SetStatusCondition(&t.Status.Conditions, cond)
+	if err := r.writeStatus(ctx, before, t); err != nil {
+		return err
+	}
+	if old := meta.FindStatusCondition(before.Status.Conditions, ConditionDeleting); len(blocked) > 0 && (old == nil || old.Message != cond.Message) {
+		r.Events.Eventf(t, nil, corev1.EventTypeWarning, "DeletionBlocked", "Delete", "%s", cond.Message)
+	}
+	return nil
+}
