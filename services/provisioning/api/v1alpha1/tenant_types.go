@@ -131,6 +131,8 @@ const (
 	ConditionAccessReady     = "AccessReady"
 	ConditionQuotaReady      = "QuotaReady"
 	ConditionPoliciesReady   = "PoliciesReady"
+	// ConditionDeleting says, on a terminating tenant, what its deletion waits for.
+	ConditionDeleting = "Deleting"
 )
 
 // NamespaceStatus is the state of one of the tenant's namespaces.
@@ -154,7 +156,8 @@ type TenantStatus struct {
 	// ObservedGeneration is the spec generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// Conditions: Ready, NamespacesReady, AccessReady, QuotaReady, PoliciesReady.
+	// Conditions: Ready, NamespacesReady, AccessReady, QuotaReady, PoliciesReady;
+	// Deleting while the tenant terminates.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

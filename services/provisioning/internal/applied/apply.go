@@ -35,6 +35,9 @@ type Applier struct {
 	// itself: the create's managed fields include those, and one the
 	// configuration lacks would read as a field to remove, so as drift.
 	CreateAbsent bool
+	// Recent, if set, remembers what this applier created until Reader
+	// shows it.
+	Recent *Recent
 }
 
 // NotOwnedError says an object exists that is not the owner's: the
@@ -75,11 +78,20 @@ func (a Applier) ApplyOwned(ctx context.Context, ac runtime.ApplyConfiguration, 
 	if err != nil {
 		return false, err
 	}
+	kind, key := identity(ac)
+	if live != nil {
+		a.Recent.seen(kind, key)
+	} else {
+		live = a.Recent.lookup(kind, key)
+	}
 	if live == nil && !a.CreateAbsent {
 		return true, a.Writer.Apply(ctx, ac, client.FieldOwner(a.FieldManager), client.ForceOwnership)
 	}
 	if live == nil {
-		err := a.create(ctx, ac)
+		created, err := a.create(ctx, ac)
+		if err == nil {
+			a.Recent.created(kind, key, created)
+		}
 		if !apierrors.IsAlreadyExists(err) {
 			return err == nil, err
 		}
@@ -115,20 +127,21 @@ func (a Applier) liveReader() client.Reader {
 	return a.Reader
 }
 
-// create creates ac's object as a typed object under FieldManager.
-func (a Applier) create(ctx context.Context, ac runtime.ApplyConfiguration) error {
+// create creates ac's object as a typed object under FieldManager and
+// returns it as the API server stored it.
+func (a Applier) create(ctx context.Context, ac runtime.ApplyConfiguration) (client.Object, error) {
 	obj, err := a.newObject(ac)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(ac)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u, obj); err != nil {
-		return err
+		return nil, err
 	}
-	return a.Writer.Create(ctx, obj, client.FieldOwner(a.FieldManager))
+	return obj, a.Writer.Create(ctx, obj, client.FieldOwner(a.FieldManager))
 }
 
 // upgradeCreated hands the fields a create gave FieldManager (an Update
@@ -141,6 +154,19 @@ func (a Applier) upgradeCreated(ctx context.Context, live client.Object) error {
 		return err
 	}
 	return a.Writer.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch))
+}
+
+// identity is ac's kind and key (newObject has checked they are set).
+func identity(ac runtime.ApplyConfiguration) (string, client.ObjectKey) {
+	c, ok := ac.(configuration)
+	if !ok || c.GetKind() == nil || c.GetName() == nil {
+		return "", client.ObjectKey{}
+	}
+	key := client.ObjectKey{Name: *c.GetName()}
+	if ns := c.GetNamespace(); ns != nil {
+		key.Namespace = *ns
+	}
+	return *c.GetKind(), key
 }
 
 // live reads ac's object from r into a new typed object, or returns nil

@@ -43,7 +43,7 @@ func TestBlockedDeletionIsVisibleAndCanBeForced(t *testing.T) {
 		if err := c.Get(ctx, client.ObjectKey{Name: "del-stuck"}, got); err != nil {
 			return err
 		}
-		cond := meta.FindStatusCondition(got.Status.Conditions, controller.ConditionDeleting)
+		cond := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionDeleting)
 		if got.Status.Phase != v1alpha1.PhaseTerminating || cond == nil || cond.Reason != "Blocked" || !strings.Contains(cond.Message, "example.com/never") {
 			return fmt.Errorf("phase %s, Deleting = %+v", got.Status.Phase, cond)
 		}

@@ -26,10 +26,6 @@ import (
 // its own deletion hang for ever.
 const ForceDeleteAnnotation = "landlord.dev/force-delete"
 
-// ConditionDeleting reports, on a Terminating tenant, what its deletion
-// waits for.
-const ConditionDeleting = "Deleting"
-
 // The namespace conditions that say why a namespace is still terminating.
 var blockingConditions = []corev1.NamespaceConditionType{
 	corev1.NamespaceContentRemaining, corev1.NamespaceFinalizersRemaining,
@@ -103,7 +99,7 @@ func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenan
 			blocked = append(blocked, ns.Name+": "+strings.Join(why, "; "))
 		}
 	}
-	cond := metav1.Condition{Type: ConditionDeleting, Status: metav1.ConditionTrue, Reason: "NamespacesTerminating",
+	cond := metav1.Condition{Type: v1alpha1.ConditionDeleting, Status: metav1.ConditionTrue, Reason: "NamespacesTerminating",
 		Message: fmt.Sprintf("waiting for %d namespaces to terminate", len(owned)), ObservedGeneration: t.Generation}
 	if len(blocked) > 0 {
 		cond.Reason, cond.Message = "Blocked", strings.Join(blocked, " | ")
@@ -115,7 +111,7 @@ func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenan
 	if err := r.writeStatus(ctx, before, t); err != nil {
 		return err
 	}
-	if old := meta.FindStatusCondition(before.Status.Conditions, ConditionDeleting); len(blocked) > 0 && (old == nil || old.Message != cond.Message) {
+	if old := meta.FindStatusCondition(before.Status.Conditions, v1alpha1.ConditionDeleting); len(blocked) > 0 && (old == nil || old.Message != cond.Message) {
 		r.Events.Eventf(t, nil, corev1.EventTypeWarning, "DeletionBlocked", "Delete", "%s", cond.Message)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -31,6 +32,7 @@ type results struct {
 	mu         sync.Mutex
 	errs       map[string][]error // condition type -> what failed
 	namespaces []v1alpha1.NamespaceStatus
+	wrote      atomic.Bool
 }
 
 func newResults(namespaces int) *results {

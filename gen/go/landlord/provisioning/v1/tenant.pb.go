@@ -240,7 +240,8 @@ type Tenant struct {
 	Hibernated bool `protobuf:"varint,10,opt,name=hibernated,proto3" json:"hibernated,omitempty"`
 	// Output only.
 	Phase Phase `protobuf:"varint,11,opt,name=phase,proto3,enum=landlord.provisioning.v1.Phase" json:"phase,omitempty"`
-	// Output only. Ready, NamespacesReady, AccessReady, QuotaReady, PoliciesReady.
+	// Output only. Ready, NamespacesReady, AccessReady, QuotaReady, PoliciesReady;
+	// Deleting while the tenant terminates (what its deletion waits for).
 	Conditions []*Condition `protobuf:"bytes,12,rep,name=conditions,proto3" json:"conditions,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -493,7 +494,7 @@ func (x *Namespace) GetMessage() string {
 // Condition is one aspect of a tenant's state, as Kubernetes reports it.
 type Condition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ready, NamespacesReady, AccessReady, QuotaReady or PoliciesReady.
+	// Ready, NamespacesReady, AccessReady, QuotaReady, PoliciesReady or Deleting.
 	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
 	// Whether the condition holds.
 	Status bool `protobuf:"varint,2,opt,name=status,proto3" json:"status,omitempty"`
