@@ -76,6 +76,9 @@ func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBi
 		return err
 	}
 	rawCPU := perTenant(cpuRaw, cpuSnapshot(0), n)
+	if err := removeRawFlowSchemas(ctx, c); err != nil {
+		return err
+	}
 	if err := crds.Install(ctx, c); err != nil {
 		return err
 	}
@@ -88,6 +91,9 @@ func Provisioning(ctx context.Context, w io.Writer, cfg *rest.Config, operatorBi
 		return err
 	}
 	if err := removeTenants(ctx, c, "writes", n); err != nil {
+		return err
+	}
+	if err := removeRawFlowSchemas(ctx, c); err != nil {
 		return err
 	}
 	id, err := startIdentity(ctx, identityBin, filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"))

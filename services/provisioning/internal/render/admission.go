@@ -126,7 +126,7 @@ func AllowedStorageClasses() Policy {
 		WithOperations(admissionv1.Create, admissionv1.Update).
 		WithAPIGroups("").WithAPIVersions("v1").WithResources("persistentvolumeclaims")
 	return newPolicy(StorageClassPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithVariables(
 			annotationList("allowed", AnnotationAllowedStorageClasses),
 			admissionac.Variable().WithName("class").WithExpression("object.spec.?storageClassName.orValue('')"),
@@ -147,7 +147,7 @@ func RuntimeClasses() Policy {
 		WithOperations(admissionv1.Create).
 		WithAPIGroups("").WithAPIVersions("v1").WithResources("pods")
 	return newPolicy(RuntimeClassPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithVariables(annotationList("required", AnnotationRuntimeClasses)).
 		WithValidations(admissionac.Validation().
 			WithExpression("size(variables.required) == 0 || object.spec.?runtimeClassName.orValue('') in variables.required").
@@ -171,6 +171,11 @@ func newPolicy(name string, spec *admissionac.ValidatingAdmissionPolicySpecApply
 				WithPolicyName(name).
 				WithValidationActions(admissionv1.Deny)),
 	}
+}
+
+// inTenantNamespaces matches rule's requests in tenant namespaces.
+func inTenantNamespaces(rule *admissionac.NamedRuleWithOperationsApplyConfiguration) *admissionac.MatchResourcesApplyConfiguration {
+	return admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())
 }
 
 // tenantNamespaces selects the namespaces Landlord made for tenants.

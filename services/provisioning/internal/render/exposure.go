@@ -24,7 +24,7 @@ func ServiceExposure() Policy {
 		WithOperations(admissionv1.Create, admissionv1.Update).
 		WithAPIGroups("").WithAPIVersions("v1").WithResources("services")
 	return newPolicy(ServicesPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithVariables(
 			annotationList("allowed", AnnotationServiceTypes),
 			admissionac.Variable().WithName("type").WithExpression("object.spec.?type.orValue('ClusterIP')"),
@@ -54,7 +54,7 @@ func IngressHosts() Policy {
 		WithOperations(admissionv1.Create, admissionv1.Update).
 		WithAPIGroups("networking.k8s.io").WithAPIVersions("v1").WithResources("ingresses")
 	return newPolicy(IngressPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithVariables(
 			annotationList("domains", AnnotationIngressDomains),
 			admissionac.Variable().WithName("hosts").WithExpression("object.spec.?rules.orValue([]).map(r, r.?host.orValue(''))"),
@@ -93,7 +93,7 @@ func NoLongLivedTokens() Policy {
 		WithOperations(admissionv1.Create, admissionv1.Update).
 		WithAPIGroups("").WithAPIVersions("v1").WithResources("secrets")
 	return newPolicy(TokenSecretsPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithValidations(admissionac.Validation().
 			WithExpression("object.?type.orValue('') != 'kubernetes.io/service-account-token'").
 			WithMessage("ServiceAccount token Secrets never expire and are not allowed in tenant namespaces; use projected tokens or the TokenRequest API").
@@ -110,7 +110,7 @@ func NoTenantEvents() Policy {
 		WithOperations(admissionv1.Create, admissionv1.Update).
 		WithAPIGroups("", "events.k8s.io").WithAPIVersions("v1").WithResources("events")
 	return newPolicy(EventsPolicyName, admissionac.ValidatingAdmissionPolicySpec().
-		WithMatchConstraints(admissionac.MatchResources().WithResourceRules(rule).WithNamespaceSelector(tenantNamespaces())).
+		WithMatchConstraints(inTenantNamespaces(rule)).
 		WithValidations(admissionac.Validation().
 			WithExpression("!request.userInfo.username.startsWith('landlord:') && "+
 				"!request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')").

@@ -110,17 +110,18 @@ func (s *Service) Delete(ctx context.Context, name, etag, forcedBy string) error
 		if err != nil {
 			return err
 		}
+		deleting := !t.DeletionTimestamp.IsZero()
+		if !deleting && t.Spec.DeletionProtection {
+			return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
+		}
 		if forcedBy != "" && t.Annotations[controller.ForceDeleteAnnotation] == "" {
 			metav1.SetMetaDataAnnotation(&t.ObjectMeta, controller.ForceDeleteAnnotation, forcedBy)
 			if err := s.Client.Update(ctx, t); err != nil {
 				return conflictOrDomain(err)
 			}
 		}
-		if !t.DeletionTimestamp.IsZero() {
-			return nil // already being deleted
-		}
-		if t.Spec.DeletionProtection {
-			return fmt.Errorf("tenant %s has deletion protection; turn it off first: %w", name, apierror.ErrFailedPrecondition)
+		if deleting {
+			return nil // already on its way
 		}
 		// Pinned to the version read, so a tenant protected or changed in
 		// between is not deleted; a conflict reads it again.
