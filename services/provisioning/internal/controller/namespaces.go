@@ -16,11 +16,15 @@ import (
 )
 
 // owned lists the namespaces this Tenant controls (by UID: a namespace
-// that merely carries its label is not one of them).
+// that merely carries its label is not one of them). A reserved namespace
+// is never a tenant's, even if an earlier Landlord adopted it (kube-system
+// under a tenant named "kube"): it is neither pruned nor deleted with it.
 func (r *TenantReconciler) owned(ctx context.Context, t *v1alpha1.Tenant) ([]corev1.Namespace, error) {
 	list := &corev1.NamespaceList{}
-	err := r.Client.List(ctx, list, client.MatchingFields{OwnerIndex: string(t.UID)})
-	return list.Items, err
+	if err := r.Client.List(ctx, list, client.MatchingFields{OwnerIndex: string(t.UID)}); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list.Items, func(ns corev1.Namespace) bool { return render.ReservedClusterName(ns.Name) != "" }), nil
 }
 
 // pruneNamespaces deletes the tenant's namespaces that its spec dropped.

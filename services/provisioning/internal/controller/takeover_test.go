@@ -19,8 +19,8 @@ import (
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
-// TestNoNamespaceTakeover: tenant "tko" asks for namespace "corp-prod",
-// which spells "tko-corp-prod", tenant "tko-corp"'s "prod". The Tenant is
+// TestNoNamespaceTakeover: tenant "acme" asks for namespace "corp-prod",
+// which spells "acme-corp-prod", tenant "acme-corp"'s "prod". The Tenant is
 // written straight to the API server, as a cluster admin's kubectl would,
 // so nothing but the operator stands in the way. The victim's namespace,
 // labels, owner and bindings stay exactly as they were; the claimant is
@@ -29,25 +29,25 @@ import (
 func TestNoNamespaceTakeover(t *testing.T) {
 	c := startOperator(t)
 	ctx := context.Background()
-	victim := provision(t, c, "tko-corp", v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "prod"}}})
-	const ns = "tko-corp-prod"
+	victim := provision(t, c, "acme-corp", v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "prod"}}})
+	const ns = "acme-corp-prod"
 	before := snapshot(t, c, ns)
 
-	attacker := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "tko"},
+	attacker := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"},
 		Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "corp-prod"}, {Name: "own"}}}}
 	if err := c.Create(ctx, attacker); err != nil {
 		t.Fatal(err)
 	}
-	failed := waitPhase(t, c, "tko", v1alpha1.PhaseFailed)
+	failed := waitPhase(t, c, "acme", v1alpha1.PhaseFailed)
 	cond := meta.FindStatusCondition(failed.Status.Conditions, v1alpha1.ConditionNamespacesReady)
 	if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != "Taken" || !strings.Contains(cond.Message, ns) {
 		t.Errorf("NamespacesReady = %+v, want False/Taken naming %s", cond, ns)
 	}
 	// Its own namespace is provisioned; the rest of the tenant works.
-	if err := c.Get(ctx, client.ObjectKey{Name: "tko-own"}, &corev1.Namespace{}); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Name: "acme-own"}, &corev1.Namespace{}); err != nil {
 		t.Errorf("the attacker's own namespace: %v", err)
 	}
-	waitEvent(t, "tko", "Failed")
+	waitEvent(t, "acme", "Failed")
 	if after := snapshot(t, c, ns); after != before {
 		t.Errorf("victim's namespace changed:\n before %s\n after  %s", before, after)
 	}
@@ -57,7 +57,7 @@ func TestNoNamespaceTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	devclustertest.Eventually(t, 60*time.Second, func() error {
-		if err := c.Get(ctx, client.ObjectKey{Name: "tko"}, &v1alpha1.Tenant{}); !apierrors.IsNotFound(err) {
+		if err := c.Get(ctx, client.ObjectKey{Name: "acme"}, &v1alpha1.Tenant{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("claimant still there (%v)", err)
 		}
 		return nil

@@ -176,6 +176,12 @@ func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tena
 	var wg sync.WaitGroup
 	for i, ns := range t.Spec.Namespaces {
 		objs[i] = render.Namespace(t, ns.Name, in)
+		if name := render.ClusterName(t.Name, ns.Name); render.ReservedClusterName(name) != "" {
+			// Refused by the API and the CRD; a tenant from before those
+			// rules still never gets it.
+			claimed[i] = &applied.NotOwnedError{Kind: "Namespace", Name: name, Controller: "the cluster"}
+			continue
+		}
 		wg.Go(func() { claimed[i] = r.applyOwned(ctx, objs[i].Namespace, t.UID, res) })
 	}
 	wg.Wait()
