@@ -148,7 +148,18 @@ func (a Applier) create(ctx context.Context, ac runtime.ApplyConfiguration) (cli
 // entry) to its apply entry, so that the apply about to happen removes
 // what it no longer sets instead of leaving it to the create's entry, for
 // ever different from what is rendered. One write, once per object.
-func (a Applier) upgradeCreated(ctx context.Context, live client.Object) error {
+//
+// The patch replaces every manager's entries, so it is computed from the
+// object as the API server has it, not from a cache that may hold only
+// some of them.
+func (a Applier) upgradeCreated(ctx context.Context, cached client.Object) error {
+	if patch, err := csaupgrade.UpgradeManagedFieldsPatch(cached, sets.New(a.FieldManager), a.FieldManager); err != nil || patch == nil {
+		return err // nothing of a create's left to hand over
+	}
+	live := cached.DeepCopyObject().(client.Object)
+	if err := a.liveReader().Get(ctx, client.ObjectKeyFromObject(cached), live); err != nil {
+		return err
+	}
 	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, sets.New(a.FieldManager), a.FieldManager)
 	if err != nil || patch == nil {
 		return err

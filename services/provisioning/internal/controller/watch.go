@@ -2,11 +2,13 @@ package controller
 
 import (
 	"context"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -33,9 +36,31 @@ func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.ManagedBy})
 	byObject := map[client.Object]cache.ByObject{}
 	for _, obj := range managedKinds() {
-		byObject[obj] = cache.ByObject{Label: managed}
+		byObject[obj] = cache.ByObject{Label: managed, Transform: ownFieldsOnly}
 	}
 	return cache.Options{ByObject: byObject}
+}
+
+// ownFieldsOnly keeps, of a cached object's managed fields, only the
+// operator's own: all that deciding whether to write reads. The others
+// (the quota controller's status entry, other managers) are most of what
+// a cached quota weighs, in memory and in every copy a pass makes. So a
+// cached managed object is never sent back whole (an update would replace
+// the server's managed fields with these): the operator creates, applies,
+// patches and deletes them.
+func ownFieldsOnly(obj any) (any, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return obj, nil // a tombstone: nothing to trim
+	}
+	fields := m.GetManagedFields()
+	kept := slices.DeleteFunc(slices.Clone(fields), func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager != crds.FieldManager || e.Subresource != ""
+	})
+	if len(kept) != len(fields) {
+		m.SetManagedFields(kept)
+	}
+	return obj, nil
 }
 
 // toTenant maps a managed object to its Tenant: the controller of
