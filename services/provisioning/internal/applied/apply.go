@@ -3,6 +3,7 @@ package applied
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -74,11 +75,14 @@ func (a Applier) Apply(ctx context.Context, ac runtime.ApplyConfiguration) (bool
 // UID; "" for any): one that exists under another controller, or none, is
 // left as it is and reported as a NotOwnedError.
 func (a Applier) ApplyOwned(ctx context.Context, ac runtime.ApplyConfiguration, owner types.UID) (bool, error) {
-	live, err := a.live(ctx, a.Reader, ac)
+	kind, key, err := identity(ac)
 	if err != nil {
 		return false, err
 	}
-	kind, key := identity(ac)
+	live, err := a.live(ctx, a.Reader, ac, key)
+	if err != nil {
+		return false, err
+	}
 	if live != nil {
 		a.Recent.seen(kind, key)
 	} else {
@@ -95,29 +99,36 @@ func (a Applier) ApplyOwned(ctx context.Context, ac runtime.ApplyConfiguration, 
 		if !apierrors.IsAlreadyExists(err) {
 			return err == nil, err
 		}
-		if live, err = a.live(ctx, a.liveReader(), ac); err != nil || live == nil {
-			return false, fmt.Errorf("%s: created and deleted meanwhile, try again: %w", name(ac), err)
+		if live, err = a.live(ctx, a.liveReader(), ac, key); err != nil || live == nil {
+			return false, fmt.Errorf("%s %s: created and deleted meanwhile, try again: %w", kind, key.Name, err)
 		}
 	}
-	if owner != "" {
-		if ref := metav1.GetControllerOfNoCopy(live); ref == nil || ref.UID != owner {
-			e := &NotOwnedError{Kind: live.GetObjectKind().GroupVersionKind().Kind, Name: live.GetName()}
-			if c, ok := ac.(configuration); ok && c.GetKind() != nil {
-				e.Kind = *c.GetKind()
-			}
-			if ref != nil {
-				e.Controller = ref.Kind + " " + ref.Name
-			}
-			return false, e
+	if err := notOwned(live, kind, owner); err != nil {
+		return false, err
+	}
+	created := a.createdEntry(live) // before UpToDate drops the managed fields
+	if same, err := UpToDate(ac, live, a.FieldManager); err != nil || same {
+		return false, err
+	}
+	if created {
+		if err := a.upgradeCreated(ctx, ac, key); err != nil {
+			return false, err
 		}
-	}
-	if same, err := UpToDate(ac, live.DeepCopyObject(), a.FieldManager); err != nil || same {
-		return false, err
-	}
-	if err := a.upgradeCreated(ctx, live); err != nil {
-		return false, err
 	}
 	return true, a.Writer.Apply(ctx, ac, client.FieldOwner(a.FieldManager), client.ForceOwnership)
+}
+
+// notOwned is a NotOwnedError unless owner is "" or live's controller.
+func notOwned(live client.Object, kind string, owner types.UID) error {
+	ref := metav1.GetControllerOfNoCopy(live)
+	if owner == "" || (ref != nil && ref.UID == owner) {
+		return nil
+	}
+	e := &NotOwnedError{Kind: kind, Name: live.GetName()}
+	if ref != nil {
+		e.Controller = ref.Kind + " " + ref.Name
+	}
+	return e
 }
 
 func (a Applier) liveReader() client.Reader {
@@ -144,6 +155,14 @@ func (a Applier) create(ctx context.Context, ac runtime.ApplyConfiguration) (cli
 	return obj, a.Writer.Create(ctx, obj, client.FieldOwner(a.FieldManager))
 }
 
+// createdEntry reports whether a create under FieldManager still owns
+// fields of live (an Update entry), which upgradeCreated must hand over.
+func (a Applier) createdEntry(live client.Object) bool {
+	return slices.ContainsFunc(live.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager == a.FieldManager && e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == ""
+	})
+}
+
 // upgradeCreated hands the fields a create gave FieldManager (an Update
 // entry) to its apply entry, so that the apply about to happen removes
 // what it no longer sets instead of leaving it to the create's entry, for
@@ -152,12 +171,9 @@ func (a Applier) create(ctx context.Context, ac runtime.ApplyConfiguration) (cli
 // The patch replaces every manager's entries, so it is computed from the
 // object as the API server has it, not from a cache that may hold only
 // some of them.
-func (a Applier) upgradeCreated(ctx context.Context, cached client.Object) error {
-	if patch, err := csaupgrade.UpgradeManagedFieldsPatch(cached, sets.New(a.FieldManager), a.FieldManager); err != nil || patch == nil {
-		return err // nothing of a create's left to hand over
-	}
-	live := cached.DeepCopyObject().(client.Object)
-	if err := a.liveReader().Get(ctx, client.ObjectKeyFromObject(cached), live); err != nil {
+func (a Applier) upgradeCreated(ctx context.Context, ac runtime.ApplyConfiguration, key client.ObjectKey) error {
+	live, err := a.live(ctx, a.liveReader(), ac, key)
+	if err != nil || live == nil {
 		return err
 	}
 	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, sets.New(a.FieldManager), a.FieldManager)
@@ -167,30 +183,25 @@ func (a Applier) upgradeCreated(ctx context.Context, cached client.Object) error
 	return a.Writer.Patch(ctx, live, client.RawPatch(types.JSONPatchType, patch))
 }
 
-// identity is ac's kind and key (newObject has checked they are set).
-func identity(ac runtime.ApplyConfiguration) (string, client.ObjectKey) {
+// identity is ac's kind and key.
+func identity(ac runtime.ApplyConfiguration) (string, client.ObjectKey, error) {
 	c, ok := ac.(configuration)
-	if !ok || c.GetKind() == nil || c.GetName() == nil {
-		return "", client.ObjectKey{}
+	if !ok || c.GetName() == nil || c.GetKind() == nil || c.GetAPIVersion() == nil {
+		return "", client.ObjectKey{}, fmt.Errorf("%T: not a named apply configuration", ac)
 	}
 	key := client.ObjectKey{Name: *c.GetName()}
 	if ns := c.GetNamespace(); ns != nil {
 		key.Namespace = *ns
 	}
-	return *c.GetKind(), key
+	return *c.GetKind(), key, nil
 }
 
-// live reads ac's object from r into a new typed object, or returns nil
-// if the object does not exist.
-func (a Applier) live(ctx context.Context, r client.Reader, ac runtime.ApplyConfiguration) (client.Object, error) {
+// live reads ac's object (at key) from r into a new typed object, or
+// returns nil if the object does not exist.
+func (a Applier) live(ctx context.Context, r client.Reader, ac runtime.ApplyConfiguration, key client.ObjectKey) (client.Object, error) {
 	live, err := a.newObject(ac)
 	if err != nil {
 		return nil, err
-	}
-	c := ac.(configuration)
-	key := client.ObjectKey{Name: *c.GetName()}
-	if ns := c.GetNamespace(); ns != nil {
-		key.Namespace = *ns
 	}
 	if err := r.Get(ctx, key, live); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -201,12 +212,10 @@ func (a Applier) live(ctx context.Context, r client.Reader, ac runtime.ApplyConf
 	return live, nil
 }
 
-// newObject is an empty typed object of ac's kind.
+// newObject is an empty typed object of ac's kind (identity has checked
+// that ac names one).
 func (a Applier) newObject(ac runtime.ApplyConfiguration) (client.Object, error) {
-	c, ok := ac.(configuration)
-	if !ok || c.GetName() == nil || c.GetKind() == nil || c.GetAPIVersion() == nil {
-		return nil, fmt.Errorf("%T: not a named apply configuration", ac)
-	}
+	c := ac.(configuration)
 	gv, err := schema.ParseGroupVersion(*c.GetAPIVersion())
 	if err != nil {
 		return nil, err
@@ -220,11 +229,4 @@ func (a Applier) newObject(ac runtime.ApplyConfiguration) (client.Object, error)
 		return nil, fmt.Errorf("%T is not an object", obj)
 	}
 	return live, nil
-}
-
-func name(ac runtime.ApplyConfiguration) string {
-	if c, ok := ac.(configuration); ok && c.GetKind() != nil && c.GetName() != nil {
-		return *c.GetKind() + " " + *c.GetName()
-	}
-	return fmt.Sprintf("%T", ac)
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,11 +78,9 @@ func (r *results) err() error {
 // permanent reports whether every failure is a claim someone else holds:
 // retrying at once cannot help.
 func (r *results) permanent() bool {
-	for _, errs := range r.errs {
-		for _, err := range errs {
-			if _, taken := errors.AsType[*applied.NotOwnedError](err); !taken {
-				return false
-			}
+	for cond := range r.errs {
+		if !r.permanentFor(cond) {
+			return false
 		}
 	}
 	return !r.ok()
@@ -103,13 +102,12 @@ func (r *results) condition(cond string, generation int64) metav1.Condition {
 	return c
 }
 
+// permanentFor: every failure under cond is a claim someone else holds.
 func (r *results) permanentFor(cond string) bool {
-	for _, err := range r.errs[cond] {
-		if _, taken := errors.AsType[*applied.NotOwnedError](err); !taken {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(r.errs[cond], func(err error) bool {
+		_, taken := errors.AsType[*applied.NotOwnedError](err)
+		return !taken
+	})
 }
 
 // report writes phase, conditions and namespace statuses for this

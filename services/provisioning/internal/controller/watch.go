@@ -53,12 +53,9 @@ func ownFieldsOnly(obj any) (any, error) {
 	if err != nil {
 		return obj, nil // a tombstone: nothing to trim
 	}
-	fields := m.GetManagedFields()
-	kept := slices.DeleteFunc(slices.Clone(fields), func(e metav1.ManagedFieldsEntry) bool {
-		return e.Manager != crds.FieldManager || e.Subresource != ""
-	})
-	if len(kept) != len(fields) {
-		m.SetManagedFields(kept)
+	notOurs := func(e metav1.ManagedFieldsEntry) bool { return e.Manager != crds.FieldManager || e.Subresource != "" }
+	if fields := m.GetManagedFields(); slices.ContainsFunc(fields, notOurs) {
+		m.SetManagedFields(slices.DeleteFunc(slices.Clone(fields), notOurs))
 	}
 	return obj, nil
 }
