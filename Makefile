@@ -62,6 +62,15 @@ test: $(BIN)/landlord-devcluster ## Run unit and integration tests against a fre
 	$(BIN)/landlord-devcluster exec --state-dir $(TEST_STATE_DIR) --free-ports -- $(MAKE) test-go
 	rm -rf $(TEST_STATE_DIR)
 
+# Unit packages are those whose tests do not start or use the dev cluster
+# (they do not import devclustertest): pure logic, real bbolt files, real
+# gRPC over loopback.
+UNIT_PACKAGES = $(shell cd services && go list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | grep -v /devclustertest | awk 'NF > 1 {print $$1}')
+
+.PHONY: test-unit
+test-unit: ## Run the unit tests only: no cluster needed, under a minute with a warm build cache
+	cd services && go test -race -count=1 $(UNIT_PACKAGES)
+
 .PHONY: test-go
 # -p 1: packages share the dev cluster, and two packages' Tenant operators
 # reconciling the same tenants at once would make each other's tests lie.
