@@ -66,6 +66,8 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 	code(t, err, codes.NotFound, "listing a tenant one is not in")
 	_, err = users.GetUser(ctx, &identityv1.GetUserRequest{Name: "bob"})
 	code(t, err, codes.Unauthenticated, "no token")
+	_, err = users.CreateUser(bearer("garbage"), &identityv1.CreateUserRequest{User: &identityv1.User{Name: "mallory"}})
+	code(t, err, codes.Unauthenticated, "creating a user with a forged token")
 	_, err = users.GetUser(bearer("garbage"), &identityv1.GetUserRequest{Name: "bob"})
 	code(t, err, codes.Unauthenticated, "malformed token")
 
@@ -112,6 +114,9 @@ func TestBadRequestsGetTheRightCodes(t *testing.T) {
 		"user:admin /landlord.identity.v1.UserService/CreateUser users/bob OK",
 		"user:admin /landlord.identity.v1.UserService/CreateUser users/bob ALREADY_EXISTS",
 		"user:bob /landlord.identity.v1.UserService/CreateUser users/eve PERMISSION_DENIED",
+		// Refused before any handler ran: by validation, by authentication.
+		"user:admin /landlord.identity.v1.UserService/CreateUser users/Not_A_Label INVALID_ARGUMENT",
+		" /landlord.identity.v1.UserService/CreateUser users/mallory UNAUTHENTICATED",
 		" /landlord.identity.v1.AuthService/Login users/bob UNAUTHENTICATED",
 		" /landlord.identity.v1.AuthService/Login users/bob RESOURCE_EXHAUSTED",
 	} {

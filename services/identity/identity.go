@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 
-	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/api"
 	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
@@ -103,19 +102,17 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		HTTPAddr:      cfg.HTTPAddr,
 		Logger:        s.log,
 		Authenticator: authn.Bearer{Verifier: verifier},
-		PublicMethods: api.PublicMethods,
-		Interceptors:  []grpc.UnaryServerInterceptor{auditLog.Interceptor()},
+		Access:        api.Access(s.store),
+		Auditor:       auditLog,
 		Register: func(r grpc.ServiceRegistrar) {
-			identityv1.RegisterUserServiceServer(r, &api.UserServer{Users: userSvc})
-			identityv1.RegisterPlatformAdminServiceServer(r, &api.PlatformAdminServer{Users: userSvc})
-			identityv1.RegisterMembershipServiceServer(r, &api.MembershipServer{Memberships: &memberships.Service{Store: s.store, Now: now}})
-			identityv1.RegisterAuthServiceServer(r, &api.AuthServer{Auth: authSvc, ApiKeys: keySvc})
-			identityv1.RegisterApiKeyServiceServer(r, &api.ApiKeyServer{ApiKeys: keySvc})
-			identityv1.RegisterSigningKeyServiceServer(r, &api.SigningKeyServer{Keys: s.keys})
-			identityv1.RegisterGroupServiceServer(r, &api.GroupServer{Groups: &groups.Service{Store: s.store, Now: now}})
-			identityv1.RegisterServiceAccountServiceServer(r, &api.ServiceAccountServer{ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now}})
-			identityv1.RegisterAuditServiceServer(r, &api.AuditServer{Log: auditLog})
-			identityv1.RegisterAuthorizationServiceServer(r, &api.AuthorizationServer{Authz: &authz.Service{Store: s.store, Verifier: verifier}})
+			api.Register(r, api.Domain{
+				Users: userSvc, Memberships: &memberships.Service{Store: s.store, Now: now},
+				Auth: authSvc, ApiKeys: keySvc, Keys: s.keys,
+				Groups:          &groups.Service{Store: s.store, Now: now},
+				ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now},
+				Audit:           auditLog,
+				Authz:           &authz.Service{Store: s.store, Verifier: verifier},
+			})
 		},
 	})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
@@ -164,6 +165,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
+		Access:        api.Access(),
+		Auditor:       grpcmw.LogAuditor{Logger: log},
 		Register: func(r grpc.ServiceRegistrar) {
 			provisioningv1.RegisterTenantServiceServer(r, &api.TenantServer{Tenants: tenantSvc, Watch: &api.Watcher{Cache: mgr.GetCache()}})
 		},

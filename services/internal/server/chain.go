@@ -1,6 +1,8 @@
 package server
 
 import (
+	"maps"
+
 	"buf.build/go/protovalidate"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -8,6 +10,7 @@ import (
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
 
 	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 )
 
@@ -21,6 +24,17 @@ var alwaysPublic = []string{
 	metav1.InfoService_GetInfo_FullMethodName,
 }
 
+// withPublicBuiltins is the service's table plus the built-in services,
+// which any client may call without credentials.
+func withPublicBuiltins(t *access.Table) *access.Table {
+	out := *t
+	out.Rules = maps.Clone(t.Rules)
+	for _, m := range alwaysPublic {
+		out.Rules[m] = access.Anyone()
+	}
+	return &out
+}
+
 // chain is the one interceptor order of every Landlord server, outermost
 // first. Tracing and RPC metrics come from the otelgrpc stats handler, which
 // runs around all of these, so every span covers the whole call.
@@ -31,15 +45,11 @@ var alwaysPublic = []string{
 //     internal causes are logged here and hidden from the client.
 //  4. recovery   — a panic anywhere below becomes an internal error that
 //     the two layers above log and map; the server keeps serving.
-//  5. authentication, then authorization (skipped for public methods).
-//  6. validation — protovalidate rules from the protos; only callers who
-//     may call a method learn how its requests are validated.
-//  7. the service's own interceptors (Config.Interceptors), unary only.
-func chain(cfg Config, v protovalidate.Validator) []grpc.ServerOption {
-	public := map[string]bool{}
-	for _, m := range append(alwaysPublic, cfg.PublicMethods...) {
-		public[m] = true
-	}
+//  5. access     — the service's authorization table: authentication, the
+//     caller-level rule, protovalidate, the request-level rule, and the
+//     audit record of the outcome (grpcmw.Access). Only callers who may
+//     call a method at all learn how its requests are validated.
+func chain(cfg Config, table *access.Table, v protovalidate.Validator) []grpc.ServerOption {
 	var unary []grpc.UnaryServerInterceptor
 	var stream []grpc.StreamServerInterceptor
 	add := func(u grpc.UnaryServerInterceptor, s grpc.StreamServerInterceptor) {
@@ -49,8 +59,6 @@ func chain(cfg Config, v protovalidate.Validator) []grpc.ServerOption {
 	add(grpcmw.Logging(cfg.Logger))
 	add(grpcmw.Errors(cfg.Logger))
 	add(grpcmw.Recovery(cfg.Logger))
-	add(grpcmw.Auth(cfg.Authenticator, cfg.Authorizer, public))
-	add(grpcmw.Validate(v))
-	unary = append(unary, cfg.Interceptors...)
+	add(grpcmw.Access(table, cfg.Authenticator, v, cfg.Auditor))
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 )
@@ -34,16 +35,15 @@ type Config struct {
 
 	// Register adds the service's handlers to the server.
 	Register func(grpc.ServiceRegistrar)
-	// Authenticator and Authorizer are the auth hooks; nil skips a step.
+	// Access is the service's authorization table: one row per method it
+	// registers (health, reflection and GetInfo are added as public). The
+	// server refuses to start if a registered method has no row.
+	Access *access.Table
+	// Authenticator identifies callers of non-public methods; nil refuses
+	// them all (a server without identity).
 	Authenticator grpcmw.Authenticator
-	Authorizer    grpcmw.Authorizer
-	// PublicMethods skip authentication and authorization, in addition to
-	// health, reflection and GetInfo, which are always public.
-	PublicMethods []string
-
-	// Interceptors are the service's own, innermost: after validation, so
-	// they see authenticated, valid requests (e.g. identity's audit log).
-	Interceptors []grpc.UnaryServerInterceptor
+	// Auditor records the calls Access marks as audited; nil records none.
+	Auditor grpcmw.Auditor
 
 	// Listener, when set, is served instead of listening on GRPCAddr (tests
 	// pass a bufconn listener).
@@ -87,6 +87,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		errs = append(errs, errors.New("shutdown timeout must not be negative"))
+	}
+	if c.Access == nil {
+		errs = append(errs, errors.New("access: no authorization table"))
 	}
 	if c.Register == nil {
 		errs = append(errs, errors.New("register: no handlers to serve"))

@@ -21,6 +21,7 @@ func TestMetricsAndReadinessOverHTTP(t *testing.T) {
 		Service:  "echo",
 		HTTPAddr: "127.0.0.1:0",
 		Register: grpctest.RegisterEcho,
+		Access:   grpctest.EchoAccess(),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

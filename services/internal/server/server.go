@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -53,15 +54,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, health: health.NewServer(), telemetry: tel}
+	table := withPublicBuiltins(cfg.Access)
 	opts := append([]grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(
 		otelgrpc.WithMeterProvider(tel.Meters), otelgrpc.WithTracerProvider(tel.Tracers)))},
-		chain(cfg, validator)...)
+		chain(cfg, table, validator)...)
 	s.grpc = grpc.NewServer(append(opts, cfg.ServerOptions...)...)
 
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	metav1.RegisterInfoServiceServer(s.grpc, infoServer{service: cfg.Service})
 	cfg.Register(s.grpc)
+	if missing := table.Missing(Methods(s.grpc)); len(missing) > 0 {
+		_ = tel.Shutdown(context.Background())
+		return nil, fmt.Errorf("server config: methods without an authorization rule: %v", missing)
+	}
 
 	if err := s.listen(); err != nil {
 		_ = tel.Shutdown(context.Background())
@@ -88,6 +94,20 @@ func (s *Server) listen() error {
 		s.httpLis = lis
 	}
 	return nil
+}
+
+// Methods are the full names of every method registered on srv.
+func Methods(srv interface {
+	GetServiceInfo() map[string]grpc.ServiceInfo
+}) []string {
+	var out []string
+	for name, info := range srv.GetServiceInfo() {
+		for _, m := range info.Methods {
+			out = append(out, "/"+name+"/"+m.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // GRPCAddr is the address gRPC is served on.

@@ -17,14 +17,18 @@ import (
 
 	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
 	testingv1 "github.com/landlord-dev/landlord/gen/go/landlord/testing/v1"
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/requestid"
 	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/testing/grpctest"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
 func echoConfig() server.Config {
-	return server.Config{Service: "echo", Register: grpctest.RegisterEcho}
+	return server.Config{Service: "echo", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess()}
 }
 
 func TestGetInfoAndHealth(t *testing.T) {
@@ -156,6 +160,7 @@ func (denyAll) Authenticate(context.Context, string) (context.Context, error) {
 func TestAuthenticationHookGuardsAllButPublicMethods(t *testing.T) {
 	cfg := echoConfig()
 	cfg.Authenticator = denyAll{}
+	cfg.Access = &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.AnyCaller()}}
 	conn := grpctest.Start(t, cfg)
 	ctx := context.Background()
 
@@ -179,14 +184,73 @@ func TestAuthenticationHookGuardsAllButPublicMethods(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	cases := map[string]server.Config{
-		"bad service name": {Service: "Echo Service", Register: grpctest.RegisterEcho},
-		"bad grpc address": {Service: "echo", GRPCAddr: "nonsense", Register: grpctest.RegisterEcho},
-		"nothing to serve": {Service: "echo"},
-		"negative timeout": {Service: "echo", Register: grpctest.RegisterEcho, ShutdownTimeout: -time.Second},
+		"bad service name": {Service: "Echo Service", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess()},
+		"bad grpc address": {Service: "echo", GRPCAddr: "nonsense", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess()},
+		"nothing to serve": {Service: "echo", Access: grpctest.EchoAccess()},
+		"no access table":  {Service: "echo", Register: grpctest.RegisterEcho},
+		"negative timeout": {Service: "echo", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess(), ShutdownTimeout: -time.Second},
 	}
 	for name, cfg := range cases {
 		if _, err := server.New(cfg); err == nil {
 			t.Errorf("%s: server.New accepted %+v", name, cfg)
+		}
+	}
+}
+
+func TestAMethodWithoutAnAuthorizationRuleIsRefusedAtStart(t *testing.T) {
+	cfg := echoConfig()
+	cfg.Access = &access.Table{Rules: map[string]access.Rule{}}
+	_, err := server.New(cfg)
+	if err == nil || !strings.Contains(err.Error(), testingv1.EchoService_Echo_FullMethodName) {
+		t.Fatalf("server.New with no row for Echo: %v; want an error naming the method", err)
+	}
+}
+
+// recorder is an Auditor that keeps what it is given.
+type recorder struct{ calls chan grpcmw.AuditedCall }
+
+func (r recorder) Audit(_ context.Context, c grpcmw.AuditedCall) { r.calls <- c }
+
+// allowToken authenticates "Bearer good" as user:alice and refuses the rest.
+type allowToken struct{}
+
+func (allowToken) Authenticate(ctx context.Context, _ string) (context.Context, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get("authorization"); len(v) == 1 && v[0] == "Bearer good" {
+		return authn.WithClaims(ctx, &tokenverify.Claims{Subject: "user:alice"}), nil
+	}
+	return nil, apierror.ErrUnauthenticated
+}
+
+func TestAuditedCallsAreRecordedWhateverStopsThem(t *testing.T) {
+	cfg := echoConfig()
+	rec := recorder{calls: make(chan grpcmw.AuditedCall, 4)}
+	cfg.Authenticator, cfg.Auditor = allowToken{}, rec
+	cfg.Access = &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.AnyCaller().Audited()}}
+	echo := testingv1.NewEchoServiceClient(grpctest.Start(t, cfg))
+	good := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer good")
+
+	cases := []struct {
+		name  string
+		ctx   context.Context
+		req   *testingv1.EchoRequest
+		code  codes.Code
+		actor string
+	}{
+		{"refused by authentication", context.Background(), &testingv1.EchoRequest{Message: "hi"}, codes.Unauthenticated, ""},
+		{"refused by validation", good, &testingv1.EchoRequest{}, codes.InvalidArgument, "user:alice"},
+		{"refused by the handler", good, &testingv1.EchoRequest{Message: grpctest.EchoNotFound}, codes.NotFound, "user:alice"},
+		{"allowed", good, &testingv1.EchoRequest{Message: "hi"}, codes.OK, "user:alice"},
+	}
+	for _, c := range cases {
+		_, err := echo.Echo(c.ctx, c.req)
+		if status.Code(err) != c.code {
+			t.Fatalf("%s: %v, want %v", c.name, err, c.code)
+		}
+		got := <-rec.calls
+		code, _ := apierror.Status(got.Err)
+		if got.Method != testingv1.EchoService_Echo_FullMethodName || got.Actor != c.actor || code.Code() != c.code {
+			t.Errorf("%s: audited %s by %q with %v; want %q and %v", c.name, got.Method, got.Actor, code.Code(), c.actor, c.code)
 		}
 	}
 }

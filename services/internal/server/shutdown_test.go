@@ -9,14 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	testingv1 "github.com/landlord-dev/landlord/gen/go/landlord/testing/v1"
@@ -31,9 +32,13 @@ const serveEnv = "LANDLORD_TEST_SERVE_ECHO"
 func serveEcho() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	// Each line on stdout is an event for the test: the address, then
+	// "arrived <message>" when a delayed call reaches the handler.
+	arrived := func(msg string) { fmt.Println("arrived", msg) }
 	srv, err := server.New(server.Config{
 		Service:         "echo",
-		Register:        grpctest.RegisterEcho,
+		Register:        grpctest.EchoServer{Arrived: arrived}.Register,
+		Access:          grpctest.EchoAccess(),
 		ShutdownTimeout: 10 * time.Second,
 		Logger:          slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	})
@@ -64,11 +69,15 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading server address: %v", err)
-	}
-	conn, err := grpc.NewClient(strings.TrimSpace(addr), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	events := make(chan string, 8)
+	go func() {
+		defer close(events)
+		for lines := bufio.NewScanner(stdout); lines.Scan(); {
+			events <- lines.Text()
+		}
+	}()
+	addr := <-events
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +105,9 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 			&testingv1.EchoRequest{Message: "drained", Delay: durationpb.New(1500 * time.Millisecond)})
 		slow <- result{resp, err}
 	}()
-	time.Sleep(300 * time.Millisecond) // let the slow call reach the handler
+	if got := <-events; got != "arrived drained" {
+		t.Fatalf("server said %q, want the slow call to arrive", got)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +130,11 @@ func TestSIGTERMDrainsInFlightCalls(t *testing.T) {
 // TestDrainTimeoutCutsOffSlowCalls checks that a call outliving the drain
 // deadline is cut off instead of holding the process up.
 func TestDrainTimeoutCutsOffSlowCalls(t *testing.T) {
+	arrived := make(chan string, 1)
 	srv, err := server.New(server.Config{
 		Service:         "echo",
-		Register:        grpctest.RegisterEcho,
+		Register:        grpctest.EchoServer{Arrived: func(m string) { arrived <- m }}.Register,
+		Access:          grpctest.EchoAccess(),
 		ShutdownTimeout: 200 * time.Millisecond,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -143,14 +156,14 @@ func TestDrainTimeoutCutsOffSlowCalls(t *testing.T) {
 			&testingv1.EchoRequest{Message: "too slow", Delay: durationpb.New(20 * time.Second)})
 		slow <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	<-arrived
 	start := time.Now()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
 	}
-	if err := <-slow; err == nil {
-		t.Error("a call longer than the drain deadline completed; want it cut off")
+	if err := <-slow; status.Code(err) != codes.Unavailable {
+		t.Errorf("a call longer than the drain deadline ended with %v; want it cut off (UNAVAILABLE)", err)
 	}
 	if waited := time.Since(start); waited > 10*time.Second {
 		t.Errorf("shutdown took %v despite a 200ms drain deadline", waited)

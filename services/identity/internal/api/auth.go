@@ -32,14 +32,6 @@ func (s *AuthServer) ExchangeApiKey(ctx context.Context, req *identityv1.Exchang
 	return &identityv1.ExchangeApiKeyResponse{Tokens: tokens}, nil
 }
 
-// PublicMethods need no token: they are how a caller gets one.
-var PublicMethods = []string{
-	identityv1.AuthService_Login_FullMethodName,
-	identityv1.AuthService_Refresh_FullMethodName,
-	identityv1.AuthService_Logout_FullMethodName,
-	identityv1.AuthService_ExchangeApiKey_FullMethodName,
-}
-
 func (s *AuthServer) Login(ctx context.Context, req *identityv1.LoginRequest) (*identityv1.LoginResponse, error) {
 	tokens, err := s.Auth.Login(ctx, req.GetUsername(), req.GetPassword(), req.GetTenant())
 	if err != nil {

@@ -1,35 +1,21 @@
-// Package api holds identity's gRPC handlers: each validates what the
-// proto rules cannot, authorizes, and calls one domain package.
+// Package api holds identity's gRPC handlers. Who may call each method is
+// in one table (access.go), which the server enforces before a handler
+// runs; each handler translates its request and calls one domain package.
 package api
 
 import (
 	"context"
-	"fmt"
-	"slices"
 
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
-	"github.com/landlord-dev/landlord/services/internal/apierror"
-	"github.com/landlord-dev/landlord/services/internal/authn"
-	"github.com/landlord-dev/landlord/services/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/access"
 )
 
-// caller is the authenticated caller of a call.
+// caller is the authenticated caller, for the domain rules that depend on
+// who asks.
 func caller(ctx context.Context) (memberships.Caller, error) {
-	claims, err := authn.Claims(ctx)
+	p, err := access.From(ctx)
 	if err != nil {
 		return memberships.Caller{}, err
 	}
-	return memberships.Caller{Subject: claims.Subject, PlatformAdmin: slices.Contains(claims.Groups, roles.PlatformAdminGroup)}, nil
-}
-
-// requireAdmin refuses callers who are not platform admins.
-func requireAdmin(ctx context.Context) (memberships.Caller, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return c, err
-	}
-	if !c.PlatformAdmin {
-		return c, fmt.Errorf("platform admins only: %w", apierror.ErrPermissionDenied)
-	}
-	return c, nil
+	return memberships.Caller{Subject: p.Subject, PlatformAdmin: p.PlatformAdmin}, nil
 }

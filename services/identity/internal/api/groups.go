@@ -14,9 +14,6 @@ type GroupServer struct {
 }
 
 func (s *GroupServer) CreateGroup(ctx context.Context, req *identityv1.CreateGroupRequest) (*identityv1.CreateGroupResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	g, err := s.Groups.Create(ctx, req.GetGroup())
 	if err != nil {
 		return nil, err
@@ -25,9 +22,6 @@ func (s *GroupServer) CreateGroup(ctx context.Context, req *identityv1.CreateGro
 }
 
 func (s *GroupServer) ListGroups(ctx context.Context, req *identityv1.ListGroupsRequest) (*identityv1.ListGroupsResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	list, next, err := s.Groups.List(ctx, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
@@ -36,30 +30,18 @@ func (s *GroupServer) ListGroups(ctx context.Context, req *identityv1.ListGroups
 }
 
 func (s *GroupServer) DeleteGroup(ctx context.Context, req *identityv1.DeleteGroupRequest) (*identityv1.DeleteGroupResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	return &identityv1.DeleteGroupResponse{}, s.Groups.Delete(ctx, req.GetName())
 }
 
 func (s *GroupServer) AddGroupMember(ctx context.Context, req *identityv1.AddGroupMemberRequest) (*identityv1.AddGroupMemberResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	return &identityv1.AddGroupMemberResponse{}, s.Groups.AddMember(ctx, req.GetGroup(), req.GetUser())
 }
 
 func (s *GroupServer) RemoveGroupMember(ctx context.Context, req *identityv1.RemoveGroupMemberRequest) (*identityv1.RemoveGroupMemberResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	return &identityv1.RemoveGroupMemberResponse{}, s.Groups.RemoveMember(ctx, req.GetGroup(), req.GetUser())
 }
 
 func (s *GroupServer) ListGroupMembers(ctx context.Context, req *identityv1.ListGroupMembersRequest) (*identityv1.ListGroupMembersResponse, error) {
-	if _, err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	users, err := s.Groups.Members(ctx, req.GetGroup())
 	if err != nil {
 		return nil, err

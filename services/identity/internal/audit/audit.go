@@ -1,5 +1,6 @@
-// Package audit records every call that changes identity's state, or tries
-// to — who, what, when, request id and outcome — and lists the log.
+// Package audit records every call identity's authorization table audits —
+// who, what, when, request id and outcome, refusals included — and lists
+// the log.
 package audit
 
 import (
@@ -11,14 +12,13 @@ import (
 	"time"
 
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/page"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
-	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/requestid"
 )
 
@@ -29,50 +29,17 @@ type Log struct {
 	Logger *slog.Logger
 }
 
-// audited are the methods that change state, or sign someone in or out.
-var audited = map[string]bool{
-	identityv1.UserService_CreateUser_FullMethodName:                     true,
-	identityv1.UserService_UpdateUser_FullMethodName:                     true,
-	identityv1.UserService_DeleteUser_FullMethodName:                     true,
-	identityv1.UserService_SetPassword_FullMethodName:                    true,
-	identityv1.MembershipService_SetMembership_FullMethodName:            true,
-	identityv1.MembershipService_DeleteMembership_FullMethodName:         true,
-	identityv1.AuthService_Login_FullMethodName:                          true,
-	identityv1.AuthService_Refresh_FullMethodName:                        true,
-	identityv1.AuthService_Logout_FullMethodName:                         true,
-	identityv1.AuthService_ExchangeApiKey_FullMethodName:                 true,
-	identityv1.ApiKeyService_CreateApiKey_FullMethodName:                 true,
-	identityv1.ApiKeyService_RevokeApiKey_FullMethodName:                 true,
-	identityv1.ServiceAccountService_CreateServiceAccount_FullMethodName: true,
-	identityv1.ServiceAccountService_DeleteServiceAccount_FullMethodName: true,
-	identityv1.SigningKeyService_RotateSigningKey_FullMethodName:         true,
-	identityv1.GroupService_CreateGroup_FullMethodName:                   true,
-	identityv1.PlatformAdminService_GrantPlatformAdmin_FullMethodName:    true,
-	identityv1.PlatformAdminService_RevokePlatformAdmin_FullMethodName:   true,
-	identityv1.GroupService_DeleteGroup_FullMethodName:                   true,
-	identityv1.GroupService_AddGroupMember_FullMethodName:                true,
-	identityv1.GroupService_RemoveGroupMember_FullMethodName:             true,
-}
-
-// Interceptor records each audited call after it ran. A failure to record
-// is logged, not returned: the change itself has already happened.
-func (l *Log) Interceptor() grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		resp, err := handler(ctx, req)
-		if audited[info.FullMethod] {
-			st, _ := apierror.Status(err)
-			ev := &identityv1.AuditEvent{
-				Method: info.FullMethod, Resource: resource(req),
-				RequestId: requestid.From(ctx), Code: rpccode.Code(st.Code()).String(),
-			}
-			if claims, cerr := authn.Claims(ctx); cerr == nil {
-				ev.Actor = claims.Subject
-			}
-			if werr := l.record(ctx, ev); werr != nil {
-				l.Logger.ErrorContext(ctx, "audit event not recorded", "method", info.FullMethod, "error", werr.Error())
-			}
-		}
-		return resp, err
+// Audit records one call the authorization table audits (grpcmw.Auditor).
+// A failure to record is logged, not returned: the call has already had
+// its effect.
+func (l *Log) Audit(ctx context.Context, call grpcmw.AuditedCall) {
+	st, _ := apierror.Status(call.Err)
+	ev := &identityv1.AuditEvent{
+		Method: call.Method, Resource: resource(call.Request), Actor: call.Actor,
+		RequestId: requestid.From(ctx), Code: rpccode.Code(st.Code()).String(),
+	}
+	if err := l.record(ctx, ev); err != nil {
+		l.Logger.ErrorContext(ctx, "audit event not recorded", "method", call.Method, "error", err.Error())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 
 	testingv1 "github.com/landlord-dev/landlord/gen/go/landlord/testing/v1"
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 )
 
@@ -24,14 +25,26 @@ const (
 // EchoServer implements the test EchoService.
 type EchoServer struct {
 	testingv1.UnimplementedEchoServiceServer
+	// Arrived, if set, is called when a delayed call reaches the handler,
+	// before it waits: tests act on an in-flight call without sleeping.
+	Arrived func(message string)
 }
 
 // RegisterEcho is a server.Config.Register that serves EchoServer.
-func RegisterEcho(r grpc.ServiceRegistrar) {
-	testingv1.RegisterEchoServiceServer(r, EchoServer{})
+func RegisterEcho(r grpc.ServiceRegistrar) { EchoServer{}.Register(r) }
+
+// Register serves s.
+func (s EchoServer) Register(r grpc.ServiceRegistrar) {
+	testingv1.RegisterEchoServiceServer(r, s)
 }
 
-func (EchoServer) Echo(ctx context.Context, req *testingv1.EchoRequest) (*testingv1.EchoResponse, error) {
+// EchoAccess lets anyone call Echo; tests that exercise authentication
+// replace the row.
+func EchoAccess() *access.Table {
+	return &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.Anyone()}}
+}
+
+func (s EchoServer) Echo(ctx context.Context, req *testingv1.EchoRequest) (*testingv1.EchoResponse, error) {
 	switch req.GetMessage() {
 	case EchoPanic:
 		panic("echo asked to panic")
@@ -41,6 +54,9 @@ func (EchoServer) Echo(ctx context.Context, req *testingv1.EchoRequest) (*testin
 		return nil, errors.New("open " + InternalSecret + ": permission denied")
 	}
 	if d := req.GetDelay().AsDuration(); d > 0 {
+		if s.Arrived != nil {
+			s.Arrived(req.GetMessage())
+		}
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():

@@ -1,54 +1,61 @@
-// Package api holds provisioning's gRPC handlers: each authorizes the
-// caller from its verified token and calls the tenants package.
+// Package api holds provisioning's gRPC handlers. Who may call each method
+// is in one table (Access), which the server enforces before a handler
+// runs; each handler translates its request and calls the tenants package.
 package api
 
 import (
-	"context"
 	"fmt"
-	"slices"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
-	"github.com/landlord-dev/landlord/services/internal/authn"
-	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
-// caller is what the token says about who calls. Roles come from the
-// token's groups (the same matrix identity's Check applies), so no call
-// to identity is needed; a role change applies with the next token.
-type caller struct {
-	subject       string
-	platformAdmin bool
-	groups        []string
+// Access is provisioning's authorization table. Roles come from the
+// caller's token groups (the same matrix identity's Check applies), so no
+// call to identity is needed; a role change applies with the next token.
+// A caller without the role is refused whether or not the tenant exists,
+// so the answer reveals nothing. The rules that depend on what the request
+// asks for are below the table: tenantAdminMayChange and, for forced
+// deletion, platform admins only (DeleteTenant).
+func Access() *access.Table {
+	const (
+		get       = identityv1.Permission_PERMISSION_TENANT_GET
+		update    = identityv1.Permission_PERMISSION_TENANT_UPDATE
+		remove    = identityv1.Permission_PERMISSION_TENANT_DELETE
+		hibernate = identityv1.Permission_PERMISSION_TENANT_HIBERNATE
+		manageNS  = identityv1.Permission_PERMISSION_NAMESPACES_MANAGE
+	)
+	return &access.Table{Rules: map[string]access.Rule{
+		// Only platform admins create tenants (PERMISSION_TENANT_CREATE).
+		provisioningv1.TenantService_CreateTenant_FullMethodName: access.Admin().Audited(),
+		provisioningv1.TenantService_GetTenant_FullMethodName:    access.InTenant(get, (*provisioningv1.GetTenantRequest).GetName),
+		// Lists and watches show only the tenants the caller has a role in.
+		provisioningv1.TenantService_ListTenants_FullMethodName:  access.AnyCaller(),
+		provisioningv1.TenantService_WatchTenants_FullMethodName: access.InTenantIfNamed(get, (*provisioningv1.WatchTenantsRequest).GetName),
+		provisioningv1.TenantService_UpdateTenant_FullMethodName: access.InTenant(update,
+			func(r *provisioningv1.UpdateTenantRequest) string { return r.GetTenant().GetName() }).Audited(),
+		provisioningv1.TenantService_DeleteTenant_FullMethodName:    access.InTenant(remove, (*provisioningv1.DeleteTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_HibernateTenant_FullMethodName: access.InTenant(hibernate, (*provisioningv1.HibernateTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_WakeTenant_FullMethodName:      access.InTenant(hibernate, (*provisioningv1.WakeTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_CreateNamespace_FullMethodName: access.InTenant(manageNS, (*provisioningv1.CreateNamespaceRequest).GetTenant).Audited(),
+		provisioningv1.TenantService_DeleteNamespace_FullMethodName: access.InTenant(manageNS, (*provisioningv1.DeleteNamespaceRequest).GetTenant).Audited(),
+		provisioningv1.TenantService_ListNamespaces_FullMethodName:  access.InTenant(get, (*provisioningv1.ListNamespacesRequest).GetTenant),
+	}}
 }
 
-func callerOf(ctx context.Context) (caller, error) {
-	claims, err := authn.Claims(ctx)
-	if err != nil {
-		return caller{}, err
+// tenantAdminMayChange keeps what costs the platform, or weakens the
+// tenant's isolation, with platform admins: the plan, storage classes,
+// ingress domains and any Pod Security level but restricted.
+func tenantAdminMayChange(in *provisioningv1.Tenant, paths []string) error {
+	for _, p := range paths {
+		switch {
+		case p == "plan", p == "allowed_storage_classes", p == "allowed_ingress_domains":
+			return fmt.Errorf("only platform admins change %s: %w", p, apierror.ErrPermissionDenied)
+		case p == "pod_security" && in.GetPodSecurity() == provisioningv1.PodSecurityLevel_POD_SECURITY_LEVEL_BASELINE:
+			return fmt.Errorf("only platform admins lower Pod Security to baseline: %w", apierror.ErrPermissionDenied)
+		}
 	}
-	return caller{subject: claims.Subject, platformAdmin: slices.Contains(claims.Groups, roles.PlatformAdminGroup), groups: claims.Groups}, nil
-}
-
-// may reports whether the caller holds p on tenant.
-func (c caller) may(tenant string, p identityv1.Permission) bool {
-	return roles.Allowed(c.platformAdmin, roles.InGroups(c.groups, tenant), p)
-}
-
-// sees reports whether the caller may see tenant at all.
-func (c caller) sees(tenant string) bool {
-	return c.may(tenant, identityv1.Permission_PERMISSION_TENANT_GET)
-}
-
-// authorize returns the caller if it holds p on tenant. The answer does
-// not depend on whether the tenant exists, so it reveals nothing.
-func authorize(ctx context.Context, tenant string, p identityv1.Permission) (caller, error) {
-	c, err := callerOf(ctx)
-	if err != nil {
-		return c, err
-	}
-	if !c.may(tenant, p) {
-		return c, fmt.Errorf("%s on tenant %q needs a role you do not hold: %w", p, tenant, apierror.ErrPermissionDenied)
-	}
-	return c, nil
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
@@ -18,9 +19,6 @@ type TenantServer struct {
 }
 
 func (s *TenantServer) CreateTenant(ctx context.Context, req *provisioningv1.CreateTenantRequest) (*provisioningv1.CreateTenantResponse, error) {
-	if _, err := authorize(ctx, "", identityv1.Permission_PERMISSION_TENANT_CREATE); err != nil {
-		return nil, err
-	}
 	t, err := s.Tenants.Create(ctx, req.GetTenant(), req.GetRequestId())
 	if err != nil {
 		return nil, err
@@ -29,9 +27,6 @@ func (s *TenantServer) CreateTenant(ctx context.Context, req *provisioningv1.Cre
 }
 
 func (s *TenantServer) GetTenant(ctx context.Context, req *provisioningv1.GetTenantRequest) (*provisioningv1.GetTenantResponse, error) {
-	if _, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_GET); err != nil {
-		return nil, err
-	}
 	t, err := s.Tenants.Get(ctx, req.GetName())
 	if err != nil {
 		return nil, err
@@ -40,11 +35,11 @@ func (s *TenantServer) GetTenant(ctx context.Context, req *provisioningv1.GetTen
 }
 
 func (s *TenantServer) ListTenants(ctx context.Context, req *provisioningv1.ListTenantsRequest) (*provisioningv1.ListTenantsResponse, error) {
-	c, err := callerOf(ctx)
+	c, err := access.From(ctx)
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.Tenants.List(ctx, c.sees, req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	list, next, err := s.Tenants.List(ctx, sees(c), req.GetFilter(), req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +52,7 @@ func (s *TenantServer) ListTenants(ctx context.Context, req *provisioningv1.List
 
 func (s *TenantServer) UpdateTenant(ctx context.Context, req *provisioningv1.UpdateTenantRequest) (*provisioningv1.UpdateTenantResponse, error) {
 	in := req.GetTenant()
-	c, err := authorize(ctx, in.GetName(), identityv1.Permission_PERMISSION_TENANT_UPDATE)
+	c, err := access.From(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +60,7 @@ func (s *TenantServer) UpdateTenant(ctx context.Context, req *provisioningv1.Upd
 	if len(paths) == 0 {
 		return nil, apierror.InvalidArgument("update_mask", "name at least one field to update")
 	}
-	if !c.platformAdmin {
+	if !c.PlatformAdmin {
 		if err := tenantAdminMayChange(in, paths); err != nil {
 			return nil, err
 		}
@@ -77,23 +72,8 @@ func (s *TenantServer) UpdateTenant(ctx context.Context, req *provisioningv1.Upd
 	return &provisioningv1.UpdateTenantResponse{Tenant: tenants.ToProto(t)}, nil
 }
 
-// tenantAdminMayChange keeps what costs the platform, or weakens the
-// tenant's isolation, with platform admins: the plan, storage classes and
-// any Pod Security level but restricted.
-func tenantAdminMayChange(in *provisioningv1.Tenant, paths []string) error {
-	for _, p := range paths {
-		switch {
-		case p == "plan", p == "allowed_storage_classes", p == "allowed_ingress_domains":
-			return fmt.Errorf("only platform admins change %s: %w", p, apierror.ErrPermissionDenied)
-		case p == "pod_security" && in.GetPodSecurity() == provisioningv1.PodSecurityLevel_POD_SECURITY_LEVEL_BASELINE:
-			return fmt.Errorf("only platform admins lower Pod Security to baseline: %w", apierror.ErrPermissionDenied)
-		}
-	}
-	return nil
-}
-
 func (s *TenantServer) DeleteTenant(ctx context.Context, req *provisioningv1.DeleteTenantRequest) (*provisioningv1.DeleteTenantResponse, error) {
-	c, err := authorize(ctx, req.GetName(), identityv1.Permission_PERMISSION_TENANT_DELETE)
+	c, err := access.From(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +81,10 @@ func (s *TenantServer) DeleteTenant(ctx context.Context, req *provisioningv1.Del
 	if req.GetForce() {
 		// Forcing removes finalizers other controllers put on tenant objects:
 		// what they guard (external resources) may be left behind.
-		if !c.platformAdmin {
+		if !c.PlatformAdmin {
 			return nil, fmt.Errorf("only platform admins force a deletion: %w", apierror.ErrPermissionDenied)
 		}
-		forcedBy = c.subject
+		forcedBy = c.Subject
 	}
 	return &provisioningv1.DeleteTenantResponse{}, s.Tenants.Delete(ctx, req.GetName(), req.GetEtag(), forcedBy)
 }
@@ -125,10 +105,12 @@ func (s *TenantServer) WakeTenant(ctx context.Context, req *provisioningv1.WakeT
 	return &provisioningv1.WakeTenantResponse{Tenant: t}, nil
 }
 
+// sees reports whether the caller may see a tenant, for lists and watches.
+func sees(c access.Principal) func(tenant string) bool {
+	return func(tenant string) bool { return c.May(tenant, identityv1.Permission_PERMISSION_TENANT_GET) }
+}
+
 func (s *TenantServer) setHibernated(ctx context.Context, name string, hibernated bool) (*provisioningv1.Tenant, error) {
-	if _, err := authorize(ctx, name, identityv1.Permission_PERMISSION_TENANT_HIBERNATE); err != nil {
-		return nil, err
-	}
 	t, err := s.Tenants.SetHibernated(ctx, name, hibernated)
 	if err != nil {
 		return nil, err
