@@ -125,7 +125,7 @@ generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD an
 	cp services/provisioning/crds/*.yaml deploy/crds/
 
 .PHONY: verify
-verify: verify-generate verify-proto verify-breaking verify-go ## Everything CI checks besides the tests
+verify: verify-generate verify-proto verify-breaking verify-go verify-imports ## Everything CI checks besides the tests
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
@@ -148,6 +148,10 @@ verify-go: ## gofmt, go vet and go mod tidy
 	for m in gen services; do (cd $$m && go vet ./...); done
 	for m in $(GO_MODULES); do (cd $$m && go mod tidy -diff); done
 	$(DEVCLUSTER) go vet ./... && go mod tidy -diff
+
+.PHONY: verify-imports
+verify-imports: ## Fail if services/internal (or its tests) depends on a service's packages
+	scripts/verify-imports.sh
 
 .PHONY: fix-proto
 fix-proto: ## Format the protos

@@ -1,7 +1,11 @@
 // Command landlord-bench runs Landlord's benchmarks; `make bench` calls it.
+// It only wires them to subcommands and flags: the generic ones (apiserver,
+// devcluster-start) live in services/internal/bench, each service's beside
+// the service (services/<service>/bench).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
+	identitybench "github.com/landlord-dev/landlord/services/identity/bench"
 	"github.com/landlord-dev/landlord/services/internal/bench"
 	"github.com/landlord-dev/landlord/services/internal/cli"
+	provisioningbench "github.com/landlord-dev/landlord/services/provisioning/bench"
 )
 
 func main() {
@@ -77,8 +83,7 @@ func identityCommand() *cobra.Command {
 		Short: "Token verification against a no-op RPC, and logins per second, with ghz",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			devEnv := filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json")
-			return bench.Identity(cmd.Context(), cmd.OutOrStdout(), identityBin, devEnv)
+			return identitybench.Run(cmd.Context(), cmd.OutOrStdout(), identityBin, devEnv(kubeconfig))
 		},
 	}
 	cmd.Flags().StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary to measure")
@@ -99,7 +104,14 @@ func provisioningCommand() *cobra.Command {
 				return err
 			}
 			cfg.QPS, cfg.Burst = -1, 0
-			return bench.Provisioning(cmd.Context(), cmd.OutOrStdout(), cfg, operatorBin, identityBin, kubeconfig, tenants, restartTenants, workers)
+			return provisioningbench.Run(cmd.Context(), cmd.OutOrStdout(), provisioningbench.Options{
+				Kube: cfg, Kubeconfig: kubeconfig, OperatorBin: operatorBin,
+				// The bench's token: a platform admin's, from bin/identity.
+				Login: func(ctx context.Context) (string, func(), error) {
+					return identitybench.AdminToken(ctx, identityBin, devEnv(kubeconfig))
+				},
+				Tenants: tenants, RestartTenants: restartTenants, Workers: workers,
+			})
 		},
 	}
 	cmd.Flags().StringVar(&operatorBin, "provisioning-bin", "bin/provisioning", "the provisioning binary to measure")
@@ -109,4 +121,10 @@ func provisioningCommand() *cobra.Command {
 	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")
 	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
 	return cmd
+}
+
+// devEnv is the env file of the dev cluster whose admin kubeconfig is
+// kubeconfig: both are in its state directory.
+func devEnv(kubeconfig string) string {
+	return filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json")
 }

@@ -25,6 +25,7 @@ const ObjectsPerTenant = 6
 // APIServerResult is the raw create throughput of the API server.
 type APIServerResult struct {
 	Tenants   int
+	Objects   int // per tenant
 	Workers   int
 	Elapsed   time.Duration
 	Creates   Latencies
@@ -32,17 +33,24 @@ type APIServerResult struct {
 	ObjectsPS float64
 }
 
+// CreateFunc creates one tenant's objects (the tenant named name) and
+// returns each create's latency.
+type CreateFunc func(ctx context.Context, kube kubernetes.Interface, name string) (Latencies, error)
+
 // APIServer creates the object set of `tenants` tenants with raw client-go
 // creates from `workers` goroutines, client-side rate limits off. It is the
 // physical limit that provisioning is measured against.
 func APIServer(ctx context.Context, cfg *rest.Config, prefix string, tenants, workers int) (*APIServerResult, error) {
-	return rawCreates(ctx, cfg, prefix, tenants, workers, ObjectsPerTenant, createTenantObjects)
+	return RawCreates(ctx, cfg, prefix, tenants, workers, ObjectsPerTenant, createTenantObjects)
 }
 
-// rawCreates runs create, which makes one tenant's `objects` objects, for
-// `tenants` tenants from `workers` goroutines.
-func rawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, workers, objects int,
-	create func(context.Context, kubernetes.Interface, string) (Latencies, error)) (*APIServerResult, error) {
+// RawName is the name RawCreates gives its i-th tenant.
+func RawName(prefix string, i int) string { return fmt.Sprintf("%s-%05d", prefix, i) }
+
+// RawCreates runs create, which makes one tenant's `objects` objects, for
+// `tenants` tenants (named by RawName) from `workers` goroutines,
+// client-side rate limits off.
+func RawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, workers, objects int, create CreateFunc) (*APIServerResult, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = -1, 0
 	kube, err := kubernetes.NewForConfig(cfg)
@@ -61,7 +69,7 @@ func rawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, w
 		wg.Go(func() {
 			var mine Latencies
 			for i := range jobs {
-				lat, err := create(ctx, kube, fmt.Sprintf("%s-%05d", prefix, i))
+				lat, err := create(ctx, kube, RawName(prefix, i))
 				mine = append(mine, lat...)
 				if err != nil {
 					mu.Lock()
@@ -86,7 +94,7 @@ func rawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, w
 		return nil, firstErr
 	}
 	return &APIServerResult{
-		Tenants: tenants, Workers: workers, Elapsed: elapsed, Creates: creates,
+		Tenants: tenants, Objects: objects, Workers: workers, Elapsed: elapsed, Creates: creates,
 		TenantsPS: float64(tenants) / elapsed.Seconds(),
 		ObjectsPS: float64(tenants*objects) / elapsed.Seconds(),
 	}, nil
@@ -94,11 +102,11 @@ func rawCreates(ctx context.Context, cfg *rest.Config, prefix string, tenants, w
 
 // Print writes the result.
 func (r *APIServerResult) Print(w io.Writer) {
-	Row(w, "tenants x objects", fmt.Sprintf("%d x %d, %d workers", r.Tenants, ObjectsPerTenant, r.Workers))
+	Row(w, "tenants x objects", fmt.Sprintf("%d x %d, %d workers", r.Tenants, r.Objects, r.Workers))
 	Row(w, "elapsed", r.Elapsed.Round(time.Millisecond).String())
 	Row(w, "objects/s", fmt.Sprintf("%.0f", r.ObjectsPS))
 	Row(w, "tenants/s", fmt.Sprintf("%.1f", r.TenantsPS))
-	Row(w, "create latency p50 / p99", ms(r.Creates.Quantile(0.5))+" / "+ms(r.Creates.Quantile(0.99)))
+	Row(w, "create latency p50 / p99", Ms(r.Creates.Quantile(0.5))+" / "+Ms(r.Creates.Quantile(0.99)))
 }
 
 // createTenantObjects creates one tenant's namespace and then its five

@@ -10,27 +10,28 @@ import (
 	"time"
 )
 
-// cpuTimes is the CPU time used so far by each process that matters to a
+// CPUTimes is the CPU time used so far by each process that matters to a
 // benchmark: the dev cluster's components (found by their command line),
-// the operator and the benchmark itself. Comparing two snapshots says
-// where a phase's CPU went, which on a shared two-core machine decides
-// throughput more than any single request's latency.
-type cpuTimes map[string]time.Duration
+// the processes the benchmark names and the benchmark itself. Comparing
+// two snapshots says where a phase's CPU went, which on a shared two-core
+// machine decides throughput more than any single request's latency.
+type CPUTimes map[string]time.Duration
 
 // ticksPerSecond is USER_HZ, 100 on every Linux this runs on.
 const ticksPerSecond = 100
 
-func cpuSnapshot(operatorPID int) cpuTimes {
-	out := cpuTimes{}
+// CPUSnapshot reads the CPU times now; named maps the pids of processes
+// the benchmark started to the names they are reported under.
+func CPUSnapshot(named map[int]string) CPUTimes {
+	out := CPUTimes{}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range procs {
 		pid, _ := strconv.Atoi(filepath.Base(dir))
-		name := ""
+		name, ok := named[pid]
 		switch {
+		case ok:
 		case pid == os.Getpid():
 			name = "bench"
-		case pid == operatorPID && pid != 0:
-			name = "operator"
 		default:
 			cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
 			if err != nil {
@@ -71,8 +72,8 @@ func processCPU(dir string) (time.Duration, bool) {
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond, true
 }
 
-// perTenant formats the CPU used between two snapshots per tenant, by process.
-func perTenant(before, after cpuTimes, tenants int) string {
+// PerTenant formats the CPU used between two snapshots per tenant, by process.
+func PerTenant(before, after CPUTimes, tenants int) string {
 	var names []string
 	for name := range after {
 		names = append(names, name)

@@ -68,5 +68,5 @@ func Ghz(ctx context.Context, addr, method, data string, metadata map[string]str
 
 // PrintGhz writes one ghz result.
 func PrintGhz(w interface{ Write([]byte) (int, error) }, name string, r *GhzResult) {
-	Row(w, name, fmt.Sprintf("%8.0f calls/s   p50 %s   p99 %s   (%d calls)", r.Rps, ms(r.Percentile(50)), ms(r.Percentile(99)), r.Count))
+	Row(w, name, fmt.Sprintf("%8.0f calls/s   p50 %s   p99 %s   (%d calls)", r.Rps, Ms(r.Percentile(50)), Ms(r.Percentile(99)), r.Count))
 }

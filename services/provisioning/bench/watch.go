@@ -13,9 +13,6 @@ import (
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 )
 
-// tenantFinalizer is the operator's (its controller package is internal).
-const tenantFinalizer = "landlord.dev/namespaces"
-
 // activeWatch records when each tenant is first seen Active, from a watch
 // (polling lists of a thousand tenants would load the API server that is
 // being measured). A watch the API server ends is resumed after a list.

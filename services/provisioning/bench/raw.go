@@ -11,55 +11,64 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	shared "github.com/landlord-dev/landlord/services/internal/bench"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	provbench "github.com/landlord-dev/landlord/services/provisioning/bench"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// The bench's tenants, raw or through the TenantService, have one
+// namespace on one plan.
+const (
+	benchPlan      = "standard"
+	benchNamespace = "app"
 )
 
 // rawTenant is the Tenant the raw baseline renders for (and, in
-// tenantWrites, creates): one namespace, "app", on the standard plan, as
-// the bench creates through the TenantService.
+// tenantWrites, creates), as the bench creates them through the
+// TenantService.
 func rawTenant(name string) *v1alpha1.Tenant {
 	return &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "app"}}}}
+		Spec: v1alpha1.TenantSpec{Plan: benchPlan, Namespaces: []v1alpha1.TenantNamespace{{Name: benchNamespace}}}}
 }
 
-// OperatorObjectsPerTenant is how many objects the operator makes for a
+// operatorObjectsPerTenant is how many objects the operator makes for a
 // one-namespace tenant: the namespace, what its renderer puts inside it,
 // and the tenant's flow schema.
-func OperatorObjectsPerTenant() (int, error) {
-	objs, err := provbench.Render(rawTenant("count"), "app")
+func operatorObjectsPerTenant() (int, error) {
+	objs, err := Render(rawTenant("count"), benchNamespace)
 	return objs.Len(), err
 }
 
 // createOperatorObjects creates, with plain creates through c (as the
 // operator creates what does not exist yet), the objects the operator's
 // renderer makes for a one-namespace tenant on the standard plan, for the
-// tenants rawCreates names from prefix (n of them; names no real Tenant
-// has). It renders them all first, so that the timed creates cost the
-// bench no more than the old hand-made objects did. Like the operator, it
-// creates the namespace first and then the rest at once.
-func createOperatorObjects(c client.Client, prefix string, n int) (func(context.Context, kubernetes.Interface, string) (Latencies, error), error) {
-	rendered := make(map[string]provbench.Objects, n)
+// tenants shared.RawCreates names from prefix (n of them; names no real
+// Tenant has). It renders them all first, so that the timed creates cost
+// the bench no rendering. Like the operator, it creates the namespace
+// first and then the rest at once.
+func createOperatorObjects(c client.Client, prefix string, n int) (shared.CreateFunc, error) {
+	rendered := make(map[string]Objects, n)
 	for i := range n {
-		name := fmt.Sprintf("%s-%05d", prefix, i)
-		objs, err := provbench.Render(rawTenant(name), "app")
+		name := shared.RawName(prefix, i)
+		objs, err := Render(rawTenant(name), benchNamespace)
 		if err != nil {
 			return nil, err
 		}
 		rendered[name] = objs
 	}
-	return func(ctx context.Context, _ kubernetes.Interface, name string) (Latencies, error) {
+	return func(ctx context.Context, _ kubernetes.Interface, name string) (shared.Latencies, error) {
 		objs, ok := rendered[name]
 		if !ok {
 			return nil, fmt.Errorf("tenant %s was not rendered", name)
 		}
 		var (
 			mu  sync.Mutex
-			lat Latencies
+			lat shared.Latencies
 		)
 		create := func(obj client.Object) error {
 			start := time.Now()
-			err := c.Create(ctx, obj, client.FieldOwner(provbench.FieldManager))
+			err := c.Create(ctx, obj, client.FieldOwner(FieldManager))
 			mu.Lock()
 			lat = append(lat, time.Since(start))
 			mu.Unlock()
@@ -89,10 +98,10 @@ func createOperatorObjects(c client.Client, prefix string, n int) (func(context.
 // writes of the Tenant itself that the operator's path cannot avoid: the
 // user's create (with the finalizer, as the TenantService does) and one
 // status write. Timed against this, the operator shows its own overhead.
-func tenantWrites(c client.Client, objects func(context.Context, kubernetes.Interface, string) (Latencies, error)) func(context.Context, kubernetes.Interface, string) (Latencies, error) {
-	return func(ctx context.Context, kube kubernetes.Interface, name string) (Latencies, error) {
+func tenantWrites(c client.Client, objects shared.CreateFunc) shared.CreateFunc {
+	return func(ctx context.Context, kube kubernetes.Interface, name string) (shared.Latencies, error) {
 		t := rawTenant(name)
-		t.Finalizers = []string{tenantFinalizer}
+		t.Finalizers = []string{controller.Finalizer}
 		if err := c.Create(ctx, t); err != nil {
 			return nil, err
 		}
@@ -102,12 +111,12 @@ func tenantWrites(c client.Client, objects func(context.Context, kubernetes.Inte
 		}
 		before := t.DeepCopy()
 		t.Status = v1alpha1.TenantStatus{Phase: v1alpha1.PhaseActive, ObservedGeneration: t.Generation, NamespaceCount: 1,
-			Namespaces: []v1alpha1.NamespaceStatus{{Name: "app", ClusterName: name + "-app", Ready: true}}}
+			Namespaces: []v1alpha1.NamespaceStatus{{Name: benchNamespace, ClusterName: render.ClusterName(name, benchNamespace), Ready: true}}}
 		for _, cond := range []string{v1alpha1.ConditionNamespacesReady, v1alpha1.ConditionAccessReady, v1alpha1.ConditionQuotaReady, v1alpha1.ConditionPoliciesReady, v1alpha1.ConditionReady} {
 			t.Status.Conditions = append(t.Status.Conditions, metav1.Condition{Type: cond, Status: metav1.ConditionTrue,
 				Reason: "Reconciled", Message: "every object is in place", ObservedGeneration: t.Generation, LastTransitionTime: metav1.Now()})
 		}
-		return lat, c.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(provbench.FieldManager))
+		return lat, c.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(FieldManager))
 	}
 }
 
@@ -116,7 +125,7 @@ func tenantWrites(c client.Client, objects func(context.Context, kubernetes.Inte
 func removeTenants(ctx context.Context, c client.Client, prefix string, n int) error {
 	for i := range n {
 		t := &v1alpha1.Tenant{}
-		if err := c.Get(ctx, client.ObjectKey{Name: fmt.Sprintf("%s-%05d", prefix, i)}, t); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Name: shared.RawName(prefix, i)}, t); err != nil {
 			return err
 		}
 		t.Finalizers = nil
@@ -136,5 +145,5 @@ func removeTenants(ctx context.Context, c client.Client, prefix string, n int) e
 // make each later phase's creates dearer than the earlier ones'. Their
 // namespaces stay: nothing in them costs the next phase.
 func removeRawFlowSchemas(ctx context.Context, c client.Client) error {
-	return c.DeleteAllOf(ctx, &flowcontrolv1.FlowSchema{}, client.MatchingLabels{"app.kubernetes.io/managed-by": provbench.RawManagedBy})
+	return c.DeleteAllOf(ctx, &flowcontrolv1.FlowSchema{}, client.MatchingLabels{render.LabelManagedBy: RawManagedBy})
 }

@@ -1,8 +1,3 @@
-// Package bench gives bench-provisioning (services/internal/bench) its raw
-// client-go baseline from the operator's own renderer, so that the
-// baseline creates exactly the objects the operator does and cannot drift
-// from them. It lives under provisioning because the renderer is internal
-// to it.
 package bench
 
 import (

@@ -48,7 +48,7 @@ func (a *tenantAPI) create(ctx context.Context, from, to, workers int) (map[stri
 			for i := range jobs {
 				name := fmt.Sprintf("bench-%04d", i)
 				_, err := a.client.CreateTenant(ctx, &provisioningv1.CreateTenantRequest{RequestId: "bench-" + name,
-					Tenant: &provisioningv1.Tenant{Name: name, Plan: "standard", Namespaces: []*provisioningv1.Namespace{{Name: "app"}}}})
+					Tenant: &provisioningv1.Tenant{Name: name, Plan: benchPlan, Namespaces: []*provisioningv1.Namespace{{Name: benchNamespace}}}})
 				mu.Lock()
 				created[name] = time.Now()
 				createErr = cmp.Or(createErr, err)
