@@ -106,8 +106,10 @@ func TestUsersManageOnlyTheirOwnKeys(t *testing.T) {
 	}
 	_, err = keys.CreateApiKey(dan, &identityv1.CreateApiKeyRequest{ApiKey: &identityv1.ApiKey{Owner: "user:admin", ExpireTime: tomorrow}})
 	code(t, err, codes.NotFound, "key for another user")
-	_, err = keys.RevokeApiKey(dan, &identityv1.RevokeApiKeyRequest{Id: "does-not-exist"})
+	_, err = keys.RevokeApiKey(dan, &identityv1.RevokeApiKeyRequest{Id: "0123456789abcdef01234567"})
 	code(t, err, codes.NotFound, "revoking an unknown key")
+	_, err = keys.RevokeApiKey(dan, &identityv1.RevokeApiKeyRequest{Id: "../../etc/passwd"})
+	code(t, err, codes.InvalidArgument, "revoking a key by a path")
 	_, err = keys.CreateApiKey(dan, &identityv1.CreateApiKeyRequest{ApiKey: &identityv1.ApiKey{Owner: "user:dan"}})
 	code(t, err, codes.InvalidArgument, "key without expiry")
 	_, err = keys.CreateApiKey(dan, &identityv1.CreateApiKeyRequest{ApiKey: &identityv1.ApiKey{Owner: "user:dan", ExpireTime: timestamppb.New(time.Now().Add(5 * 365 * 24 * time.Hour))}})

@@ -317,13 +317,13 @@ const file_landlord_identity_v1_api_key_service_proto_rawDesc = "" +
 	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyB\x06\xbaH\x03\xc8\x01\x01R\x06apiKey\"e\n" +
 	"\x14CreateApiKeyResponse\x125\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyR\x06apiKey\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"3\n" +
-	"\x12ListApiKeysRequest\x12\x1d\n" +
-	"\x05owner\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05owner\"N\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"j\n" +
+	"\x12ListApiKeysRequest\x12T\n" +
+	"\x05owner\x18\x01 \x01(\tB>\xbaH;r927^(user|serviceaccount):[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05owner\"N\n" +
 	"\x13ListApiKeysResponse\x127\n" +
-	"\bapi_keys\x18\x01 \x03(\v2\x1c.landlord.identity.v1.ApiKeyR\aapiKeys\".\n" +
-	"\x13RevokeApiKeyRequest\x12\x17\n" +
-	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"M\n" +
+	"\bapi_keys\x18\x01 \x03(\v2\x1c.landlord.identity.v1.ApiKeyR\aapiKeys\"<\n" +
+	"\x13RevokeApiKeyRequest\x12%\n" +
+	"\x02id\x18\x01 \x01(\tB\x15\xbaH\x12r\x102\x0e^[0-9a-f]{24}$R\x02id\"M\n" +
 	"\x14RevokeApiKeyResponse\x125\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyR\x06apiKey2\x9a\x03\n" +
 	"\rApiKeyService\x12\x83\x01\n" +

@@ -600,20 +600,20 @@ const file_landlord_identity_v1_group_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"q\n" +
 	"\x12ListGroupsResponse\x123\n" +
 	"\x06groups\x18\x01 \x03(\v2\x1b.landlord.identity.v1.GroupR\x06groups\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"1\n" +
-	"\x12DeleteGroupRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"\x15\n" +
-	"\x13DeleteGroupResponse\"S\n" +
-	"\x15AddGroupMemberRequest\x12\x1d\n" +
-	"\x05group\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05group\x12\x1b\n" +
-	"\x04user\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04user\"\x18\n" +
-	"\x16AddGroupMemberResponse\"V\n" +
-	"\x18RemoveGroupMemberRequest\x12\x1d\n" +
-	"\x05group\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05group\x12\x1b\n" +
-	"\x04user\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04user\"\x1b\n" +
-	"\x19RemoveGroupMemberResponse\"8\n" +
-	"\x17ListGroupMembersRequest\x12\x1d\n" +
-	"\x05group\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x05group\"0\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"R\n" +
+	"\x12DeleteGroupRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\"\x15\n" +
+	"\x13DeleteGroupResponse\"\x95\x01\n" +
+	"\x15AddGroupMemberRequest\x12>\n" +
+	"\x05group\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05group\x12<\n" +
+	"\x04user\x18\x02 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04user\"\x18\n" +
+	"\x16AddGroupMemberResponse\"\x98\x01\n" +
+	"\x18RemoveGroupMemberRequest\x12>\n" +
+	"\x05group\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05group\x12<\n" +
+	"\x04user\x18\x02 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04user\"\x1b\n" +
+	"\x19RemoveGroupMemberResponse\"Y\n" +
+	"\x17ListGroupMembersRequest\x12>\n" +
+	"\x05group\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x05group\"0\n" +
 	"\x18ListGroupMembersResponse\x12\x14\n" +
 	"\x05users\x18\x01 \x03(\tR\x05users2\xd0\x06\n" +
 	"\fGroupService\x12}\n" +

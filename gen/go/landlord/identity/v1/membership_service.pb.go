@@ -357,14 +357,14 @@ const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
 	"\x15SetMembershipResponse\x12@\n" +
 	"\n" +
 	"membership\x18\x01 \x01(\v2 .landlord.identity.v1.MembershipR\n" +
-	"membership\"q\n" +
-	"\x17DeleteMembershipRequest\x12\x1f\n" +
-	"\x06tenant\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06tenant\x12!\n" +
-	"\asubject\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\asubject\x12\x12\n" +
+	"membership\"\xcf\x01\n" +
+	"\x17DeleteMembershipRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\x12^\n" +
+	"\asubject\x18\x02 \x01(\tBD\xbaHAr?2=^(user|group|serviceaccount):[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\asubject\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\"\x1a\n" +
-	"\x18DeleteMembershipResponse\"\x8b\x01\n" +
-	"\x16ListMembershipsRequest\x12\x1f\n" +
-	"\x06tenant\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06tenant\x12'\n" +
+	"\x18DeleteMembershipResponse\"\xac\x01\n" +
+	"\x16ListMembershipsRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +

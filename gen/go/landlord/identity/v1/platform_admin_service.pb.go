@@ -276,12 +276,12 @@ var File_landlord_identity_v1_platform_admin_service_proto protoreflect.FileDesc
 
 const file_landlord_identity_v1_platform_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"1landlord/identity/v1/platform_admin_service.proto\x12\x14landlord.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"8\n" +
-	"\x19GrantPlatformAdminRequest\x12\x1b\n" +
-	"\x04user\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04user\"\x1c\n" +
-	"\x1aGrantPlatformAdminResponse\"9\n" +
-	"\x1aRevokePlatformAdminRequest\x12\x1b\n" +
-	"\x04user\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04user\"\x1d\n" +
+	"1landlord/identity/v1/platform_admin_service.proto\x12\x14landlord.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\"Y\n" +
+	"\x19GrantPlatformAdminRequest\x12<\n" +
+	"\x04user\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04user\"\x1c\n" +
+	"\x1aGrantPlatformAdminResponse\"Z\n" +
+	"\x1aRevokePlatformAdminRequest\x12<\n" +
+	"\x04user\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04user\"\x1d\n" +
 	"\x1bRevokePlatformAdminResponse\"\x1b\n" +
 	"\x19ListPlatformAdminsRequest\"2\n" +
 	"\x1aListPlatformAdminsResponse\x12\x14\n" +

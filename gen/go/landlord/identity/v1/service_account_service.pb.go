@@ -324,9 +324,9 @@ const file_landlord_identity_v1_service_account_service_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x96\x01\n" +
 	"\x1bListServiceAccountsResponse\x12O\n" +
 	"\x10service_accounts\x18\x01 \x03(\v2$.landlord.identity.v1.ServiceAccountR\x0fserviceAccounts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\":\n" +
-	"\x1bDeleteServiceAccountRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"\x1e\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"[\n" +
+	"\x1bDeleteServiceAccountRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\"\x1e\n" +
 	"\x1cDeleteServiceAccountResponse2\x83\x04\n" +
 	"\x15ServiceAccountService\x12\xab\x01\n" +
 	"\x14CreateServiceAccount\x121.landlord.identity.v1.CreateServiceAccountRequest\x1a2.landlord.identity.v1.CreateServiceAccountResponse\",\x82\xd3\xe4\x93\x02&:\x0fservice_account\"\x13/v1/serviceAccounts\x12\x97\x01\n" +

@@ -653,9 +653,9 @@ const file_landlord_identity_v1_user_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"D\n" +
 	"\x12CreateUserResponse\x12.\n" +
-	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\"-\n" +
-	"\x0eGetUserRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"A\n" +
+	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\"N\n" +
+	"\x0eGetUserRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\"A\n" +
 	"\x0fGetUserResponse\x12.\n" +
 	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\"d\n" +
 	"\x10ListUsersRequest\x12'\n" +
@@ -672,13 +672,13 @@ const file_landlord_identity_v1_user_service_proto_rawDesc = "" +
 	"updateMask\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\"D\n" +
 	"\x12UpdateUserResponse\x12.\n" +
-	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\"D\n" +
-	"\x11DeleteUserRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\"e\n" +
+	"\x11DeleteUserRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\x12\x12\n" +
 	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x14\n" +
-	"\x12DeleteUserResponse\"\x95\x01\n" +
-	"\x12SetPasswordRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\x12-\n" +
+	"\x12DeleteUserResponse\"\xb6\x01\n" +
+	"\x12SetPasswordRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x04name\x12-\n" +
 	"\fnew_password\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\f(\x80\bR\vnewPassword\x123\n" +
 	"\x10current_password\x18\x03 \x01(\tB\b\xbaH\x05r\x03(\x80\bR\x0fcurrentPassword\"\x15\n" +

@@ -186,7 +186,7 @@ func (x *CreateTenantResponse) GetTenant() *Tenant {
 // GetTenantRequest names a tenant.
 type GetTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -501,7 +501,7 @@ func (x *UpdateTenantResponse) GetTenant() *Tenant {
 // DeleteTenantRequest names a tenant.
 type DeleteTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// If set, the tenant is deleted only if it is still at this version.
 	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
@@ -605,7 +605,7 @@ func (*DeleteTenantResponse) Descriptor() ([]byte, []int) {
 // HibernateTenantRequest names a tenant.
 type HibernateTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -697,7 +697,7 @@ func (x *HibernateTenantResponse) GetTenant() *Tenant {
 // WakeTenantRequest names a tenant.
 type WakeTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -890,7 +890,7 @@ func (x *WatchTenantsResponse) GetTenant() *Tenant {
 // CreateNamespaceRequest names a tenant and the namespace to add.
 type CreateNamespaceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// The namespace; its name is required.
 	Namespace     *Namespace `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
@@ -991,9 +991,9 @@ func (x *CreateNamespaceResponse) GetNamespace() *Namespace {
 // DeleteNamespaceRequest names a namespace.
 type DeleteNamespaceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
-	// The namespace's tenant-local name.
+	// The namespace's tenant-local name (the rule of Namespace.name).
 	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1083,7 +1083,7 @@ func (*DeleteNamespaceResponse) Descriptor() ([]byte, []int) {
 // ListNamespacesRequest names a tenant.
 type ListNamespacesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant's name.
+	// The tenant's name (the rule of Tenant.name).
 	Tenant        string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1182,9 +1182,9 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB(\xbaH%r#\x18?2\x1f^([A-Za-z0-9][-A-Za-z0-9_.]*)?$R\trequestId\"P\n" +
 	"\x14CreateTenantResponse\x128\n" +
-	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"/\n" +
-	"\x10GetTenantRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"M\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"P\n" +
+	"\x10GetTenantRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"M\n" +
 	"\x11GetTenantResponse\x128\n" +
 	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"\x88\x01\n" +
 	"\x12ListTenantsRequest\x12'\n" +
@@ -1201,22 +1201,22 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\"P\n" +
 	"\x14UpdateTenantResponse\x128\n" +
-	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"e\n" +
-	"\x13DeleteTenantRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\x12\x1b\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"\x86\x01\n" +
+	"\x13DeleteTenantRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\x14\n" +
 	"\x05force\x18\x03 \x01(\bR\x05force\"\x16\n" +
-	"\x14DeleteTenantResponse\"5\n" +
-	"\x16HibernateTenantRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"S\n" +
+	"\x14DeleteTenantResponse\"V\n" +
+	"\x16HibernateTenantRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"S\n" +
 	"\x17HibernateTenantResponse\x128\n" +
-	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"0\n" +
-	"\x11WakeTenantRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"N\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"Q\n" +
+	"\x11WakeTenantRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"N\n" +
 	"\x12WakeTenantResponse\x128\n" +
-	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"2\n" +
-	"\x13WatchTenantsRequest\x12\x1b\n" +
-	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18?R\x04name\"\x8e\x02\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"V\n" +
+	"\x13WatchTenantsRequest\x12?\n" +
+	"\x04name\x18\x01 \x01(\tB+\xbaH(\xd8\x01\x01r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"\x8e\x02\n" +
 	"\x14WatchTenantsResponse\x12L\n" +
 	"\x04type\x18\x01 \x01(\x0e28.landlord.provisioning.v1.WatchTenantsResponse.EventTypeR\x04type\x128\n" +
 	"\x06tenant\x18\x02 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"n\n" +
@@ -1224,18 +1224,18 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_TYPE_ADDED\x10\x01\x12\x17\n" +
 	"\x13EVENT_TYPE_MODIFIED\x10\x02\x12\x16\n" +
-	"\x12EVENT_TYPE_DELETED\x10\x03\"\x84\x01\n" +
-	"\x16CreateNamespaceRequest\x12\x1f\n" +
-	"\x06tenant\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06tenant\x12I\n" +
+	"\x12EVENT_TYPE_DELETED\x10\x03\"\xa5\x01\n" +
+	"\x16CreateNamespaceRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x06tenant\x12I\n" +
 	"\tnamespace\x18\x02 \x01(\v2#.landlord.provisioning.v1.NamespaceB\x06\xbaH\x03\xc8\x01\x01R\tnamespace\"\\\n" +
 	"\x17CreateNamespaceResponse\x12A\n" +
-	"\tnamespace\x18\x01 \x01(\v2#.landlord.provisioning.v1.NamespaceR\tnamespace\"V\n" +
-	"\x16DeleteNamespaceRequest\x12\x1f\n" +
-	"\x06tenant\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06tenant\x12\x1b\n" +
-	"\x04name\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"\x19\n" +
-	"\x17DeleteNamespaceResponse\"8\n" +
-	"\x15ListNamespacesRequest\x12\x1f\n" +
-	"\x06tenant\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06tenant\"]\n" +
+	"\tnamespace\x18\x01 \x01(\v2#.landlord.provisioning.v1.NamespaceR\tnamespace\"\x9b\x01\n" +
+	"\x16DeleteNamespaceRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x06tenant\x12?\n" +
+	"\x04name\x18\x02 \x01(\tB+\xbaH(r&2$^[a-z0-9]([-a-z0-9]{0,60}[a-z0-9])?$R\x04name\"\x19\n" +
+	"\x17DeleteNamespaceResponse\"Y\n" +
+	"\x15ListNamespacesRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x06tenant\"]\n" +
 	"\x16ListNamespacesResponse\x12C\n" +
 	"\n" +
 	"namespaces\x18\x01 \x03(\v2#.landlord.provisioning.v1.NamespaceR\n" +
