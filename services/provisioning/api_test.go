@@ -3,6 +3,7 @@ package provisioning_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,11 @@ func TestTenantLifecycleThroughTheAPI(t *testing.T) {
 		t.Errorf("viewer get: %v", err)
 	}
 	_, err = s.tenants.GetTenant(stranger, &provisioningv1.GetTenantRequest{Name: "life"})
-	code(t, err, codes.PermissionDenied, "stranger get")
+	code(t, err, codes.NotFound, "stranger get")
+	_, missing := s.tenants.GetTenant(stranger, &provisioningv1.GetTenantRequest{Name: "no-such-tenant"})
+	if status.Convert(err).Message() != strings.ReplaceAll(status.Convert(missing).Message(), "no-such-tenant", "life") {
+		t.Errorf("a stranger tells an existing tenant (%v) from a missing one (%v)", err, missing)
+	}
 	list, err := s.tenants.ListTenants(stranger, &provisioningv1.ListTenantsRequest{})
 	if err != nil || len(list.GetTenants()) != 0 {
 		t.Errorf("stranger list = %v, %v; want nothing", list.GetTenants(), err)

@@ -15,8 +15,8 @@ import (
 // Access is provisioning's authorization table. Roles come from the
 // caller's token groups (the same matrix identity's Check applies), so no
 // call to identity is needed; a role change applies with the next token.
-// A caller without the role is refused whether or not the tenant exists,
-// so the answer reveals nothing. The rules that depend on what the request
+// A tenant a caller has no role in does not exist for it: NOT_FOUND,
+// whether or not it exists, as in every Landlord service. The rules that depend on what the request
 // asks for are below the table: tenantAdminMayChange and, for forced
 // deletion, platform admins only (DeleteTenant).
 func Access() *access.Table {
@@ -27,7 +27,7 @@ func Access() *access.Table {
 		hibernate = identityv1.Permission_PERMISSION_TENANT_HIBERNATE
 		manageNS  = identityv1.Permission_PERMISSION_NAMESPACES_MANAGE
 	)
-	return &access.Table{Rules: map[string]access.Rule{
+	return &access.Table{HideTenants: true, Rules: map[string]access.Rule{
 		// Only platform admins create tenants (PERMISSION_TENANT_CREATE).
 		provisioningv1.TenantService_CreateTenant_FullMethodName: access.Admin().Audited(),
 		provisioningv1.TenantService_GetTenant_FullMethodName:    access.InTenant(get, (*provisioningv1.GetTenantRequest).GetName),
