@@ -43,8 +43,9 @@ func TestMain(m *testing.M) {
 // gRPC. Identity serves its issuer on a port of its own, so this package
 // may run while identity's tests hold the dev cluster's issuer address.
 type stack struct {
-	identity *grpc.ClientConn
-	tenants  provisioningv1.TenantServiceClient
+	identity     *grpc.ClientConn
+	provisioning *grpc.ClientConn
+	tenants      provisioningv1.TenantServiceClient
 	admin    context.Context // the bootstrap platform admin
 	issuer   string
 	dir      string
@@ -80,7 +81,7 @@ func (s *stack) startOperator() error {
 	if err != nil {
 		return err
 	}
-	s.operator, s.tenants = cmd, provisioningv1.NewTenantServiceClient(conn)
+	s.operator, s.provisioning, s.tenants = cmd, conn, provisioningv1.NewTenantServiceClient(conn)
 	return nil
 }
 
