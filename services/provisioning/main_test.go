@@ -46,9 +46,9 @@ type stack struct {
 	identity     *grpc.ClientConn
 	provisioning *grpc.ClientConn
 	tenants      provisioningv1.TenantServiceClient
-	admin    context.Context // the bootstrap platform admin
-	issuer   string
-	dir      string
+	admin        context.Context // the bootstrap platform admin
+	issuer       string
+	dir          string
 
 	command     []string // the provisioning binary and its flags
 	operator    *exec.Cmd

@@ -18,8 +18,10 @@ type recording struct {
 	errors []string
 }
 
-func (r *recording) Errorf(format string, args ...any) { r.errors = append(r.errors, fmt.Sprintf(format, args...)) }
-func (r *recording) Logf(string, ...any)               {}
+func (r *recording) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recording) Logf(string, ...any) {}
 
 // The sweep finds an input that makes a handler fail internally: the echo
 // server answers INTERNAL to one message, which becomes an edge value here.
