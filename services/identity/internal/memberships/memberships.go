@@ -24,7 +24,7 @@ import (
 
 // Caller is who asks.
 type Caller struct {
-	Subject       string
+	Subject       string // a subject.Subject, e.g. "user:ann"
 	PlatformAdmin bool
 }
 
