@@ -22,6 +22,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // MaxLifetime bounds how far ahead a key may expire.
@@ -97,19 +98,26 @@ func (s *Service) List(ctx context.Context, c memberships.Caller, owner string) 
 func (s *Service) Revoke(ctx context.Context, c memberships.Caller, id string) (*identityv1.ApiKey, error) {
 	var rec *storagev1.ApiKeyRecord
 	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
-		if rec, err = tx.GetApiKey(id); err != nil {
-			return err
-		}
-		if err := mayManage(c, rec.GetApiKey().GetOwner()); err != nil {
-			return fmt.Errorf("API key %q: %w", id, apierror.ErrNotFound)
-		}
-		rec.ApiKey.Revoked = true
-		return tx.PutApiKey(rec)
+		rec, err = revoke(tx, c, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rec.GetApiKey(), nil
+}
+
+// revoke marks a key revoked; keys the caller may not manage are not found.
+func revoke(tx store.ApiKeys, c memberships.Caller, id string) (*storagev1.ApiKeyRecord, error) {
+	rec, err := tx.GetApiKey(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(c, rec.GetApiKey().GetOwner()); err != nil {
+		return nil, fmt.Errorf("API key %q: %w", id, apierror.ErrNotFound)
+	}
+	rec.ApiKey.Revoked = true
+	return rec, tx.PutApiKey(rec)
 }
 
 // errBadKey is the one answer to every unusable key.
@@ -123,39 +131,57 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 		return nil, errBadKey
 	}
 	var p *Principal
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		rec, err := tx.GetApiKey(id)
-		if err != nil {
-			return errBadKey
-		}
-		hash := sha256.Sum256([]byte(secret))
-		key := rec.GetApiKey()
-		now := s.Now()
-		if subtle.ConstantTimeCompare(hash[:], rec.GetSecretHash()) != 1 || key.GetRevoked() || !now.Before(key.GetExpireTime().AsTime()) {
-			return errBadKey
-		}
-		owner, err := ownerRecord(tx, key.GetOwner())
-		if err != nil || owner.disabled {
-			return errBadKey
-		}
-		key.LastUseTime = timestamppb.New(now)
-		p = &Principal{Subject: key.GetOwner(), PlatformAdmin: owner.platformAdmin}
-		return tx.PutApiKey(rec)
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		p, err = s.authenticate(tx, id, secret)
+		return err
 	})
 	return p, err
 }
 
+// keysTx is what checking a key reads and writes: the key, and the owner
+// it belongs to.
+type keysTx interface {
+	store.ApiKeys
+	owners
+}
+
+func (s *Service) authenticate(tx keysTx, id, secret string) (*Principal, error) {
+	rec, err := tx.GetApiKey(id)
+	if err != nil {
+		return nil, errBadKey
+	}
+	hash := sha256.Sum256([]byte(secret))
+	key := rec.GetApiKey()
+	now := s.Now()
+	if subtle.ConstantTimeCompare(hash[:], rec.GetSecretHash()) != 1 || key.GetRevoked() || !now.Before(key.GetExpireTime().AsTime()) {
+		return nil, errBadKey
+	}
+	owner, err := ownerRecord(tx, key.GetOwner())
+	if err != nil || owner.disabled {
+		return nil, errBadKey
+	}
+	key.LastUseTime = timestamppb.New(now)
+	return &Principal{Subject: key.GetOwner(), PlatformAdmin: owner.platformAdmin}, tx.PutApiKey(rec)
+}
+
 type owner struct{ disabled, platformAdmin bool }
 
+// owners are where the owners of keys are kept.
+type owners interface {
+	store.Users
+	store.ServiceAccounts
+}
+
 // ownerRecord finds the user or service account a key belongs to.
-func ownerRecord(tx store.Tx, subject string) (owner, error) {
-	kind, name, _ := strings.Cut(subject, ":")
-	switch kind {
-	case "user":
-		u, err := tx.GetUser(name)
+func ownerRecord(tx owners, sub string) (owner, error) {
+	s, err := subject.Parse(sub)
+	switch {
+	case err != nil:
+	case s.Kind == subject.KindUser:
+		u, err := tx.GetUser(s.Name)
 		return owner{disabled: u.GetUser().GetDisabled(), platformAdmin: u.GetPlatformAdmin()}, err
-	case "serviceaccount":
-		sa, err := tx.GetServiceAccount(name)
+	case s.Kind == subject.KindServiceAccount:
+		sa, err := tx.GetServiceAccount(s.Name)
 		return owner{disabled: sa.GetServiceAccount().GetDisabled()}, err
 	}
 	return owner{}, apierror.InvalidArgument("owner", "must be user:<name> or serviceaccount:<name>")

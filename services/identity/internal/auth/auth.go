@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -23,6 +22,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
@@ -113,18 +113,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*identityv1
 		reused bool
 	)
 	err := s.store.Write(ctx, func(tx store.Tx) (err error) {
-		if rec, err = tx.GetRefreshToken(hash); err != nil {
-			return err
-		}
-		if rec.GetUsed() {
-			reused = true
-			return tx.RevokeFamily(rec.GetFamily())
-		}
-		rec.Used = true
-		if err := tx.PutRefreshToken(hash, rec); err != nil {
-			return err
-		}
-		user, err = tx.GetUser(userName(rec.GetSubject()))
+		rec, user, reused, err = redeem(tx, hash)
 		return err
 	})
 	switch {
@@ -142,14 +131,42 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*identityv1
 	return s.issue(ctx, userPrincipal(user), rec.GetTenant(), rec.GetFamily())
 }
 
+// redeemTx is what redeeming a refresh token reads and writes: the token's
+// family, and its user.
+type redeemTx interface {
+	store.RefreshTokens
+	store.Users
+}
+
+// redeem marks a refresh token used and returns it with its user. A token
+// used before is reused: its whole family is revoked instead.
+func redeem(tx redeemTx, hash []byte) (rec *storagev1.RefreshTokenRecord, user *storagev1.UserRecord, reused bool, err error) {
+	if rec, err = tx.GetRefreshToken(hash); err != nil {
+		return nil, nil, false, err
+	}
+	if rec.GetUsed() {
+		return rec, nil, true, tx.RevokeFamily(rec.GetFamily())
+	}
+	rec.Used = true
+	if err := tx.PutRefreshToken(hash, rec); err != nil {
+		return nil, nil, false, err
+	}
+	sub, err := subject.Parse(rec.GetSubject())
+	if err != nil || !sub.IsUser() {
+		return nil, nil, false, fmt.Errorf("refresh token of %q, not a user: %w", rec.GetSubject(), apierror.ErrNotFound)
+	}
+	user, err = tx.GetUser(sub.Name)
+	return rec, user, false, err
+}
+
 // Exchange issues an access token, without a refresh token, to a subject
 // that proved itself another way (an API key).
-func (s *Service) Exchange(ctx context.Context, subject string, platformAdmin bool, tenant string) (*identityv1.TokenSet, error) {
-	username := subject
-	if name, isUser := strings.CutPrefix(subject, "user:"); isUser {
-		username = name
+func (s *Service) Exchange(ctx context.Context, sub string, platformAdmin bool, tenant string) (*identityv1.TokenSet, error) {
+	username := sub
+	if parsed, err := subject.Parse(sub); err == nil && parsed.IsUser() {
+		username = parsed.Name
 	}
-	return s.issue(ctx, principal{subject: subject, username: username, platformAdmin: platformAdmin}, tenant, "")
+	return s.issue(ctx, principal{subject: sub, username: username, platformAdmin: platformAdmin}, tenant, "")
 }
 
 // principal is whom a token is issued to.
@@ -161,22 +178,25 @@ type principal struct {
 // userPrincipal: users are "user:<name>", known to Kubernetes by <name>.
 func userPrincipal(rec *storagev1.UserRecord) principal {
 	name := rec.GetUser().GetName()
-	return principal{subject: "user:" + name, username: name, platformAdmin: rec.GetPlatformAdmin()}
+	return principal{subject: subject.User(name).String(), username: name, platformAdmin: rec.GetPlatformAdmin()}
 }
 
 // Logout revokes the refresh token's family. Unknown tokens are not an
 // error: the caller is signed out either way.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
-	return s.store.Write(ctx, func(tx store.Tx) error {
-		rec, err := tx.GetRefreshToken(hashToken(refreshToken))
-		if errors.Is(err, apierror.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return tx.RevokeFamily(rec.GetFamily())
-	})
+	return s.store.Write(ctx, func(tx store.Tx) error { return revoke(tx, hashToken(refreshToken)) })
+}
+
+// revoke deletes the family of the token with that hash, if any.
+func revoke(tx store.RefreshTokens, hash []byte) error {
+	rec, err := tx.GetRefreshToken(hash)
+	if errors.Is(err, apierror.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return tx.RevokeFamily(rec.GetFamily())
 }
 
 // issue signs an access token with the principal's current memberships
@@ -229,11 +249,6 @@ func (s *Service) issue(ctx context.Context, p principal, tenant, family string)
 	}
 	tokens.RefreshToken, tokens.RefreshTokenExpireTime = refresh, refreshRec.GetExpireTime()
 	return tokens, nil
-}
-
-func userName(subject string) string {
-	name, _ := strings.CutPrefix(subject, "user:")
-	return name
 }
 
 // hashToken is how refresh tokens are stored: never in the clear.

@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
@@ -25,10 +25,38 @@ type Service struct {
 	Verifier *tokenverify.Verifier
 }
 
+// decideTx is what a check reads: the user, and for named subjects the
+// roles it holds.
+type decideTx interface {
+	store.Users
+	memberships.Roles
+}
+
+// decide finds a subject's platform admin bit and role in tenant. Only
+// enabled users have any; a token's roles are those it was issued with.
+func decide(tx decideTx, sub string, tokenGroups []string, fromTok bool, tenant string) (bool, identityv1.Role, error) {
+	parsed, err := subject.Parse(sub)
+	if err != nil || !parsed.IsUser() {
+		return false, 0, nil // only users exist so far: everything else is denied
+	}
+	user, err := tx.GetUser(parsed.Name)
+	if errors.Is(err, apierror.ErrNotFound) {
+		return false, 0, nil
+	}
+	if err != nil || user.GetUser().GetDisabled() {
+		return false, 0, err
+	}
+	if fromTok {
+		return slices.Contains(tokenGroups, roles.PlatformAdminGroup), roles.InGroups(tokenGroups, tenant), nil
+	}
+	role, err := memberships.RoleIn(tx, sub, tenant)
+	return user.GetPlatformAdmin(), role, err
+}
+
 // Check decides one request. callerIsAdmin gates checks of named subjects.
 func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1.CheckRequest) (*identityv1.CheckResponse, error) {
 	var (
-		subject string
+		sub     string
 		groups  []string
 		fromTok bool
 	)
@@ -37,35 +65,18 @@ func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1
 		if !callerIsAdmin {
 			return nil, fmt.Errorf("checking other subjects is for platform admins: %w", apierror.ErrPermissionDenied)
 		}
-		subject = p.Subject
+		sub = p.Subject
 	case *identityv1.CheckRequest_Token:
 		claims, err := s.Verifier.Verify(ctx, p.Token)
 		if err != nil {
 			return nil, err
 		}
-		subject, groups, fromTok = claims.Subject, claims.Groups, true
+		sub, groups, fromTok = claims.Subject, claims.Groups, true
 	}
 	resp := &identityv1.CheckResponse{}
 	err := s.Store.Read(ctx, func(tx store.Tx) error {
-		name, isUser := strings.CutPrefix(subject, "user:")
-		if !isUser {
-			return nil // only users exist so far: everything else is denied
-		}
-		user, err := tx.GetUser(name)
-		if errors.Is(err, apierror.ErrNotFound) {
-			return nil
-		}
-		if err != nil || user.GetUser().GetDisabled() {
-			return err
-		}
-		if fromTok {
-			// The token's roles are what it was issued with.
-			resp.PlatformAdmin = slices.Contains(groups, roles.PlatformAdminGroup)
-			resp.Role = roles.InGroups(groups, req.GetTenant())
-			return nil
-		}
-		resp.PlatformAdmin = user.GetPlatformAdmin()
-		resp.Role, err = memberships.RoleIn(tx, subject, req.GetTenant())
+		admin, role, err := decide(tx, sub, groups, fromTok, req.GetTenant())
+		resp.PlatformAdmin, resp.Role = admin, role
 		return err
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/authz"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // seed writes users and memberships (5 per user, over 2,000 tenants) in
@@ -33,7 +34,7 @@ func seed(b testing.TB, path string, users int) store.Store {
 					return err
 				}
 				for j := range 5 {
-					m := &identityv1.Membership{Tenant: fmt.Sprintf("tenant-%04d", (i*7+j*13)%2000), Subject: "user:" + name, Role: identityv1.Role(1 + j%4)}
+					m := &identityv1.Membership{Tenant: fmt.Sprintf("tenant-%04d", (i*7+j*13)%2000), Subject: subject.User(name).String(), Role: identityv1.Role(1 + j%4)}
 					if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1}); err != nil {
 						return err
 					}

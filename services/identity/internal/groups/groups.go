@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -16,6 +17,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/page"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // Service manages groups.
@@ -67,64 +69,82 @@ func (s *Service) List(ctx context.Context, size int32, token string) ([]*identi
 
 // Delete removes a group, its member index and its tenant memberships.
 func (s *Service) Delete(ctx context.Context, name string) error {
-	subject := "group:" + name
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		if _, err := tx.GetGroup(name); err != nil {
+	return s.Store.Write(ctx, func(tx store.Tx) error { return remove(tx, name) })
+}
+
+// removeTx is what deleting a group touches: the group with its member
+// index, and its memberships.
+type removeTx interface {
+	store.Groups
+	store.Memberships
+}
+
+func remove(tx removeTx, name string) error {
+	if _, err := tx.GetGroup(name); err != nil {
+		return err
+	}
+	sub := subject.Group(name).String()
+	memberships, err := tx.MembershipsOf(sub)
+	if err != nil {
+		return err
+	}
+	for _, m := range memberships {
+		if err := tx.DeleteMembership(m.GetMembership().GetTenant(), sub); err != nil {
 			return err
 		}
-		memberships, err := tx.MembershipsOf(subject)
-		if err != nil {
-			return err
-		}
-		for _, m := range memberships {
-			if err := tx.DeleteMembership(m.GetMembership().GetTenant(), subject); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteGroup(name)
-	})
+	}
+	return tx.DeleteGroup(name)
 }
 
 // AddMember puts an existing user in an existing group.
 func (s *Service) AddMember(ctx context.Context, group, user string) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		if _, err := tx.GetGroup(group); err != nil {
-			return err
-		}
-		if _, err := tx.GetUser(user); err != nil {
-			return err
-		}
-		return tx.AddGroupMember(group, user)
-	})
+	return s.Store.Write(ctx, func(tx store.Tx) error { return addMember(tx, group, user) })
+}
+
+// addTx is what adding a member reads and writes: the group and its
+// would-be member.
+type addTx interface {
+	store.Groups
+	store.Users
+}
+
+func addMember(tx addTx, group, user string) error {
+	if _, err := tx.GetGroup(group); err != nil {
+		return err
+	}
+	if _, err := tx.GetUser(user); err != nil {
+		return err
+	}
+	return tx.AddGroupMember(group, user)
 }
 
 // RemoveMember takes a user out of a group.
 func (s *Service) RemoveMember(ctx context.Context, group, user string) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		members, err := s.members(tx, group)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			if m == user {
-				return tx.RemoveGroupMember(group, user)
-			}
-		}
+	return s.Store.Write(ctx, func(tx store.Tx) error { return removeMember(tx, group, user) })
+}
+
+func removeMember(tx store.Groups, group, user string) error {
+	current, err := members(tx, group)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(current, user) {
 		return fmt.Errorf("user %q in group %q: %w", user, group, apierror.ErrNotFound)
-	})
+	}
+	return tx.RemoveGroupMember(group, user)
 }
 
 // Members lists a group's users.
 func (s *Service) Members(ctx context.Context, group string) ([]string, error) {
 	var out []string
 	err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
-		out, err = s.members(tx, group)
+		out, err = members(tx, group)
 		return err
 	})
 	return out, err
 }
 
-func (s *Service) members(tx store.Tx, group string) ([]string, error) {
+func members(tx store.Groups, group string) ([]string, error) {
 	if _, err := tx.GetGroup(group); err != nil {
 		return nil, err
 	}

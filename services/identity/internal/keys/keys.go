@@ -120,23 +120,26 @@ func (m *Manager) save(ctx context.Context, ring *signing.Keyring) error {
 		}
 		recs = append(recs, rec)
 	}
-	return m.store.Write(ctx, func(tx store.Tx) error {
-		old, err := tx.SigningKeys()
-		if err != nil {
+	return m.store.Write(ctx, func(tx store.Tx) error { return replace(tx, recs) })
+}
+
+// replace makes recs the stored keys.
+func replace(tx store.SigningKeys, recs []*storagev1.SigningKeyRecord) error {
+	old, err := tx.SigningKeys()
+	if err != nil {
+		return err
+	}
+	for _, o := range old {
+		if err := tx.DeleteSigningKey(o.GetKid()); err != nil {
 			return err
 		}
-		for _, o := range old {
-			if err := tx.DeleteSigningKey(o.GetKid()); err != nil {
-				return err
-			}
+	}
+	for _, r := range recs {
+		if err := tx.PutSigningKey(r); err != nil {
+			return err
 		}
-		for _, r := range recs {
-			if err := tx.PutSigningKey(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // read returns the stored keyring, or nil if there are no keys yet.

@@ -2,32 +2,32 @@ package memberships
 
 import (
 	"errors"
-	"strings"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
+
+// Roles is what effective roles are computed from: memberships, and the
+// groups through which users inherit them.
+type Roles interface {
+	store.Memberships
+	store.Groups
+}
 
 // Effective returns a subject's tenant roles — its own memberships and,
 // for a user, those of its groups, the highest role per tenant winning —
 // and, for a user, the names of its groups.
-func Effective(tx store.Tx, subject string) ([]*identityv1.Membership, []string, error) {
-	subjects := []string{subject}
-	var groups []string
-	if name, isUser := strings.CutPrefix(subject, "user:"); isUser {
-		var err error
-		if groups, err = tx.GroupsOf(name); err != nil {
-			return nil, nil, err
-		}
-		for _, g := range groups {
-			subjects = append(subjects, "group:"+g)
-		}
+func Effective(tx Roles, sub string) ([]*identityv1.Membership, []string, error) {
+	holders, groups, err := holders(tx, sub)
+	if err != nil {
+		return nil, nil, err
 	}
 	best := map[string]*identityv1.Membership{}
 	var order []string
-	for _, s := range subjects {
-		recs, err := tx.MembershipsOf(s)
+	for _, h := range holders {
+		recs, err := tx.MembershipsOf(h)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -38,7 +38,7 @@ func Effective(tx store.Tx, subject string) ([]*identityv1.Membership, []string,
 				order = append(order, m.GetTenant())
 			}
 			if !seen || m.GetRole() > prev.GetRole() {
-				best[m.GetTenant()] = &identityv1.Membership{Tenant: m.GetTenant(), Subject: subject, Role: m.GetRole()}
+				best[m.GetTenant()] = &identityv1.Membership{Tenant: m.GetTenant(), Subject: sub, Role: m.GetRole()}
 			}
 		}
 	}
@@ -50,20 +50,14 @@ func Effective(tx store.Tx, subject string) ([]*identityv1.Membership, []string,
 }
 
 // RoleIn is a subject's effective role in one tenant (unspecified if none).
-func RoleIn(tx store.Tx, subject, tenant string) (identityv1.Role, error) {
-	subjects := []string{subject}
-	if name, isUser := strings.CutPrefix(subject, "user:"); isUser {
-		groups, err := tx.GroupsOf(name)
-		if err != nil {
-			return 0, err
-		}
-		for _, g := range groups {
-			subjects = append(subjects, "group:"+g)
-		}
+func RoleIn(tx Roles, sub, tenant string) (identityv1.Role, error) {
+	holders, _, err := holders(tx, sub)
+	if err != nil {
+		return 0, err
 	}
 	best := identityv1.Role_ROLE_UNSPECIFIED
-	for _, s := range subjects {
-		rec, err := tx.GetMembership(tenant, s)
+	for _, h := range holders {
+		rec, err := tx.GetMembership(tenant, h)
 		if errors.Is(err, apierror.ErrNotFound) {
 			continue
 		}
@@ -73,4 +67,21 @@ func RoleIn(tx store.Tx, subject, tenant string) (identityv1.Role, error) {
 		best = max(best, rec.GetMembership().GetRole())
 	}
 	return best, nil
+}
+
+// holders are the subjects whose memberships count for sub: sub itself
+// and, for a user, its groups (whose names are returned too).
+func holders(tx store.Groups, sub string) (holders, groups []string, err error) {
+	holders = []string{sub}
+	s, perr := subject.Parse(sub)
+	if perr != nil || !s.IsUser() {
+		return holders, nil, nil
+	}
+	if groups, err = tx.GroupsOf(s.Name); err != nil {
+		return nil, nil, err
+	}
+	for _, g := range groups {
+		holders = append(holders, subject.Group(g).String())
+	}
+	return holders, groups, nil
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -20,11 +19,12 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // Caller is who asks.
 type Caller struct {
-	Subject       string
+	Subject       string // a subject.Subject, e.g. "user:ann"
 	PlatformAdmin bool
 }
 
@@ -40,9 +40,22 @@ func present(rec *storagev1.MembershipRecord) *identityv1.Membership {
 	return m
 }
 
+// subjects are where the three kinds of subject are kept.
+type subjects interface {
+	store.Users
+	store.Groups
+	store.ServiceAccounts
+}
+
+// setTx is what Set reads and writes: roles, and the subject it grants.
+type setTx interface {
+	store.Memberships
+	subjects
+}
+
 // roleOf is the caller's effective role in tenant: owner for platform
 // admins; NOT_FOUND for callers who may not know the tenant.
-func roleOf(tx store.Tx, c Caller, tenant string) (identityv1.Role, error) {
+func roleOf(tx Roles, c Caller, tenant string) (identityv1.Role, error) {
 	if c.PlatformAdmin {
 		return identityv1.Role_ROLE_OWNER, nil
 	}
@@ -68,42 +81,9 @@ func mayManage(have, r identityv1.Role) error {
 // Set creates or changes a membership.
 func (s *Service) Set(ctx context.Context, c Caller, in *identityv1.Membership, etag string) (*identityv1.Membership, error) {
 	var out *storagev1.MembershipRecord
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		have, err := roleOf(tx, c, in.GetTenant())
-		if err != nil {
-			return err
-		}
-		if err := mayManage(have, in.GetRole()); err != nil {
-			return err
-		}
-		if err := subjectExists(tx, in.GetSubject()); err != nil {
-			return err
-		}
-		now := timestamppb.New(s.Now())
-		existing, err := tx.GetMembership(in.GetTenant(), in.GetSubject())
-		switch {
-		case errors.Is(err, apierror.ErrNotFound):
-			if etag != "" {
-				return fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
-			}
-			out = &storagev1.MembershipRecord{Revision: 1, Membership: &identityv1.Membership{
-				Tenant: in.GetTenant(), Subject: in.GetSubject(), Role: in.GetRole(), CreateTime: now, UpdateTime: now}}
-		case err != nil:
-			return err
-		default:
-			if etag != "" && etag != page.Etag(existing.GetRevision()) {
-				return fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
-			}
-			// Demoting an owner is managing an owner membership.
-			if err := mayManage(have, existing.GetMembership().GetRole()); err != nil {
-				return err
-			}
-			out = existing
-			out.Revision++
-			out.Membership.Role = in.GetRole()
-			out.Membership.UpdateTime = now
-		}
-		return tx.PutMembership(out)
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		out, err = s.set(tx, c, in, etag)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -111,25 +91,64 @@ func (s *Service) Set(ctx context.Context, c Caller, in *identityv1.Membership, 
 	return present(out), nil
 }
 
+func (s *Service) set(tx setTx, c Caller, in *identityv1.Membership, etag string) (*storagev1.MembershipRecord, error) {
+	have, err := roleOf(tx, c, in.GetTenant())
+	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(have, in.GetRole()); err != nil {
+		return nil, err
+	}
+	if err := subjectExists(tx, in.GetSubject()); err != nil {
+		return nil, err
+	}
+	now := timestamppb.New(s.Now())
+	out, err := tx.GetMembership(in.GetTenant(), in.GetSubject())
+	switch {
+	case errors.Is(err, apierror.ErrNotFound):
+		if etag != "" {
+			return nil, fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
+		}
+		out = &storagev1.MembershipRecord{Revision: 1, Membership: &identityv1.Membership{
+			Tenant: in.GetTenant(), Subject: in.GetSubject(), Role: in.GetRole(), CreateTime: now, UpdateTime: now}}
+	case err != nil:
+		return nil, err
+	default:
+		if etag != "" && etag != page.Etag(out.GetRevision()) {
+			return nil, fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
+		}
+		// Demoting an owner is managing an owner membership.
+		if err := mayManage(have, out.GetMembership().GetRole()); err != nil {
+			return nil, err
+		}
+		out.Revision++
+		out.Membership.Role = in.GetRole()
+		out.Membership.UpdateTime = now
+	}
+	return out, tx.PutMembership(out)
+}
+
 // Delete removes a membership.
-func (s *Service) Delete(ctx context.Context, c Caller, tenant, subject, etag string) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		have, err := roleOf(tx, c, tenant)
-		if err != nil {
-			return err
-		}
-		existing, err := tx.GetMembership(tenant, subject)
-		if err != nil {
-			return err
-		}
-		if etag != "" && etag != page.Etag(existing.GetRevision()) {
-			return fmt.Errorf("membership of %s: %w", subject, apierror.ErrEtagMismatch)
-		}
-		if err := mayManage(have, existing.GetMembership().GetRole()); err != nil {
-			return err
-		}
-		return tx.DeleteMembership(tenant, subject)
-	})
+func (s *Service) Delete(ctx context.Context, c Caller, tenant, sub, etag string) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error { return remove(tx, c, tenant, sub, etag) })
+}
+
+func remove(tx Roles, c Caller, tenant, sub, etag string) error {
+	have, err := roleOf(tx, c, tenant)
+	if err != nil {
+		return err
+	}
+	existing, err := tx.GetMembership(tenant, sub)
+	if err != nil {
+		return err
+	}
+	if etag != "" && etag != page.Etag(existing.GetRevision()) {
+		return fmt.Errorf("membership of %s: %w", sub, apierror.ErrEtagMismatch)
+	}
+	if err := mayManage(have, existing.GetMembership().GetRole()); err != nil {
+		return err
+	}
+	return tx.DeleteMembership(tenant, sub)
 }
 
 // List returns one page of a tenant's memberships; any member may list.
@@ -153,18 +172,18 @@ func (s *Service) List(ctx context.Context, c Caller, tenant string, size int32,
 }
 
 // subjectExists refuses memberships for subjects identity does not know.
-func subjectExists(tx store.Tx, subject string) error {
-	kind, name, _ := strings.Cut(subject, ":")
-	switch kind {
-	case "user":
-		_, err := tx.GetUser(name)
-		return err
-	case "serviceaccount":
-		_, err := tx.GetServiceAccount(name)
-		return err
-	case "group":
-		_, err := tx.GetGroup(name)
-		return err
+func subjectExists(tx subjects, sub string) error {
+	s, err := subject.Parse(sub)
+	if err != nil {
+		return apierror.InvalidArgument("membership.subject", "must be user:, group: or serviceaccount: and a name")
 	}
-	return apierror.InvalidArgument("membership.subject", "must be user:, group: or serviceaccount:")
+	switch s.Kind {
+	case subject.KindUser:
+		_, err = tx.GetUser(s.Name)
+	case subject.KindServiceAccount:
+		_, err = tx.GetServiceAccount(s.Name)
+	case subject.KindGroup:
+		_, err = tx.GetGroup(s.Name)
+	}
+	return err
 }

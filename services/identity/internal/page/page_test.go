@@ -21,7 +21,7 @@ func TestFetchPagesThroughEveryRecordOnce(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	_ = s.Write(ctx, func(tx store.Tx) error {
+	err = s.Write(ctx, func(tx store.Tx) error {
 		for i := range 5 {
 			if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: fmt.Sprintf("u%d", i)}}); err != nil {
 				return err
@@ -29,6 +29,9 @@ func TestFetchPagesThroughEveryRecordOnce(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	name := func(r *storagev1.UserRecord) string { return r.GetUser().GetName() }
 	var seen []string
 	pages := 0

@@ -16,6 +16,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/page"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // Service manages service accounts.
@@ -67,29 +68,39 @@ func (s *Service) List(ctx context.Context, size int32, token string) ([]*identi
 
 // Delete removes a service account with its keys and memberships.
 func (s *Service) Delete(ctx context.Context, name string) error {
-	subject := "serviceaccount:" + name
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		if _, err := tx.GetServiceAccount(name); err != nil {
+	return s.Store.Write(ctx, func(tx store.Tx) error { return remove(tx, name) })
+}
+
+// removeTx is what deleting a service account touches: the account, its
+// API keys and its memberships.
+type removeTx interface {
+	store.ServiceAccounts
+	store.ApiKeys
+	store.Memberships
+}
+
+func remove(tx removeTx, name string) error {
+	if _, err := tx.GetServiceAccount(name); err != nil {
+		return err
+	}
+	sub := subject.ServiceAccount(name).String()
+	keys, err := tx.ApiKeysOf(sub)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := tx.DeleteApiKey(k.GetApiKey().GetId()); err != nil {
 			return err
 		}
-		keys, err := tx.ApiKeysOf(subject)
-		if err != nil {
+	}
+	memberships, err := tx.MembershipsOf(sub)
+	if err != nil {
+		return err
+	}
+	for _, m := range memberships {
+		if err := tx.DeleteMembership(m.GetMembership().GetTenant(), sub); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := tx.DeleteApiKey(k.GetApiKey().GetId()); err != nil {
-				return err
-			}
-		}
-		memberships, err := tx.MembershipsOf(subject)
-		if err != nil {
-			return err
-		}
-		for _, m := range memberships {
-			if err := tx.DeleteMembership(m.GetMembership().GetTenant(), subject); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteServiceAccount(name)
-	})
+	}
+	return tx.DeleteServiceAccount(name)
 }

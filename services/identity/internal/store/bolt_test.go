@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -14,12 +13,5 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestBoltConformance(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T) store.Store {
-		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "identity.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}, storetest.Cases())
+	storagetest.Run(t, func(t *testing.T) store.Store { return storetest.Bolt(t) }, storetest.Cases())
 }

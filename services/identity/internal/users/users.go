@@ -18,6 +18,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // Service manages users.
@@ -52,23 +53,30 @@ func (s *Service) Create(ctx context.Context, in *identityv1.User, pw, requestID
 		},
 		PasswordHash: hash, Revision: 1, PlatformAdmin: platformAdmin, CreateRequestId: requestID,
 	}
-	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		existing, err := tx.GetUser(in.GetName())
-		switch {
-		case err == nil && requestID != "" && existing.GetCreateRequestId() == requestID:
-			rec = existing
-			return nil
-		case err == nil:
-			return fmt.Errorf("user %q: %w", in.GetName(), apierror.ErrAlreadyExists)
-		case !errors.Is(err, apierror.ErrNotFound):
-			return err
-		}
-		return tx.PutUser(rec)
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		rec, err = create(tx, rec)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return present(rec), nil
+}
+
+// create stores rec unless its user exists; a retry of the request that
+// created it returns the stored record instead.
+func create(tx store.Users, rec *storagev1.UserRecord) (*storagev1.UserRecord, error) {
+	name, requestID := rec.GetUser().GetName(), rec.GetCreateRequestId()
+	existing, err := tx.GetUser(name)
+	switch {
+	case err == nil && requestID != "" && existing.GetCreateRequestId() == requestID:
+		return existing, nil
+	case err == nil:
+		return nil, fmt.Errorf("user %q: %w", name, apierror.ErrAlreadyExists)
+	case !errors.Is(err, apierror.ErrNotFound):
+		return nil, err
+	}
+	return rec, tx.PutUser(rec)
 }
 
 // Get returns one user.
@@ -110,23 +118,8 @@ func (s *Service) Update(ctx context.Context, in *identityv1.User, paths []strin
 	}
 	var rec *storagev1.UserRecord
 	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
-		if rec, err = s.current(tx, in.GetName(), etag); err != nil {
-			return err
-		}
-		u := rec.GetUser()
-		for _, p := range paths {
-			switch p {
-			case "display_name":
-				u.DisplayName = in.GetDisplayName()
-			case "email":
-				u.Email = in.GetEmail()
-			case "disabled":
-				u.Disabled = in.GetDisabled()
-			}
-		}
-		u.UpdateTime = timestamppb.New(s.Now())
-		rec.Revision++
-		return tx.PutUser(rec)
+		rec, err = s.update(tx, in, paths, etag)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -134,37 +127,69 @@ func (s *Service) Update(ctx context.Context, in *identityv1.User, paths []strin
 	return present(rec), nil
 }
 
-// Delete removes a user and its memberships in one transaction.
-func (s *Service) Delete(ctx context.Context, name, etag string) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		if _, err := s.current(tx, name, etag); err != nil {
-			return err
+func (s *Service) update(tx store.Users, in *identityv1.User, paths []string, etag string) (*storagev1.UserRecord, error) {
+	rec, err := current(tx, in.GetName(), etag)
+	if err != nil {
+		return nil, err
+	}
+	u := rec.GetUser()
+	for _, p := range paths {
+		switch p {
+		case "display_name":
+			u.DisplayName = in.GetDisplayName()
+		case "email":
+			u.Email = in.GetEmail()
+		case "disabled":
+			u.Disabled = in.GetDisabled()
 		}
-		memberships, err := tx.MembershipsOf("user:" + name)
-		if err != nil {
-			return err
-		}
-		for _, m := range memberships {
-			if err := tx.DeleteMembership(m.GetMembership().GetTenant(), m.GetMembership().GetSubject()); err != nil {
-				return err
-			}
-		}
-		groups, err := tx.GroupsOf(name)
-		if err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if err := tx.RemoveGroupMember(g, name); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteUser(name)
-	})
+	}
+	u.UpdateTime = timestamppb.New(s.Now())
+	rec.Revision++
+	return rec, tx.PutUser(rec)
 }
 
-// SetPassword replaces a user's password. With checkCurrent, current must
-// match the stored password (users changing their own).
-func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, current string) error {
+// Delete removes a user and its memberships in one transaction.
+func (s *Service) Delete(ctx context.Context, name, etag string) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error { return remove(tx, name, etag) })
+}
+
+// removeTx is what deleting a user touches: the user, its memberships and
+// its places in groups.
+type removeTx interface {
+	store.Users
+	store.Memberships
+	store.Groups
+}
+
+func remove(tx removeTx, name, etag string) error {
+	if _, err := current(tx, name, etag); err != nil {
+		return err
+	}
+	sub := subject.User(name).String()
+	memberships, err := tx.MembershipsOf(sub)
+	if err != nil {
+		return err
+	}
+	for _, m := range memberships {
+		if err := tx.DeleteMembership(m.GetMembership().GetTenant(), sub); err != nil {
+			return err
+		}
+	}
+	groups, err := tx.GroupsOf(name)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if err := tx.RemoveGroupMember(g, name); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteUser(name)
+}
+
+// SetPassword replaces a user's password. With checkCurrent, oldPassword
+// must match the stored password (users changing their own).
+func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, oldPassword string) error {
 	hash, err := password.Hash(newPassword, s.Hashing)
 	if err != nil {
 		return apierror.InvalidArgument("new_password", err.Error())
@@ -177,13 +202,13 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		return err
 	}
 	if checkCurrent {
-		ok, _ := password.Verify(current, rec.GetPasswordHash())
+		ok, _ := password.Verify(oldPassword, rec.GetPasswordHash())
 		if !ok {
 			return apierror.InvalidArgument("current_password", "does not match")
 		}
 	}
 	return s.Store.Write(ctx, func(tx store.Tx) error {
-		rec, err := s.current(tx, name, page.Etag(rec.GetRevision()))
+		rec, err := current(tx, name, page.Etag(rec.GetRevision()))
 		if err != nil {
 			return err
 		}
@@ -195,7 +220,7 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 }
 
 // current reads a user and checks the etag, if one is given.
-func (s *Service) current(tx store.Tx, name, etag string) (*storagev1.UserRecord, error) {
+func current(tx store.Users, name, etag string) (*storagev1.UserRecord, error) {
 	rec, err := tx.GetUser(name)
 	if err != nil {
 		return nil, err
@@ -209,25 +234,27 @@ func (s *Service) current(tx store.Tx, name, etag string) (*storagev1.UserRecord
 // SetPlatformAdmin grants or revokes the platform admin role. Revoking the
 // last platform admin is refused: nobody could manage the platform.
 func (s *Service) SetPlatformAdmin(ctx context.Context, name string, admin bool) error {
-	return s.Store.Write(ctx, func(tx store.Tx) error {
-		rec, err := tx.GetUser(name)
-		if err != nil || rec.GetPlatformAdmin() == admin {
+	return s.Store.Write(ctx, func(tx store.Tx) error { return s.setPlatformAdmin(tx, name, admin) })
+}
+
+func (s *Service) setPlatformAdmin(tx store.Users, name string, admin bool) error {
+	rec, err := tx.GetUser(name)
+	if err != nil || rec.GetPlatformAdmin() == admin {
+		return err
+	}
+	if !admin {
+		admins, err := platformAdmins(tx)
+		if err != nil {
 			return err
 		}
-		if !admin {
-			admins, err := platformAdmins(tx)
-			if err != nil {
-				return err
-			}
-			if len(admins) == 1 {
-				return fmt.Errorf("%q is the last platform admin: %w", name, apierror.ErrFailedPrecondition)
-			}
+		if len(admins) == 1 {
+			return fmt.Errorf("%q is the last platform admin: %w", name, apierror.ErrFailedPrecondition)
 		}
-		rec.PlatformAdmin = admin
-		rec.Revision++
-		rec.GetUser().UpdateTime = timestamppb.New(s.Now())
-		return tx.PutUser(rec)
-	})
+	}
+	rec.PlatformAdmin = admin
+	rec.Revision++
+	rec.GetUser().UpdateTime = timestamppb.New(s.Now())
+	return tx.PutUser(rec)
 }
 
 // PlatformAdmins lists the platform admins' names.
@@ -242,7 +269,7 @@ func (s *Service) PlatformAdmins(ctx context.Context) ([]string, error) {
 
 // platformAdmins scans every user: admins are few and this runs only on
 // admin calls, so no index is kept.
-func platformAdmins(tx store.Tx) ([]string, error) {
+func platformAdmins(tx store.Users) ([]string, error) {
 	var out []string
 	for after := ""; ; {
 		recs, err := tx.ListUsers(after, 1000)

@@ -1,0 +1,188 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+)
+
+func apiKeysCase(t testing.TB, s store.Store) {
+	key := func(id, owner string) *storagev1.ApiKeyRecord {
+		return &storagev1.ApiKeyRecord{ApiKey: &identityv1.ApiKey{Id: id, Owner: owner}, SecretHash: []byte(id)}
+	}
+	keyID := func(r *storagev1.ApiKeyRecord) string { return r.GetApiKey().GetId() }
+	write(t, s, func(tx store.Tx) error {
+		for _, r := range []*storagev1.ApiKeyRecord{key("k3", "user:ann"), key("k1", "user:ann"), key("k2", "serviceaccount:ci"), key("k4", "user:ann")} {
+			ok(t, tx.PutApiKey(r))
+		}
+		revoked := key("k3", "user:ann")
+		revoked.ApiKey.Revoked = true
+		ok(t, tx.PutApiKey(revoked)) // replaces, indexed once
+		ok(t, tx.DeleteApiKey("k1"))
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		k3, err := tx.GetApiKey("k3")
+		ok(t, err)
+		same(t, "replaced k3", []any{k3.GetApiKey().GetRevoked(), string(k3.GetSecretHash())}, []any{true, "k3"})
+		_, err = tx.GetApiKey("k1")
+		notFound(t, err, "deleted key")
+		ann, err := tx.ApiKeysOf("user:ann")
+		ok(t, err)
+		same(t, "ann's keys", names(ann, keyID), "[k3 k4]")
+		ci, err := tx.ApiKeysOf("serviceaccount:ci")
+		ok(t, err)
+		same(t, "ci's keys", names(ci, keyID), "[k2]")
+		return nil
+	})
+	err := s.Write(ctx, func(tx store.Tx) error { return tx.DeleteApiKey("k1") })
+	notFound(t, err, "deleting a missing key")
+}
+
+func refreshCase(t testing.TB, s store.Store) {
+	write(t, s, func(tx store.Tx) error {
+		for i, fam := range []string{"f1", "f1", "f2"} {
+			ok(t, tx.PutRefreshToken([]byte{byte(i)}, &storagev1.RefreshTokenRecord{Family: fam, Subject: "user:ann"}))
+		}
+		return nil
+	})
+	write(t, s, func(tx store.Tx) error {
+		rec, err := tx.GetRefreshToken([]byte{0})
+		ok(t, err)
+		same(t, "token 0", []any{rec.GetFamily(), rec.GetSubject(), rec.GetUsed()}, []any{"f1", "user:ann", false})
+		rec.Used = true
+		ok(t, tx.PutRefreshToken([]byte{0}, rec)) // replaces
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		rec, err := tx.GetRefreshToken([]byte{0})
+		ok(t, err)
+		same(t, "used token 0", rec.GetUsed(), true)
+		_, err = tx.GetRefreshToken([]byte{9})
+		notFound(t, err, "unknown token")
+		return nil
+	})
+	write(t, s, func(tx store.Tx) error { return tx.RevokeFamily("f1") })
+	read(t, s, func(tx store.Tx) error {
+		for i, wantGone := range []bool{true, true, false} {
+			_, err := tx.GetRefreshToken([]byte{byte(i)})
+			if gone := errors.Is(err, apierror.ErrNotFound); gone != wantGone || (!gone && err != nil) {
+				t.Errorf("token %d after revoking f1: gone=%v, want %v (%v)", i, gone, wantGone, err)
+			}
+		}
+		return nil
+	})
+}
+
+func signingKeysCase(t testing.TB, s store.Store) {
+	kid := func(r *storagev1.SigningKeyRecord) string { return r.GetKid() }
+	write(t, s, func(tx store.Tx) error {
+		for i, k := range []string{"k2", "k1", "k3"} {
+			ok(t, tx.PutSigningKey(&storagev1.SigningKeyRecord{Kid: k, SealedPrivateKey: []byte{byte(i)}}))
+		}
+		ok(t, tx.PutSigningKey(&storagev1.SigningKeyRecord{Kid: "k3", SealedPrivateKey: []byte{3}, Next: true})) // replaces
+		return nil
+	})
+	write(t, s, func(tx store.Tx) error {
+		ok(t, tx.DeleteSigningKey("k1"))
+		ok(t, tx.DeleteSigningKey("k9")) // missing: no error
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		keys, err := tx.SigningKeys()
+		ok(t, err)
+		same(t, "keys", names(keys, kid), "[k2 k3]")
+		if len(keys) == 2 {
+			same(t, "replaced k3", []any{keys[1].GetSealedPrivateKey(), keys[1].GetNext()}, []any{[]byte{3}, true})
+		}
+		return nil
+	})
+}
+
+func auditCase(t testing.TB, s store.Store) {
+	id := func(ev *identityv1.AuditEvent) string { return ev.GetId() }
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"0002", "0001", "0003"} {
+			ok(t, tx.AppendAudit(&identityv1.AuditEvent{Id: id, Method: "m" + id}))
+		}
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		for _, c := range []struct {
+			before string
+			limit  int
+			want   string
+		}{
+			{"", 2, "[0003 0002]"},
+			{"", 10, "[0003 0002 0001]"},
+			{"0002", 10, "[0001]"},
+			{"0003", 1, "[0002]"},
+			{"0002a", 10, "[0002 0001]"},     // between ids
+			{"9999", 10, "[0003 0002 0001]"}, // after the newest
+			{"0001", 10, "[]"},
+		} {
+			evs, err := tx.ListAudit(c.before, c.limit)
+			ok(t, err)
+			same(t, "ListAudit("+c.before+")", names(evs, id), c.want)
+		}
+		evs, err := tx.ListAudit("0002", 1)
+		ok(t, err)
+		if len(evs) == 1 {
+			same(t, "event 0001's method", evs[0].GetMethod(), "m0001")
+		}
+		return nil
+	})
+}
+
+// rollbackCase: a transaction whose fn fails leaves nothing behind, in a
+// record or in an index.
+func rollbackCase(t testing.TB, s store.Store) {
+	err := s.Write(ctx, func(tx store.Tx) error {
+		ok(t, tx.PutUser(user("ghost")))
+		ok(t, tx.PutMembership(membership("acme", "user:ghost", identityv1.Role_ROLE_OWNER)))
+		ok(t, tx.AddGroupMember("devs", "ghost"))
+		ok(t, tx.PutApiKey(&storagev1.ApiKeyRecord{ApiKey: &identityv1.ApiKey{Id: "k1", Owner: "user:ghost"}}))
+		return errors.New("validation failed later")
+	})
+	if err == nil {
+		t.Fatal("Write returned nil for a failing transaction")
+	}
+	read(t, s, func(tx store.Tx) error {
+		_, err := tx.GetUser("ghost")
+		notFound(t, err, "half-written user")
+		ms, err := tx.MembershipsOf("user:ghost")
+		ok(t, err)
+		groups, err := tx.GroupsOf("ghost")
+		ok(t, err)
+		keys, err := tx.ApiKeysOf("user:ghost")
+		ok(t, err)
+		same(t, "index entries left", []int{len(ms), len(groups), len(keys)}, []int{0, 0, 0})
+		return nil
+	})
+}
+
+// ownWritesCase: reads see the writes made earlier in the same
+// transaction; domain code relies on it (e.g. deleting a group reads its
+// members after deleting its memberships).
+func ownWritesCase(t testing.TB, s store.Store) {
+	write(t, s, func(tx store.Tx) error {
+		ok(t, tx.PutUser(user("ann")))
+		ok(t, tx.PutMembership(membership("acme", "user:ann", identityv1.Role_ROLE_EDITOR)))
+		ok(t, tx.AddGroupMember("devs", "ann"))
+		n, err := tx.CountUsers()
+		ok(t, err)
+		ms, err := tx.MembershipsOf("user:ann")
+		ok(t, err)
+		members, err := tx.GroupMembers("devs")
+		ok(t, err)
+		same(t, "users, memberships and members seen", []int{n, len(ms), len(members)}, []int{1, 1, 1})
+		ok(t, tx.DeleteUser("ann"))
+		_, err = tx.GetUser("ann")
+		notFound(t, err, "user deleted in this transaction")
+		return nil
+	})
+}

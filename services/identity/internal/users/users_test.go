@@ -1,0 +1,151 @@
+package users_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/password"
+	"github.com/landlord-dev/landlord/services/identity/internal/store"
+	"github.com/landlord-dev/landlord/services/identity/internal/store/storetest"
+	"github.com/landlord-dev/landlord/services/identity/internal/users"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
+)
+
+var ctx = context.Background()
+
+// cheap hashes keep the tests fast; the cost travels with each hash.
+var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 16}
+
+func service(t *testing.T) *users.Service {
+	return &users.Service{Store: storetest.Bolt(t), Hashing: cheap, Now: time.Now}
+}
+
+// create makes a user or stops the test.
+func create(t *testing.T, svc *users.Service, name, pw string, platformAdmin bool) *identityv1.User {
+	t.Helper()
+	u, err := svc.Create(ctx, &identityv1.User{Name: name}, pw, "", platformAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func is(t *testing.T, err, want error, what string) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: %v, want %v", what, err, want)
+	}
+}
+
+func TestCreateIsIdempotentPerRequestID(t *testing.T) {
+	svc := service(t)
+	first, err := svc.Create(ctx, &identityv1.User{Name: "ann"}, "", "req-1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.Create(ctx, &identityv1.User{Name: "ann", DisplayName: "changed"}, "", "req-1", false)
+	if err != nil || again.GetEtag() != first.GetEtag() || again.GetDisplayName() != "" {
+		t.Errorf("retry with the same request id = %v, %v; want the first result", again, err)
+	}
+	_, err = svc.Create(ctx, &identityv1.User{Name: "ann"}, "", "req-2", false)
+	is(t, err, apierror.ErrAlreadyExists, "another request for the same name")
+	_, err = svc.Create(ctx, &identityv1.User{Name: "ann"}, "", "", false)
+	is(t, err, apierror.ErrAlreadyExists, "a request without id")
+}
+
+func TestUpdateNeedsTheCurrentEtagAndUpdatableFields(t *testing.T) {
+	svc := service(t)
+	created := create(t, svc, "ann", "", false)
+	updated, err := svc.Update(ctx, &identityv1.User{Name: "ann", DisplayName: "Ann", Email: "x@example.com"}, []string{"display_name"}, created.GetEtag())
+	if err != nil || updated.GetDisplayName() != "Ann" || updated.GetEmail() != "" || updated.GetEtag() == created.GetEtag() {
+		t.Errorf("update of display_name only = %v, %v", updated, err)
+	}
+	_, err = svc.Update(ctx, &identityv1.User{Name: "ann", Disabled: true}, []string{"disabled"}, created.GetEtag())
+	is(t, err, apierror.ErrEtagMismatch, "update with a stale etag")
+	for _, paths := range [][]string{nil, {"name"}, {"display_name", "platform_admin"}} {
+		if _, err := svc.Update(ctx, &identityv1.User{Name: "ann"}, paths, ""); !errors.As(err, new(*apierror.InvalidArgumentError)) {
+			t.Errorf("update of %v: %v, want invalid argument", paths, err)
+		}
+	}
+	_, err = svc.Update(ctx, &identityv1.User{Name: "nobody"}, []string{"email"}, "")
+	is(t, err, apierror.ErrNotFound, "update of an unknown user")
+}
+
+// TestDeleteTakesMembershipsAlong: a user re-created under the same name
+// inherits neither the roles nor the groups of the one deleted.
+func TestDeleteTakesMembershipsAlong(t *testing.T) {
+	svc := service(t)
+	ann := create(t, svc, "ann", "", false)
+	err := svc.Store.Write(ctx, func(tx store.Tx) error {
+		m := &identityv1.Membership{Tenant: "acme", Subject: "user:ann", Role: identityv1.Role_ROLE_OWNER}
+		if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1}); err != nil {
+			return err
+		}
+		return tx.AddGroupMember("devs", "ann")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is(t, svc.Delete(ctx, "ann", "41"), apierror.ErrEtagMismatch, "delete with a stale etag")
+	is(t, svc.Delete(ctx, "ann", ann.GetEtag()), nil, "delete")
+	is(t, svc.Delete(ctx, "ann", ""), apierror.ErrNotFound, "second delete")
+	create(t, svc, "ann", "", false)
+	err = svc.Store.Read(ctx, func(tx store.Tx) error {
+		ms, err := tx.MembershipsOf("user:ann")
+		if err != nil {
+			return err
+		}
+		groups, err := tx.GroupsOf("ann")
+		if len(ms) != 0 || len(groups) != 0 {
+			t.Errorf("the new ann inherits memberships %v and groups %v", ms, groups)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetPasswordChecksTheOldOne(t *testing.T) {
+	svc := service(t)
+	create(t, svc, "ann", "first password", false)
+	err := svc.SetPassword(ctx, "ann", "second password", true, "wrong password")
+	if !errors.As(err, new(*apierror.InvalidArgumentError)) {
+		t.Errorf("change with a wrong old password: %v, want invalid argument", err)
+	}
+	is(t, svc.SetPassword(ctx, "ann", "second password", true, "first password"), nil, "change with the old password")
+	is(t, svc.SetPassword(ctx, "ann", "third password", false, ""), nil, "reset by an admin")
+	err = svc.Store.Read(ctx, func(tx store.Tx) error {
+		rec, err := tx.GetUser("ann")
+		if err != nil {
+			return err
+		}
+		if ok, err := password.Verify("third password", rec.GetPasswordHash()); !ok || err != nil {
+			t.Errorf("stored hash does not verify the new password: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is(t, svc.SetPassword(ctx, "nobody", "a password", false, ""), apierror.ErrNotFound, "password of an unknown user")
+}
+
+func TestTheLastPlatformAdminStays(t *testing.T) {
+	svc := service(t)
+	create(t, svc, "root", "", true)
+	create(t, svc, "hal", "", false)
+	is(t, svc.SetPlatformAdmin(ctx, "root", false), apierror.ErrFailedPrecondition, "revoking the last admin")
+	is(t, svc.SetPlatformAdmin(ctx, "hal", true), nil, "granting hal")
+	if admins, err := svc.PlatformAdmins(ctx); err != nil || !slices.Equal(admins, []string{"hal", "root"}) {
+		t.Errorf("admins = %v, %v", admins, err)
+	}
+	is(t, svc.SetPlatformAdmin(ctx, "root", false), nil, "revoking one of two")
+	is(t, svc.SetPlatformAdmin(ctx, "hal", false), apierror.ErrFailedPrecondition, "revoking the last one again")
+	is(t, svc.SetPlatformAdmin(ctx, "nobody", true), apierror.ErrNotFound, "granting an unknown user")
+}
