@@ -69,7 +69,7 @@ UNIT_PACKAGES = $(shell cd services && go list -f '{{.ImportPath}}{{range .TestI
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only: no cluster needed, under a minute with a warm build cache
-	cd services && go test -race -count=1 $(UNIT_PACKAGES)
+	cd services && go test -count=1 $(UNIT_PACKAGES)
 
 .PHONY: test-go
 # -p 1: packages share the dev cluster, and two packages' Tenant operators

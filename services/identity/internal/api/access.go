@@ -7,6 +7,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/access"
+	"github.com/landlord-dev/landlord/services/internal/subject"
 )
 
 // Access is identity's authorization table: who may call each method, and
@@ -17,7 +18,7 @@ import (
 //   - memberships: owner memberships are managed by owners only
 //     (memberships.mayManage);
 //   - apikeys: a key is revoked by its owner or a platform admin
-//     (apikeys.mayManage, on the stored key's owner);
+//     (apikeys.ownerOrPlatformAdmin, on the stored key's owner);
 //   - authz: checking another subject is for platform admins;
 //   - users: platform admins do not delete themselves (DeleteUser).
 func Access(st store.Store) *access.Table {
@@ -90,4 +91,4 @@ func (s storedRoles) RoleIn(ctx context.Context, c access.Principal, tenant stri
 	return role, err
 }
 
-func userSubject(name string) string { return "user:" + name }
+func userSubject(name string) string { return subject.User(name).String() }

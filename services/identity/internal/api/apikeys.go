@@ -14,11 +14,7 @@ type ApiKeyServer struct {
 }
 
 func (s *ApiKeyServer) CreateApiKey(ctx context.Context, req *identityv1.CreateApiKeyRequest) (*identityv1.CreateApiKeyResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key, secret, err := s.ApiKeys.Create(ctx, c, req.GetApiKey())
+	key, secret, err := s.ApiKeys.Create(ctx, req.GetApiKey())
 	if err != nil {
 		return nil, err
 	}
@@ -26,11 +22,7 @@ func (s *ApiKeyServer) CreateApiKey(ctx context.Context, req *identityv1.CreateA
 }
 
 func (s *ApiKeyServer) ListApiKeys(ctx context.Context, req *identityv1.ListApiKeysRequest) (*identityv1.ListApiKeysResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := s.ApiKeys.List(ctx, c, req.GetOwner())
+	keys, err := s.ApiKeys.List(ctx, req.GetOwner())
 	if err != nil {
 		return nil, err
 	}
