@@ -10,6 +10,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
@@ -35,6 +39,9 @@ const (
 	// SelfOrPlatformAdmin admits the subject the request names, and
 	// platform admins; to anyone else that subject does not exist.
 	SelfOrPlatformAdmin
+	// LandlordService admits only the named Landlord services, identified
+	// by the client certificate they present over mutual TLS (no token).
+	LandlordService
 )
 
 // Rule is one row of a Table.
@@ -48,6 +55,8 @@ type Rule struct {
 	// Optional admits a request that names no target (e.g. a watch of every
 	// tenant the caller sees) on authentication alone.
 	Optional bool
+	// Services are the Landlord services a LandlordService rule admits.
+	Services []string
 	// Audit records every call, allowed or refused, in the audit log.
 	Audit bool
 }
@@ -66,6 +75,9 @@ func AnyCaller() Rule { return Rule{Who: Authenticated} }
 
 // Admin admits platform admins only.
 func Admin() Rule { return Rule{Who: PlatformAdmin} }
+
+// Internal admits only the named Landlord services, over mutual TLS.
+func Internal(services ...string) Rule { return Rule{Who: LandlordService, Services: services} }
 
 // InTenant admits callers holding p in the tenant that tenant(req) names.
 func InTenant[R any](p identityv1.Permission, tenant func(R) string) Rule {
@@ -140,8 +152,14 @@ func (t *Table) Missing(methods []string) []string {
 // AdmitsCaller is the check before the request is read: authentication has
 // run (unless Public) and PlatformAdmin rules are applied.
 func (t *Table) AdmitsCaller(ctx context.Context, r Rule) error {
-	if r.Who == Public {
+	switch r.Who {
+	case Public:
 		return nil
+	case LandlordService:
+		if name, ok := PeerService(ctx); ok && slices.Contains(r.Services, name) {
+			return nil
+		}
+		return fmt.Errorf("only Landlord's %v services call this, with their client certificates: %w", r.Services, apierror.ErrPermissionDenied)
 	}
 	c, err := From(ctx)
 	if err != nil {
@@ -191,6 +209,31 @@ func (t *Table) AdmitsRequest(ctx context.Context, r Rule, req any) error {
 		return fmt.Errorf("tenant %q: %w", name, apierror.ErrNotFound)
 	}
 	return fmt.Errorf("%s on tenant %q needs a role you do not hold: %w", r.Permission, name, apierror.ErrPermissionDenied)
+}
+
+// ServiceURI is the URI a Landlord service's client certificate carries as
+// its subject alternative name: "spiffe://landlord/service/<name>".
+func ServiceURI(name string) string { return servicePrefix + name }
+
+const servicePrefix = "spiffe://landlord/service/"
+
+// PeerService is the Landlord service the call's peer proved to be with a
+// client certificate that the server verified against its client CA.
+func PeerService(ctx context.Context) (string, bool) {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return "", false
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
+		return "", false
+	}
+	for _, uri := range info.State.VerifiedChains[0][0].URIs {
+		if name, ok := strings.CutPrefix(uri.String(), servicePrefix); ok && name != "" {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // Principal is the authenticated caller, as its token describes it.

@@ -121,3 +121,15 @@ func TestMissingListsMethodsWithoutARow(t *testing.T) {
 		t.Errorf("Missing = %v, want [/a.S/N]", got)
 	}
 }
+
+func TestInternalRulesRefuseCallersWithoutAServiceCertificate(t *testing.T) {
+	table := &access.Table{}
+	internal := access.Internal("provisioning")
+	// A platform admin's token is not a service's certificate.
+	if err := table.AdmitsCaller(as("user:p", roles.PlatformAdminGroup), internal); !errors.Is(err, apierror.ErrPermissionDenied) {
+		t.Errorf("platform admin on an internal method: %v, want PERMISSION_DENIED", err)
+	}
+	if err := table.AdmitsCaller(context.Background(), internal); !errors.Is(err, apierror.ErrPermissionDenied) {
+		t.Errorf("anonymous on an internal method: %v, want PERMISSION_DENIED", err)
+	}
+}
