@@ -9,6 +9,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -39,6 +40,10 @@ const (
 	// SelfOrPlatformAdmin admits the subject the request names, and
 	// platform admins; to anyone else that subject does not exist.
 	SelfOrPlatformAdmin
+	// LocalOrAuthenticated admits callers on the server's own machine
+	// (loopback) without credentials, and authenticated callers from
+	// anywhere: tools like reflection, useful locally, not a public map.
+	LocalOrAuthenticated
 	// LandlordService admits only the named Landlord services, identified
 	// by the client certificate they present over mutual TLS (no token).
 	LandlordService
@@ -72,6 +77,9 @@ func Anyone() Rule { return Rule{Who: Public} }
 
 // AnyCaller admits any authenticated caller.
 func AnyCaller() Rule { return Rule{Who: Authenticated} }
+
+// LocalOrCaller admits loopback callers, and authenticated ones.
+func LocalOrCaller() Rule { return Rule{Who: LocalOrAuthenticated} }
 
 // Admin admits platform admins only.
 func Admin() Rule { return Rule{Who: PlatformAdmin} }
@@ -234,6 +242,16 @@ func PeerService(ctx context.Context) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// Loopback reports whether the call comes from the server's own machine.
+func Loopback(ctx context.Context) bool {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(p.Addr.String())
+	return err == nil && ap.Addr().IsLoopback()
 }
 
 // Principal is the authenticated caller, as its token describes it.

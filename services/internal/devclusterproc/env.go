@@ -19,6 +19,15 @@ type Env struct {
 		TLSCert  string `json:"tlsCert"`
 		TLSKey   string `json:"tlsKey"`
 	} `json:"identity"`
+	// Landlord is the TLS material of Landlord's services: the CA they
+	// trust and verify peers against, and each service's certificate.
+	Landlord struct {
+		CACert   string `json:"caCert"`
+		Services map[string]struct {
+			Cert string `json:"cert"`
+			Key  string `json:"key"`
+		} `json:"services"`
+	} `json:"landlord"`
 }
 
 // ReadEnv reads the env file of the cluster whose admin kubeconfig is at

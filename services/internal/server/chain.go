@@ -14,24 +14,24 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 )
 
-// alwaysPublic are the methods any client may call without credentials.
-var alwaysPublic = []string{
-	healthpb.Health_Check_FullMethodName,
-	healthpb.Health_Watch_FullMethodName,
-	healthpb.Health_List_FullMethodName,
-	reflectionpb.ServerReflection_ServerReflectionInfo_FullMethodName,
-	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName,
-	metav1.InfoService_GetInfo_FullMethodName,
+// builtins are the runtime's own methods and who may call them: health and
+// GetInfo answer anyone (probes, load balancers, version checks);
+// reflection, a map of the whole API, answers loopback callers (grpcurl on
+// the machine) and authenticated ones.
+var builtins = map[string]access.Rule{
+	healthpb.Health_Check_FullMethodName:                                   access.Anyone(),
+	healthpb.Health_Watch_FullMethodName:                                   access.Anyone(),
+	healthpb.Health_List_FullMethodName:                                    access.Anyone(),
+	reflectionpb.ServerReflection_ServerReflectionInfo_FullMethodName:      access.LocalOrCaller(),
+	reflectionv1alpha.ServerReflection_ServerReflectionInfo_FullMethodName: access.LocalOrCaller(),
+	metav1.InfoService_GetInfo_FullMethodName:                              access.Anyone(),
 }
 
-// withPublicBuiltins is the service's table plus the built-in services,
-// which any client may call without credentials.
-func withPublicBuiltins(t *access.Table) *access.Table {
+// withBuiltins is the service's table plus the runtime's own methods.
+func withBuiltins(t *access.Table) *access.Table {
 	out := *t
 	out.Rules = maps.Clone(t.Rules)
-	for _, m := range alwaysPublic {
-		out.Rules[m] = access.Anyone()
-	}
+	maps.Copy(out.Rules, builtins)
 	return &out
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/landlord-dev/landlord/services/internal/access"
+	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 )
@@ -48,11 +50,29 @@ type Config struct {
 	// Listener, when set, is served instead of listening on GRPCAddr (tests
 	// pass a bufconn listener).
 	Listener net.Listener
-	// ServerOptions are added to the gRPC server's (e.g. TLS credentials).
+	// TLS serves gRPC and HTTP over TLS with this certificate, reloaded when
+	// its files change; with TLS.CA, Landlord's services prove themselves
+	// with client certificates. Required unless every listener is loopback.
+	TLS certs.Files
+	// ServerOptions are added to the gRPC server's.
 	ServerOptions []grpc.ServerOption
 	// Gatherers are more Prometheus metrics served on /metrics next to the
 	// service's own (e.g. controller-runtime's registry).
 	Gatherers []prometheus.Gatherer
+}
+
+// loopback reports whether addr's host is a loopback IP or localhost; an
+// empty host (every interface) is not.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 var serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
@@ -83,6 +103,19 @@ func (c *Config) Validate() error {
 	if c.HTTPAddr != "" {
 		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 			errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+		}
+	}
+	if err := c.TLS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !c.TLS.Enabled() {
+		for _, addr := range []string{c.GRPCAddr, c.HTTPAddr} {
+			if c.Listener != nil && addr == c.GRPCAddr || addr == "" || loopback(addr) {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s is not a loopback address, and would serve passwords and tokens in clear text: "+
+				"give the service a certificate and key (--tls-cert, --tls-key; --tls-ca to verify Landlord's services), "+
+				"or listen on 127.0.0.1", addr))
 		}
 	}
 	if c.ShutdownTimeout < 0 {

@@ -6,6 +6,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,11 +21,14 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
+	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/telemetry"
 )
 
@@ -36,6 +40,19 @@ type Server struct {
 	telemetry *telemetry.Providers
 	grpcLis   net.Listener
 	httpLis   net.Listener
+	tls       *tls.Config // nil: plaintext, on loopback only
+}
+
+// connectionLimits keep idle and long-lived connections in check: dead
+// peers are found by keepalive pings, and a connection is recycled after an
+// hour (its streams get a minute to finish; clients reconnect and resume),
+// so that load spreads over new replicas and no connection lives forever.
+var connectionLimits = []grpc.ServerOption{
+	grpc.KeepaliveParams(keepalive.ServerParameters{
+		Time: 2 * time.Minute, Timeout: 20 * time.Second,
+		MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute,
+	}),
+	grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 20 * time.Second, PermitWithoutStream: true}),
 }
 
 // New validates cfg, builds the server and opens its listeners, so that a
@@ -54,10 +71,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, health: health.NewServer(), telemetry: tel}
-	table := withPublicBuiltins(cfg.Access)
+	if cfg.TLS.Enabled() {
+		if s.tls, err = certs.Server(cfg.TLS); err != nil {
+			_ = tel.Shutdown(context.Background())
+			return nil, err
+		}
+	}
+	table := withBuiltins(cfg.Access)
 	opts := append([]grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(
 		otelgrpc.WithMeterProvider(tel.Meters), otelgrpc.WithTracerProvider(tel.Tracers)))},
 		chain(cfg, table, validator)...)
+	opts = append(opts, connectionLimits...)
+	if s.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))
+	}
 	s.grpc = grpc.NewServer(append(opts, cfg.ServerOptions...)...)
 
 	healthpb.RegisterHealthServer(s.grpc, s.health)
@@ -90,6 +117,9 @@ func (s *Server) listen() error {
 		if err != nil {
 			_ = s.grpcLis.Close()
 			return fmt.Errorf("http listener: %w", err)
+		}
+		if s.tls != nil {
+			lis = tls.NewListener(lis, s.tls)
 		}
 		s.httpLis = lis
 	}

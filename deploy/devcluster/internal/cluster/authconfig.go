@@ -45,6 +45,21 @@ type Env struct {
 	Kubeconfig string      `json:"kubeconfig"`
 	CACert     string      `json:"caCert"`
 	Identity   IdentityEnv `json:"identity"`
+	Landlord   LandlordEnv `json:"landlord"`
+}
+
+// LandlordEnv is the TLS material of Landlord's own services: the CA that
+// signs them, which clients trust and servers verify peers against, and
+// each service's certificate (serving and client).
+type LandlordEnv struct {
+	CACert   string             `json:"caCert"`
+	Services map[string]CertEnv `json:"services"`
+}
+
+// CertEnv is a certificate and its key.
+type CertEnv struct {
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
 }
 
 // IdentityEnv is where identity must serve for the API server to trust it.
@@ -74,6 +89,11 @@ func (c Config) writeEnv() error {
 			TLSCert:  abs(c.pair("identity").Cert),
 			TLSKey:   abs(c.pair("identity").Key),
 		},
+	}
+	env.Landlord = LandlordEnv{CACert: abs(c.pair("landlord-ca").Cert), Services: map[string]CertEnv{}}
+	for _, name := range LandlordServices {
+		p := c.servicePair(name)
+		env.Landlord.Services[name] = CertEnv{Cert: abs(p.Cert), Key: abs(p.Key)}
 	}
 	data, err := json.MarshalIndent(env, "", "  ")
 	if err != nil {

@@ -35,6 +35,12 @@ func (c Config) prepare() error {
 	if err != nil {
 		return err
 	}
+	// Landlord's own services have a CA of their own: a certificate from it
+	// is what lets one service call another's internal methods.
+	landlordCA, err := pki.LoadOrCreateCA(c.pkiDir(), "landlord-ca")
+	if err != nil {
+		return err
+	}
 	steps := []func() error{
 		func() error {
 			return ca.Serving(c.pair("apiserver"), "kube-apiserver", "127.0.0.1", "::1", "localhost",
@@ -53,6 +59,9 @@ func (c Config) prepare() error {
 			return c.writeKubeconfig(c.path("controller-manager.kubeconfig"), controllerManagerUser, c.pair("controller-manager"))
 		},
 	}
+	for _, name := range LandlordServices {
+		steps = append(steps, func() error { return landlordCA.Service(c.servicePair(name), name, "127.0.0.1", "::1", "localhost") })
+	}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -70,6 +79,11 @@ func (c Config) prepare() error {
 }
 
 func (c Config) pair(name string) pki.Pair { return pki.PairIn(c.pkiDir(), name) }
+
+// LandlordServices are the services the dev PKI issues certificates for.
+var LandlordServices = []string{"identity", "provisioning", "quota", "observability", "gateway"}
+
+func (c Config) servicePair(name string) pki.Pair { return c.pair("landlord-" + name) }
 
 // writeKubeconfig writes a self-contained kubeconfig (certificates embedded)
 // so it keeps working when copied elsewhere.

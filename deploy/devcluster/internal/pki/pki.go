@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -70,6 +71,32 @@ func (ca *CA) Serving(p Pair, commonName string, hosts ...string) error {
 		KeyUsage:    x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
+	addHosts(tmpl, hosts)
+	return ca.issue(p, tmpl)
+}
+
+// ServiceURIPrefix starts the URI a Landlord service's certificate carries:
+// services admit each other by it over mutual TLS.
+const ServiceURIPrefix = "spiffe://landlord/service/"
+
+// Service issues (once) the certificate of Landlord service name: it
+// serves TLS on hosts and proves the service to its peers as a client.
+func (ca *CA) Service(p Pair, name string, hosts ...string) error {
+	id, err := url.Parse(ServiceURIPrefix + name)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "landlord-" + name},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		URIs:        []*url.URL{id},
+	}
+	addHosts(tmpl, hosts)
+	return ca.issue(p, tmpl)
+}
+
+func addHosts(tmpl *x509.Certificate, hosts []string) {
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -77,7 +104,6 @@ func (ca *CA) Serving(p Pair, commonName string, hosts ...string) error {
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	return ca.issue(p, tmpl)
 }
 
 // Client issues (once) a client certificate; Kubernetes reads the common
