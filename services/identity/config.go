@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/landlord-dev/landlord/services/internal/certs"
 )
 
 // Config is identity's configuration. Defaults suit `make run`.
@@ -17,9 +19,11 @@ type Config struct {
 	// StateDir holds identity.db, the dev key-encryption key and the
 	// bootstrap admin's credentials.
 	StateDir string
-	// GRPCAddr serves the gRPC API; HTTPAddr serves /metrics.
+	// GRPCAddr serves the gRPC API; HTTPAddr serves /metrics. Both serve
+	// TLS with API's certificate, which is required off loopback.
 	GRPCAddr string
 	HTTPAddr string
+	API      certs.Files
 
 	// Issuer is the token issuer URL; IssuerAddr serves it over HTTPS with
 	// TLSCert and TLSKey.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity"
@@ -74,12 +73,7 @@ func startProcess(t *testing.T, bin, stateDir, password string) *identityProcess
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &identityProcess{cmd: cmd, conn: conn, logs: collected}
+	return &identityProcess{cmd: cmd, conn: devclustertest.Dial(t, addr), logs: collected}
 }
 
 // TestAcknowledgedWritesSurviveKill9 creates users as fast as the real

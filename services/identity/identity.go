@@ -100,6 +100,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		Service:       "identity",
 		GRPCAddr:      cfg.GRPCAddr,
 		HTTPAddr:      cfg.HTTPAddr,
+		TLS:           cfg.API,
 		Logger:        s.log,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Access:        api.Access(s.store),

@@ -14,7 +14,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -33,6 +32,7 @@ import (
 // running is an identity service started the way the binary starts it.
 type running struct {
 	conn     *grpc.ClientConn
+	addr, ca string // the API's address, and the CA its certificate is from
 	stateDir string
 	stop     func()
 }
@@ -45,6 +45,7 @@ func startIdentity(t *testing.T, stateDir string) *running {
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", ""
 	cfg.Issuer, cfg.IssuerAddr, cfg.Audience = env.Identity.Issuer, env.Identity.Address, env.Identity.Audience
 	cfg.TLSCert, cfg.TLSKey = env.Identity.TLSCert, env.Identity.TLSKey
+	cfg.API = env.ServiceTLS("identity")
 	svc, err := identity.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -52,10 +53,7 @@ func startIdentity(t *testing.T, stateDir string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
-	conn, err := grpc.NewClient(svc.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := devclustertest.Dial(t, svc.GRPCAddr())
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
@@ -67,7 +65,7 @@ func startIdentity(t *testing.T, stateDir string) *running {
 		})
 	}
 	t.Cleanup(stop)
-	return &running{conn: conn, stateDir: stateDir, stop: stop}
+	return &running{conn: conn, addr: svc.GRPCAddr(), ca: cfg.API.CA, stateDir: stateDir, stop: stop}
 }
 
 func (r *running) login(t *testing.T, user, pw, tenant string) *identityv1.TokenSet {

@@ -32,6 +32,9 @@ func command() *cobra.Command {
 				}
 				cfg.Issuer, cfg.IssuerAddr = env.Identity.Issuer, env.Identity.Address
 				cfg.TLSCert, cfg.TLSKey, cfg.Audience = env.Identity.TLSCert, env.Identity.TLSKey, env.Identity.Audience
+				if !cfg.API.Enabled() {
+					cfg.API = env.ServiceTLS("identity")
+				}
 			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "identity")
 			svc, err := identity.New(cmd.Context(), cfg, log)
@@ -46,6 +49,7 @@ func command() *cobra.Command {
 	f.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "where identity.db, the dev key-encryption key and the bootstrap credentials live")
 	f.StringVar(&cfg.GRPCAddr, "grpc-addr", cfg.GRPCAddr, "gRPC API address")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "metrics and health address (empty disables)")
+	cli.APITLSFlags(f, &cfg.API)
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "token issuer URL (https)")
 	f.StringVar(&cfg.IssuerAddr, "issuer-addr", cfg.IssuerAddr, "address the OIDC issuer serves HTTPS on")
 	f.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "issuer TLS certificate (PEM)")

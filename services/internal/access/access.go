@@ -160,10 +160,10 @@ func (t *Table) Missing(methods []string) []string {
 // AdmitsCaller is the check before the request is read: authentication has
 // run (unless Public) and PlatformAdmin rules are applied.
 func (t *Table) AdmitsCaller(ctx context.Context, r Rule) error {
-	switch r.Who {
-	case Public:
+	switch {
+	case r.Who == Public, r.Who == LocalOrAuthenticated && Loopback(ctx):
 		return nil
-	case LandlordService:
+	case r.Who == LandlordService:
 		if name, ok := PeerService(ctx); ok && slices.Contains(r.Services, name) {
 			return nil
 		}

@@ -3,7 +3,10 @@ package access_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
+
+	"google.golang.org/grpc/peer"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/internal/access"
@@ -131,5 +134,18 @@ func TestInternalRulesRefuseCallersWithoutAServiceCertificate(t *testing.T) {
 	}
 	if err := table.AdmitsCaller(context.Background(), internal); !errors.Is(err, apierror.ErrPermissionDenied) {
 		t.Errorf("anonymous on an internal method: %v, want PERMISSION_DENIED", err)
+	}
+}
+
+func TestLocalToolsNeedNoTokenOnlyOnLoopback(t *testing.T) {
+	table := &access.Table{}
+	from := func(ip string) context.Context {
+		return peer.NewContext(context.Background(), &peer.Peer{Addr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 5000}})
+	}
+	if err := table.AdmitsCaller(from("127.0.0.1"), access.LocalOrCaller()); err != nil {
+		t.Errorf("loopback without a token: %v", err)
+	}
+	if err := table.AdmitsCaller(from("10.0.0.7"), access.LocalOrCaller()); !errors.Is(err, apierror.ErrUnauthenticated) {
+		t.Errorf("remote without a token: %v, want UNAUTHENTICATED", err)
 	}
 }

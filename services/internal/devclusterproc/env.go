@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/landlord-dev/landlord/services/internal/certs"
 )
 
 // Env is landlord-dev.json in a dev cluster's state directory: where the
@@ -45,3 +47,14 @@ func ReadEnvFile(path string) (*Env, error) {
 	env := &Env{}
 	return env, json.Unmarshal(data, env)
 }
+
+// ServiceTLS is the certificate of Landlord service name, with the CA its
+// peers verify it against (and it verifies them against).
+func (e *Env) ServiceTLS(name string) certs.Files {
+	s := e.Landlord.Services[name]
+	return certs.Files{Cert: s.Cert, Key: s.Key, CA: e.Landlord.CACert}
+}
+
+// ClientTLS trusts Landlord's CA and presents no certificate: a user's
+// client, which authenticates with a bearer token.
+func (e *Env) ClientTLS() certs.Files { return certs.Files{CA: e.Landlord.CACert} }

@@ -114,7 +114,7 @@ func (c *Config) Validate() error {
 				continue
 			}
 			errs = append(errs, fmt.Errorf("%s is not a loopback address, and would serve passwords and tokens in clear text: "+
-				"give the service a certificate and key (--tls-cert, --tls-key; --tls-ca to verify Landlord's services), "+
+				"give the service a certificate and key (--api-tls-cert, --api-tls-key; --api-tls-ca to verify Landlord's services), "+
 				"or listen on 127.0.0.1", addr))
 		}
 	}

@@ -99,7 +99,7 @@ func TestAnAddressBeyondLoopbackNeedsTLS(t *testing.T) {
 		{GRPCAddr: "127.0.0.1:0", HTTPAddr: ":0"},
 	} {
 		cfg.Service, cfg.Register, cfg.Access = "echo", grpctest.RegisterEcho, grpctest.EchoAccess()
-		if _, err := server.New(cfg); err == nil || !strings.Contains(err.Error(), "--tls-cert") {
+		if _, err := server.New(cfg); err == nil || !strings.Contains(err.Error(), "--api-tls-cert") {
 			t.Errorf("%s / %s without TLS: %v; want a refusal saying how to configure certificates", cfg.GRPCAddr, cfg.HTTPAddr, err)
 		}
 	}

@@ -13,10 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 )
 
@@ -94,4 +97,20 @@ func Eventually(t testing.TB, timeout time.Duration, check func() error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Dial connects to a Landlord service of the dev cluster over TLS, trusting
+// Landlord's CA, as a user's client does (it presents no certificate).
+func Dial(t testing.TB, addr string) *grpc.ClientConn {
+	t.Helper()
+	tlsCfg, err := certs.Client(Env(t).ClientTLS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }
