@@ -20,6 +20,7 @@ func command() *cobra.Command {
 	cfg.KEK = os.Getenv("LANDLORD_IDENTITY_KEK")
 	cfg.BootstrapPassword = os.Getenv("LANDLORD_BOOTSTRAP_ADMIN_PASSWORD")
 	var devEnv string
+	var plaintext bool
 	cmd := &cobra.Command{
 		Use:   "identity",
 		Short: "Landlord's identity service: users, tenant roles, tokens and the OIDC issuer Kubernetes trusts",
@@ -32,7 +33,7 @@ func command() *cobra.Command {
 				}
 				cfg.Issuer, cfg.IssuerAddr = env.Identity.Issuer, env.Identity.Address
 				cfg.TLSCert, cfg.TLSKey, cfg.Audience = env.Identity.TLSCert, env.Identity.TLSKey, env.Identity.Audience
-				if !cfg.API.Enabled() {
+				if !cfg.API.Enabled() && !plaintext {
 					cfg.API = env.ServiceTLS("identity")
 				}
 			}
@@ -50,6 +51,7 @@ func command() *cobra.Command {
 	f.StringVar(&cfg.GRPCAddr, "grpc-addr", cfg.GRPCAddr, "gRPC API address")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "metrics and health address (empty disables)")
 	cli.APITLSFlags(f, &cfg.API)
+	f.BoolVar(&plaintext, "api-plaintext", false, "serve the API without TLS even with --devcluster-env (loopback only: benchmarks, debugging)")
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "token issuer URL (https)")
 	f.StringVar(&cfg.IssuerAddr, "issuer-addr", cfg.IssuerAddr, "address the OIDC issuer serves HTTPS on")
 	f.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "issuer TLS certificate (PEM)")

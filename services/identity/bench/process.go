@@ -9,16 +9,20 @@ import (
 	"os"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	shared "github.com/landlord-dev/landlord/services/internal/bench"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 )
 
 // Process is bin/identity serving the dev cluster's issuer, with a
 // bootstrap admin whose password only this process knows.
 type Process struct {
-	Addr     string // gRPC, plaintext loopback
+	Addr     string // gRPC on loopback
+	CA       string // the CA of its TLS certificate; "" if plaintext
 	password string
 	state    string
 	proc     *shared.Process
@@ -27,8 +31,9 @@ type Process struct {
 
 // Start starts identityBin with a fresh state directory, trusted by the
 // dev cluster whose env file (landlord-dev.json) is devEnv, serving gRPC
-// on a free loopback port.
-func Start(ctx context.Context, identityBin, devEnv string) (*Process, error) {
+// on a free loopback port: over TLS with the dev cluster's certificate for
+// identity, or in plaintext.
+func Start(ctx context.Context, identityBin, devEnv string, plaintext bool) (*Process, error) {
 	state, err := os.MkdirTemp("", "landlord-bench-identity-")
 	if err != nil {
 		return nil, err
@@ -37,8 +42,11 @@ func Start(ctx context.Context, identityBin, devEnv string) (*Process, error) {
 	_, _ = rand.Read(secret)
 	p := &Process{password: hex.EncodeToString(secret), state: state}
 	var line []byte
-	p.proc, line, err = shared.StartProcess(ctx, identityBin,
-		[]string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""},
+	args := []string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}
+	if plaintext {
+		args = append(args, "--api-plaintext")
+	}
+	p.proc, line, err = shared.StartProcess(ctx, identityBin, args,
 		[]string{"LANDLORD_BOOTSTRAP_ADMIN_PASSWORD=" + p.password}, "serving")
 	if err != nil {
 		_ = os.RemoveAll(state)
@@ -50,13 +58,29 @@ func Start(ctx context.Context, identityBin, devEnv string) (*Process, error) {
 	}
 	if err == nil {
 		p.Addr = serving.GRPC
-		p.conn, err = grpc.NewClient(p.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		p.conn, err = p.dial(devEnv, plaintext)
 	}
 	if err != nil {
 		p.Stop()
 		return nil, err
 	}
 	return p, nil
+}
+
+func (p *Process) dial(devEnv string, plaintext bool) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if !plaintext {
+		env, err := devclusterproc.ReadEnvFile(devEnv)
+		if err != nil {
+			return nil, err
+		}
+		tlsCfg, err := certs.Client(env.ClientTLS())
+		if err != nil {
+			return nil, err
+		}
+		p.CA, creds = env.Landlord.CACert, credentials.NewTLS(tlsCfg)
+	}
+	return grpc.NewClient(p.Addr, grpc.WithTransportCredentials(creds))
 }
 
 // AdminToken logs the bootstrap admin, a platform admin, in.
@@ -79,7 +103,7 @@ func (p *Process) Stop() {
 // token from it, for benchmarks that call other services as one; stop
 // ends the process.
 func AdminToken(ctx context.Context, identityBin, devEnv string) (token string, stop func(), err error) {
-	p, err := Start(ctx, identityBin, devEnv)
+	p, err := Start(ctx, identityBin, devEnv, false)
 	if err != nil {
 		return "", nil, err
 	}

@@ -33,10 +33,11 @@ func (r *GhzResult) Percentile(p int) time.Duration {
 }
 
 // Ghz calls one method n times from c workers with ghz (pinned as a Go
-// tool), over plaintext loopback, using server reflection. The request and
+// tool) on loopback, using server reflection: over TLS trusting cacert, or
+// plaintext if cacert is "". The request and
 // metadata (which carry credentials) go through private files, never the
 // command line.
-func Ghz(ctx context.Context, addr, method, data string, metadata map[string]string, c, n int) (*GhzResult, error) {
+func Ghz(ctx context.Context, addr, cacert, method, data string, metadata map[string]string, c, n int) (*GhzResult, error) {
 	dir, err := os.MkdirTemp("", "ghz-")
 	if err != nil {
 		return nil, err
@@ -52,6 +53,9 @@ func Ghz(ctx context.Context, addr, method, data string, metadata map[string]str
 	}
 	args := []string{"tool", "ghz", "--insecure", "--format", "json", "--call", method,
 		"-c", fmt.Sprint(c), "-n", fmt.Sprint(n), "-D", dataPath, "-M", mdPath}
+	if cacert != "" {
+		args[2] = "--cacert=" + cacert
+	}
 	out, err := exec.CommandContext(ctx, "go", append(args, addr)...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("ghz %s: %w", method, err)
