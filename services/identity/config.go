@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 )
 
 // Config is identity's configuration. Defaults suit `make run`.
@@ -39,6 +41,33 @@ type Config struct {
 	// BootstrapPassword, if set, is the first admin's password
 	// (LANDLORD_BOOTSTRAP_ADMIN_PASSWORD); else one is generated.
 	BootstrapPassword string
+
+	Limits Limits
+}
+
+// Limits bound what callers can make identity spend (deploy/security.md).
+type Limits struct {
+	// PasswordHashMemoryMiB is the memory all password hashes in flight
+	// may use together: each argon2id hash holds 64 MiB, so the default
+	// 256 runs four at once. Up to PasswordHashQueue more wait; beyond
+	// that, calls that hash are refused with RESOURCE_EXHAUSTED.
+	PasswordHashMemoryMiB int
+	PasswordHashQueue     int
+	// SignInPerAddress limits Login, Refresh and ExchangeApiKey per client
+	// IP address; LoginPerAccount limits Login per user name. A zero rate
+	// turns a limit off.
+	SignInPerAddress ratelimit.Rate
+	LoginPerAccount  ratelimit.Rate
+}
+
+// DefaultLimits suit a 2-core machine with a few GiB to spare.
+func DefaultLimits() Limits {
+	return Limits{
+		PasswordHashMemoryMiB: 256,
+		PasswordHashQueue:     64,
+		SignInPerAddress:      ratelimit.Rate{PerSecond: 20, Burst: 100},
+		LoginPerAccount:       ratelimit.Rate{PerSecond: 1, Burst: 10},
+	}
 }
 
 // Defaults returns the configuration of a local installation.
@@ -53,6 +82,7 @@ func Defaults() Config {
 		AccessTokenTTL:  15 * time.Minute,
 		RefreshTokenTTL: 24 * time.Hour,
 		KeyRotation:     24 * time.Hour,
+		Limits:          DefaultLimits(),
 	}
 }
 
@@ -87,7 +117,21 @@ func (c Config) Validate() error {
 	if c.KeyRotation < time.Hour {
 		errs = append(errs, fmt.Errorf("key rotation %s: must be at least 1h", c.KeyRotation))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.Limits.validate()...)...)
+}
+
+func (l Limits) validate() []error {
+	var errs []error
+	if l.PasswordHashMemoryMiB < 1 || l.PasswordHashQueue < 0 {
+		errs = append(errs, fmt.Errorf("password hash memory %d MiB must be positive, queue %d not negative",
+			l.PasswordHashMemoryMiB, l.PasswordHashQueue))
+	}
+	for name, r := range map[string]ratelimit.Rate{"sign-in per address": l.SignInPerAddress, "login per account": l.LoginPerAccount} {
+		if r.PerSecond < 0 || (r.PerSecond > 0 && r.Burst < 1) {
+			errs = append(errs, fmt.Errorf("%s rate %v/s, burst %d: rate must not be negative, burst at least 1", name, r.PerSecond, r.Burst))
+		}
+	}
+	return errs
 }
 
 func (c Config) dbPath() string        { return filepath.Join(c.StateDir, "identity.db") }

@@ -82,12 +82,18 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		return err
 	}
 	now := time.Now
-	userSvc := &users.Service{Store: s.store, Hashing: password.DefaultParams, Now: now}
+	// The one hashing budget: every password hash in identity goes through it.
+	hasher, err := password.NewHasher(password.DefaultParams, cfg.Limits.PasswordHashMemoryMiB, cfg.Limits.PasswordHashQueue)
+	if err != nil {
+		return err
+	}
+	userSvc := &users.Service{Store: s.store, Hashing: hasher, Now: now}
 	if err := bootstrap(ctx, cfg, s.store, userSvc, s.log); err != nil {
 		return err
 	}
 	authSvc := auth.New(auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience,
-		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, s.store, s.keys)
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Hasher: hasher,
+		PerAddress: cfg.Limits.SignInPerAddress, PerAccount: cfg.Limits.LoginPerAccount}, s.store, s.keys)
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
 	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
