@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 )
 
@@ -58,6 +59,9 @@ type Limits struct {
 	// turns a limit off.
 	SignInPerAddress ratelimit.Rate
 	LoginPerAccount  ratelimit.Rate
+	// Audit is how long and how many audit events are kept, and how often
+	// failed anonymous calls are written as summaries.
+	Audit audit.Retention
 }
 
 // DefaultLimits suit a 2-core machine with a few GiB to spare.
@@ -67,6 +71,7 @@ func DefaultLimits() Limits {
 		PasswordHashQueue:     64,
 		SignInPerAddress:      ratelimit.Rate{PerSecond: 20, Burst: 100},
 		LoginPerAccount:       ratelimit.Rate{PerSecond: 1, Burst: 10},
+		Audit:                 audit.DefaultRetention(),
 	}
 }
 
@@ -130,6 +135,9 @@ func (l Limits) validate() []error {
 		if r.PerSecond < 0 || (r.PerSecond > 0 && r.Burst < 1) {
 			errs = append(errs, fmt.Errorf("%s rate %v/s, burst %d: rate must not be negative, burst at least 1", name, r.PerSecond, r.Burst))
 		}
+	}
+	if a := l.Audit; a.MaxAge < 0 || a.MaxEvents < 0 || a.FlushEvery < 0 || a.CheckEvery < 0 {
+		errs = append(errs, fmt.Errorf("audit retention %+v: must not be negative (zero takes the default)", a))
 	}
 	return errs
 }

@@ -40,6 +40,7 @@ type Service struct {
 	log    *slog.Logger
 	store  store.Store
 	keys   *keys.Manager
+	audit  *audit.Log
 	grpc   *server.Server
 	issuer net.Listener
 	tls    *tls.Config
@@ -96,7 +97,8 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		PerAddress: cfg.Limits.SignInPerAddress, PerAccount: cfg.Limits.LoginPerAccount}, s.store, s.keys)
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
-	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
+	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log, Retention: cfg.Limits.Audit}
+	s.audit = auditLog
 	keySvc := &apikeys.Service{Store: s.store, Now: now}
 	// The issuer's port first: if it is taken, nothing else was opened.
 	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
@@ -147,6 +149,17 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		return err
 	})
+	// The audit log sums and trims until the gRPC server has drained, then
+	// writes its last summaries, before the store closes.
+	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
+	auditDone := make(chan error, 1)
+	go func() { auditDone <- s.audit.Run(auditCtx) }()
+	defer func() {
+		stopAudit()
+		if err := <-auditDone; err != nil {
+			s.log.Error("audit log", "error", err.Error())
+		}
+	}()
 	g.Go(func() error {
 		s.keys.RotateEvery(gctx, s.cfg.KeyRotation, func(err error) { s.log.Error("key rotation failed", "error", err.Error()) })
 		return nil

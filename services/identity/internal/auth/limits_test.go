@@ -65,7 +65,7 @@ func TestParallelWrongLoginsAreAllCounted(t *testing.T) {
 }
 
 // TestSignInCallsAreRateLimited: Login per client address and per account
-// name, Refresh and API-key exchange per address; a refusal carries the
+// name, Refresh, API-key exchange and Logout per address; a refusal carries the
 // wait, and other addresses and accounts are not affected.
 func TestSignInCallsAreRateLimited(t *testing.T) {
 	svc, _, clk := signInLimited(t, Config{
@@ -91,6 +91,9 @@ func TestSignInCallsAreRateLimited(t *testing.T) {
 	}
 	if err := svc.Admit(a, ""); lockedFor(err) != time.Second {
 		t.Errorf("exchange from a: %v, want a 1s wait", err)
+	}
+	if err := svc.Logout(a, "any"); lockedFor(err) != time.Second {
+		t.Errorf("logout from a: %v, want a 1s wait", err)
 	}
 	if _, err := svc.Refresh(c, "never-issued"); !errors.Is(err, apierror.ErrUnauthenticated) {
 		t.Errorf("refresh from c: %v", err)
