@@ -54,9 +54,9 @@ type Limits struct {
 	// that, calls that hash are refused with RESOURCE_EXHAUSTED.
 	PasswordHashMemoryMiB int
 	PasswordHashQueue     int
-	// SignInPerAddress limits Login, Refresh and ExchangeApiKey per client
-	// IP address; LoginPerAccount limits Login per user name. A zero rate
-	// turns a limit off.
+	// SignInPerAddress limits Login, Refresh, ExchangeApiKey and Logout
+	// per client IP address; LoginPerAccount limits Login per user name. A
+	// zero rate turns a limit off.
 	SignInPerAddress ratelimit.Rate
 	LoginPerAccount  ratelimit.Rate
 	// Audit is how long and how many audit events are kept, and how often
@@ -68,7 +68,7 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		PasswordHashMemoryMiB: 256,
-		PasswordHashQueue:     64,
+		PasswordHashQueue:     32,
 		SignInPerAddress:      ratelimit.Rate{PerSecond: 20, Burst: 100},
 		LoginPerAccount:       ratelimit.Rate{PerSecond: 1, Burst: 10},
 		Audit:                 audit.DefaultRetention(),

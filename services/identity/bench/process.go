@@ -38,7 +38,9 @@ func Start(ctx context.Context, identityBin, devEnv string) (*Process, error) {
 	p := &Process{password: hex.EncodeToString(secret), state: state}
 	var line []byte
 	p.proc, line, err = shared.StartProcess(ctx, identityBin,
-		[]string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""},
+		// Rate limits off: the benchmark measures logins, not the limiter.
+		[]string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", "",
+			"--signin-rate-per-address", "0", "--login-rate-per-account", "0"},
 		[]string{"LANDLORD_BOOTSTRAP_ADMIN_PASSWORD=" + p.password}, "serving")
 	if err != nil {
 		_ = os.RemoveAll(state)

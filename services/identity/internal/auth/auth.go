@@ -36,8 +36,9 @@ type Config struct {
 	// Hasher checks passwords within identity's one hashing budget
 	// (required).
 	Hasher *password.Hasher
-	// PerAddress limits Login, Refresh and ExchangeApiKey per client
-	// address; PerAccount limits Login per user name. Zero: no limit.
+	// PerAddress limits Login, Refresh, ExchangeApiKey and Logout per
+	// client address; PerAccount limits Login per user name. Zero: no
+	// limit.
 	PerAddress, PerAccount ratelimit.Rate
 }
 
