@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 )
 
 // Config is identity's configuration. Defaults suit `make run`.
@@ -43,6 +45,37 @@ type Config struct {
 	// BootstrapPassword, if set, is the first admin's password
 	// (LANDLORD_BOOTSTRAP_ADMIN_PASSWORD); else one is generated.
 	BootstrapPassword string
+
+	Limits Limits
+}
+
+// Limits bound what callers can make identity spend (deploy/security.md).
+type Limits struct {
+	// PasswordHashMemoryMiB is the memory all password hashes in flight
+	// may use together: each argon2id hash holds 64 MiB, so the default
+	// 256 runs four at once. Up to PasswordHashQueue more wait; beyond
+	// that, calls that hash are refused with RESOURCE_EXHAUSTED.
+	PasswordHashMemoryMiB int
+	PasswordHashQueue     int
+	// SignInPerAddress limits Login, Refresh, ExchangeApiKey and Logout
+	// per client IP address; LoginPerAccount limits Login per user name. A
+	// zero rate turns a limit off.
+	SignInPerAddress ratelimit.Rate
+	LoginPerAccount  ratelimit.Rate
+	// Audit is how long and how many audit events are kept, and how often
+	// failed anonymous calls are written as summaries.
+	Audit audit.Retention
+}
+
+// DefaultLimits suit a 2-core machine with a few GiB to spare.
+func DefaultLimits() Limits {
+	return Limits{
+		PasswordHashMemoryMiB: 256,
+		PasswordHashQueue:     32,
+		SignInPerAddress:      ratelimit.Rate{PerSecond: 20, Burst: 100},
+		LoginPerAccount:       ratelimit.Rate{PerSecond: 1, Burst: 10},
+		Audit:                 audit.DefaultRetention(),
+	}
 }
 
 // Defaults returns the configuration of a local installation.
@@ -57,6 +90,7 @@ func Defaults() Config {
 		AccessTokenTTL:  15 * time.Minute,
 		RefreshTokenTTL: 24 * time.Hour,
 		KeyRotation:     24 * time.Hour,
+		Limits:          DefaultLimits(),
 	}
 }
 
@@ -91,7 +125,24 @@ func (c Config) Validate() error {
 	if c.KeyRotation < time.Hour {
 		errs = append(errs, fmt.Errorf("key rotation %s: must be at least 1h", c.KeyRotation))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.Limits.validate()...)...)
+}
+
+func (l Limits) validate() []error {
+	var errs []error
+	if l.PasswordHashMemoryMiB < 1 || l.PasswordHashQueue < 0 {
+		errs = append(errs, fmt.Errorf("password hash memory %d MiB must be positive, queue %d not negative",
+			l.PasswordHashMemoryMiB, l.PasswordHashQueue))
+	}
+	for name, r := range map[string]ratelimit.Rate{"sign-in per address": l.SignInPerAddress, "login per account": l.LoginPerAccount} {
+		if r.PerSecond < 0 || (r.PerSecond > 0 && r.Burst < 1) {
+			errs = append(errs, fmt.Errorf("%s rate %v/s, burst %d: rate must not be negative, burst at least 1", name, r.PerSecond, r.Burst))
+		}
+	}
+	if a := l.Audit; a.MaxAge < 0 || a.MaxEvents < 0 || a.FlushEvery < 0 || a.CheckEvery < 0 {
+		errs = append(errs, fmt.Errorf("audit retention %+v: must not be negative (zero takes the default)", a))
+	}
+	return errs
 }
 
 func (c Config) dbPath() string        { return filepath.Join(c.StateDir, "identity.db") }

@@ -55,10 +55,11 @@ func buildIdentity(t *testing.T) string {
 	return bin
 }
 
-func startProcess(t *testing.T, bin, stateDir, password string) *identityProcess {
+// startProcess starts bin on stateDir, with flags added to the usual ones.
+func startProcess(t *testing.T, bin, stateDir, password string, flags ...string) *identityProcess {
 	t.Helper()
 	devEnv := filepath.Join(filepath.Dir(devclustertest.Kubeconfig(t)), "landlord-dev.json")
-	cmd := exec.Command(bin, "--state-dir", stateDir, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", "")
+	cmd := exec.Command(bin, append([]string{"--state-dir", stateDir, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}, flags...)...)
 	cmd.Env = append(os.Environ(), "LANDLORD_BOOTSTRAP_ADMIN_PASSWORD="+password)
 	logs, err := cmd.StderrPipe()
 	if err != nil {

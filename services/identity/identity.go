@@ -40,6 +40,7 @@ type Service struct {
 	log    *slog.Logger
 	store  store.Store
 	keys   *keys.Manager
+	audit  *audit.Log
 	grpc   *server.Server
 	issuer net.Listener
 	tls    *tls.Config
@@ -82,15 +83,22 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		return err
 	}
 	now := time.Now
-	userSvc := &users.Service{Store: s.store, Hashing: password.DefaultParams, Now: now}
+	// The one hashing budget: every password hash in identity goes through it.
+	hasher, err := password.NewHasher(password.DefaultParams, cfg.Limits.PasswordHashMemoryMiB, cfg.Limits.PasswordHashQueue)
+	if err != nil {
+		return err
+	}
+	userSvc := &users.Service{Store: s.store, Hashing: hasher, Now: now}
 	if err := bootstrap(ctx, cfg, s.store, userSvc, s.log); err != nil {
 		return err
 	}
 	authSvc := auth.New(auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience,
-		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, s.store, s.keys)
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Hasher: hasher,
+		PerAddress: cfg.Limits.SignInPerAddress, PerAccount: cfg.Limits.LoginPerAccount}, s.store, s.keys)
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
-	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log}
+	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log, Retention: cfg.Limits.Audit}
+	s.audit = auditLog
 	keySvc := &apikeys.Service{Store: s.store, Now: now}
 	// The issuer's port first: if it is taken, nothing else was opened.
 	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
@@ -142,6 +150,17 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		return err
 	})
+	// The audit log sums and trims until the gRPC server has drained, then
+	// writes its last summaries, before the store closes.
+	auditCtx, stopAudit := context.WithCancel(context.WithoutCancel(ctx))
+	auditDone := make(chan error, 1)
+	go func() { auditDone <- s.audit.Run(auditCtx) }()
+	defer func() {
+		stopAudit()
+		if err := <-auditDone; err != nil {
+			s.log.Error("audit log", "error", err.Error())
+		}
+	}()
 	g.Go(func() error {
 		s.keys.RotateEvery(gctx, s.cfg.KeyRotation, func(err error) { s.log.Error("key rotation failed", "error", err.Error()) })
 		return nil

@@ -37,7 +37,8 @@ type running struct {
 	stop     func()
 }
 
-func startIdentity(t *testing.T, stateDir string) *running {
+// startIdentity starts identity on stateDir; opts change its config first.
+func startIdentity(t *testing.T, stateDir string, opts ...func(*identity.Config)) *running {
 	t.Helper()
 	env := devclustertest.Env(t)
 	cfg := identity.Defaults()
@@ -46,6 +47,9 @@ func startIdentity(t *testing.T, stateDir string) *running {
 	cfg.Issuer, cfg.IssuerAddr, cfg.Audience = env.Identity.Issuer, env.Identity.Address, env.Identity.Audience
 	cfg.TLSCert, cfg.TLSKey = env.Identity.TLSCert, env.Identity.TLSKey
 	cfg.API = env.ServiceTLS("identity")
+	for _, opt := range opts {
+		opt(&cfg)
+	}
 	svc, err := identity.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -60,5 +60,6 @@ func command() *cobra.Command {
 	f.DurationVar(&cfg.AccessTokenTTL, "access-token-ttl", cfg.AccessTokenTTL, "access token lifetime")
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", cfg.RefreshTokenTTL, "refresh token lifetime")
 	f.DurationVar(&cfg.KeyRotation, "key-rotation", cfg.KeyRotation, "rotate the signing key this often")
+	limitFlags(cmd, &cfg.Limits)
 	return cmd
 }

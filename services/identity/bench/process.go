@@ -42,7 +42,9 @@ func Start(ctx context.Context, identityBin, devEnv string, plaintext bool) (*Pr
 	_, _ = rand.Read(secret)
 	p := &Process{password: hex.EncodeToString(secret), state: state}
 	var line []byte
-	args := []string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}
+	// Rate limits off: the benchmark measures logins, not the limiter.
+	args := []string{"--state-dir", state, "--devcluster-env", devEnv, "--grpc-addr", "127.0.0.1:0", "--http-addr", "",
+		"--signin-rate-per-address", "0", "--login-rate-per-account", "0"}
 	if plaintext {
 		args = append(args, "--api-plaintext")
 	}

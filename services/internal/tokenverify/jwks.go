@@ -1,6 +1,7 @@
 package tokenverify
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,15 +19,24 @@ import (
 // RemoteJWKS fetches an issuer's JSON Web Key Set over HTTPS and caches it.
 // An unknown kid triggers one refetch (so rotated-in keys are found at
 // once), but at most every MinRefresh, so garbage tokens cannot make a
-// service hammer the issuer.
+// service hammer the issuer. No lock is held while fetching: keys already
+// cached are served while a fetch is in flight, and callers that need the
+// new set wait for the one fetch, each only as long as its own context.
 type RemoteJWKS struct {
 	URL        string
 	Client     *http.Client
 	MinRefresh time.Duration // default 10s
 
-	mu      sync.Mutex
-	keys    jose.JSONWebKeySet
-	fetched time.Time
+	mu       sync.Mutex
+	keys     jose.JSONWebKeySet
+	fetched  time.Time
+	inFlight *fetchCall // the running fetch, if any
+}
+
+// fetchCall is one fetch that callers wait for.
+type fetchCall struct {
+	done chan struct{}
+	err  error // set before done is closed
 }
 
 // JWKSPath is where identity serves its key set, relative to the issuer
@@ -53,44 +63,72 @@ func NewRemoteJWKS(url string, caPEM []byte) (*RemoteJWKS, error) {
 // Key returns the key with id kid, refetching the set once if it is unknown.
 func (r *RemoteJWKS) Key(ctx context.Context, kid string) (*jose.JSONWebKey, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if k := r.keys.Key(kid); len(k) > 0 {
+		r.mu.Unlock()
 		return &k[0], nil
 	}
-	minRefresh := r.MinRefresh
-	if minRefresh == 0 {
-		minRefresh = 10 * time.Second
+	call := r.inFlight
+	if call == nil {
+		if time.Since(r.fetched) < cmp.Or(r.MinRefresh, 10*time.Second) {
+			r.mu.Unlock()
+			return nil, fmt.Errorf("unknown key %q", kid)
+		}
+		call = &fetchCall{done: make(chan struct{})}
+		r.inFlight, r.fetched = call, time.Now()
+		go r.fetch(call)
 	}
-	if time.Since(r.fetched) < minRefresh {
-		return nil, fmt.Errorf("unknown key %q", kid)
+	r.mu.Unlock()
+	select {
+	case <-call.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	if err := r.fetch(ctx); err != nil {
-		return nil, err
+	if call.err != nil {
+		return nil, call.err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if k := r.keys.Key(kid); len(k) > 0 {
 		return &k[0], nil
 	}
 	return nil, fmt.Errorf("unknown key %q", kid)
 }
 
-func (r *RemoteJWKS) fetch(ctx context.Context) error {
-	r.fetched = time.Now()
+// fetch runs one fetch, detached from any one caller's context (the
+// client's timeout bounds it), and swaps the new set in under the lock.
+func (r *RemoteJWKS) fetch(call *fetchCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	set, err := r.get(ctx)
+	r.mu.Lock()
+	if err == nil {
+		r.keys = set
+	}
+	r.inFlight = nil
+	r.mu.Unlock()
+	call.err = err
+	close(call.done)
+}
+
+// fetchTimeout bounds a fetch whose Client sets no timeout.
+const fetchTimeout = 10 * time.Second
+
+func (r *RemoteJWKS) get(ctx context.Context) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
 	if err != nil {
-		return err
+		return set, err
 	}
 	resp, err := r.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("fetching JWKS: %w", err)
+		return set, fmt.Errorf("fetching JWKS: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetching JWKS: %s", resp.Status)
+		return set, fmt.Errorf("fetching JWKS: %s", resp.Status)
 	}
-	var set jose.JSONWebKeySet
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
-		return fmt.Errorf("decoding JWKS: %w", err)
+		return set, fmt.Errorf("decoding JWKS: %w", err)
 	}
-	r.keys = set
-	return nil
+	return set, nil
 }

@@ -21,6 +21,9 @@ type AuthServer struct {
 }
 
 func (s *AuthServer) ExchangeApiKey(ctx context.Context, req *identityv1.ExchangeApiKeyRequest) (*identityv1.ExchangeApiKeyResponse, error) {
+	if err := s.Auth.Admit(ctx, ""); err != nil { // before the key is looked up
+		return nil, err
+	}
 	p, err := s.ApiKeys.Authenticate(ctx, req.GetSecret())
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 	"github.com/landlord-dev/landlord/services/internal/roles"
 	"github.com/landlord-dev/landlord/services/internal/subject"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
@@ -32,37 +33,61 @@ type Config struct {
 	Audience   string
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
-	// MaxConcurrentHashes bounds argon2id's memory (64 MiB per hash).
-	MaxConcurrentHashes int
+	// Hasher checks passwords within identity's one hashing budget
+	// (required).
+	Hasher *password.Hasher
+	// PerAddress limits Login, Refresh, ExchangeApiKey and Logout per
+	// client address; PerAccount limits Login per user name. Zero: no
+	// limit.
+	PerAddress, PerAccount ratelimit.Rate
 }
 
 // Service implements login, refresh and logout.
 type Service struct {
-	cfg     Config
-	store   store.Store
-	keys    *keys.Manager
-	lockout *lockout
-	hashing chan struct{}
-	now     func() time.Time
+	cfg       Config
+	store     store.Store
+	keys      *keys.Manager
+	lockout   *lockout
+	byAddress *ratelimit.Limiter
+	byAccount *ratelimit.Limiter
+	now       func() time.Time
 }
 
 // New returns the service.
 func New(cfg Config, s store.Store, k *keys.Manager) *Service {
-	if cfg.MaxConcurrentHashes <= 0 {
-		cfg.MaxConcurrentHashes = 4
+	if cfg.Hasher == nil {
+		panic("auth: Config.Hasher is required")
 	}
 	return &Service{cfg: cfg, store: s, keys: k, lockout: newLockout(),
-		hashing: make(chan struct{}, cfg.MaxConcurrentHashes), now: time.Now}
+		byAddress: ratelimit.New(cfg.PerAddress, 0), byAccount: ratelimit.New(cfg.PerAccount, 0), now: time.Now}
+}
+
+// Admit applies the rate limits of the calls that sign in, before they
+// cost anything: per client address, and per account name if there is one
+// (""). Refusals are RESOURCE_EXHAUSTED with the wait until a retry.
+func (s *Service) Admit(ctx context.Context, account string) error {
+	now := s.now()
+	if err := s.byAddress.Allow(ratelimit.ClientAddress(ctx), now); err != nil {
+		return err
+	}
+	if account == "" {
+		return nil
+	}
+	return s.byAccount.Allow(account, now)
 }
 
 // errBadCredentials is the one answer to every failed login.
 var errBadCredentials = fmt.Errorf("wrong username or password: %w", apierror.ErrUnauthenticated)
 
 // Login checks a password and returns tokens. Unknown users, disabled users
-// and wrong passwords are indistinguishable, in answer and in time.
+// and wrong passwords are indistinguishable, in answer and in time. The
+// attempt counts against the lock-out before the password is checked, so
+// parallel guesses cannot slip past it.
 func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*identityv1.TokenSet, error) {
-	now := s.now()
-	if wait := s.lockout.wait(username, now); wait > 0 {
+	if err := s.Admit(ctx, username); err != nil {
+		return nil, err
+	}
+	if wait := s.lockout.attempt(username, s.now()); wait > 0 {
 		return nil, &apierror.RateLimitedError{RetryAfter: wait.Round(time.Second)}
 	}
 	var rec *storagev1.UserRecord
@@ -78,34 +103,33 @@ func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*iden
 		return nil, err
 	}
 	if !ok {
-		s.lockout.fail(username, now)
 		return nil, errBadCredentials
 	}
 	s.lockout.succeed(username)
 	return s.issue(ctx, userPrincipal(rec), tenant, newID())
 }
 
-// verify checks pw against rec, spending the same time when rec is absent.
+// verify checks pw against rec, spending the same time when rec is absent;
+// both go through the Hasher's budget.
 func (s *Service) verify(ctx context.Context, rec *storagev1.UserRecord, pw string) (bool, error) {
-	select {
-	case s.hashing <- struct{}{}:
-		defer func() { <-s.hashing }()
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
 	if rec == nil || rec.GetPasswordHash() == "" || rec.GetUser().GetDisabled() {
-		password.VerifyDummy(pw)
-		return false, nil
+		return false, s.cfg.Hasher.VerifyDummy(ctx, pw)
 	}
-	ok, err := password.Verify(pw, rec.GetPasswordHash())
-	if err != nil && !errors.Is(err, password.ErrTooLong) && !errors.Is(err, password.ErrEmpty) {
+	ok, err := s.cfg.Hasher.Verify(ctx, pw, rec.GetPasswordHash())
+	switch {
+	case password.Limited(err):
+		return false, err
+	case errors.Is(err, password.ErrInvalidHash):
 		return false, fmt.Errorf("stored password hash of %q: %w", rec.GetUser().GetName(), err)
 	}
-	return ok, nil
+	return ok, nil // an empty or too long password is just wrong
 }
 
 // Refresh exchanges a refresh token once; a second use revokes the family.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*identityv1.TokenSet, error) {
+	if err := s.Admit(ctx, ""); err != nil {
+		return nil, err
+	}
 	hash := hashToken(refreshToken)
 	var (
 		rec    *storagev1.RefreshTokenRecord
@@ -184,6 +208,9 @@ func userPrincipal(rec *storagev1.UserRecord) principal {
 // Logout revokes the refresh token's family. Unknown tokens are not an
 // error: the caller is signed out either way.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	if err := s.Admit(ctx, ""); err != nil { // anyone may call it, and it writes
+		return err
+	}
 	return s.store.Write(ctx, func(tx store.Tx) error { return revoke(tx, hashToken(refreshToken)) })
 }
 

@@ -32,6 +32,15 @@ func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 // password hash is cheap to check.
 func signIn(t *testing.T) (*Service, store.Store, *clock) {
 	t.Helper()
+	return signInLimited(t, Config{})
+}
+
+// cheap is a hash that costs 64 KiB and one pass.
+var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 16}
+
+// signInLimited is signIn with the rate limits in limits.
+func signInLimited(t *testing.T, limits Config) (*Service, store.Store, *clock) {
+	t.Helper()
 	s := storetest.Bolt(t)
 	k, err := kek.New(make([]byte, kek.Size))
 	if err != nil {
@@ -41,7 +50,11 @@ func signIn(t *testing.T) (*Service, store.Store, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := password.Hash(annPassword, password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 16})
+	hasher, err := password.NewHasher(cheap, 1, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := hasher.Hash(ctx, annPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +68,8 @@ func signIn(t *testing.T) (*Service, store.Store, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := New(Config{Issuer: "https://identity.test", Audience: "landlord", AccessTTL: time.Minute, RefreshTTL: time.Hour}, s, km)
+	svc := New(Config{Issuer: "https://identity.test", Audience: "landlord", AccessTTL: time.Minute, RefreshTTL: time.Hour,
+		Hasher: hasher, PerAddress: limits.PerAddress, PerAccount: limits.PerAccount}, s, km)
 	clk := &clock{time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	svc.now = clk.now
 	return svc, s, clk
@@ -119,13 +133,17 @@ func TestRepeatedFailuresLockTheNameOut(t *testing.T) {
 func TestLockoutCountsEveryName(t *testing.T) {
 	l, now := newLockout(), time.Now()
 	for range 6 {
-		l.fail("nobody", now)
+		l.attempt("nobody", now)
 	}
 	if l.wait("nobody", now) != 30*time.Second || l.wait("ann", now) != 0 {
 		t.Errorf("waits: nobody %v, ann %v", l.wait("nobody", now), l.wait("ann", now))
 	}
+	if w := l.attempt("nobody", now); w != 30*time.Second || l.entries["nobody"].count != 6 {
+		t.Errorf("attempt while locked: wait %v, count %d; want 30s and no count", w, l.entries["nobody"].count)
+	}
 	for range 20 {
-		l.fail("nobody", now)
+		now = now.Add(l.wait("nobody", now))
+		l.attempt("nobody", now)
 	}
 	if w := l.wait("nobody", now); w != l.max {
 		t.Errorf("lock after many failures = %v, want the %v cap", w, l.max)

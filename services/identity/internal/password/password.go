@@ -2,6 +2,10 @@
 // standard PHC strings ($argon2id$v=19$m=65536,t=3,p=2$<salt>$<hash>, salt and
 // hash in unpadded standard base64). The parameters travel with each hash, so
 // they can be raised later: NeedsRehash tells a login when to re-hash.
+//
+// Every argon2id run goes through a Hasher, whose one memory budget bounds
+// what all hashes in flight may allocate (see limiter.go): the package has
+// no other way in, so no caller can hash outside the limit.
 package password
 
 import (
@@ -12,7 +16,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -55,7 +58,9 @@ func (p Params) validate() error {
 	return nil
 }
 
-func checkPassword(password string) error {
+// Check rejects a password no hash will be made of (empty or too long),
+// without hashing: callers check new passwords before any costly work.
+func Check(password string) error {
 	if password == "" {
 		return ErrEmpty
 	} else if len(password) > maxPasswordLen {
@@ -67,20 +72,15 @@ func checkPassword(password string) error {
 // b64 is unpadded standard base64; Strict also rejects non-canonical input.
 var b64 = base64.RawStdEncoding.Strict()
 
-// Hash derives an argon2id hash of password with a fresh random salt and
-// returns it as a PHC string.
-func Hash(password string, p Params) (string, error) {
-	if err := checkPassword(password); err != nil {
-		return "", err
-	}
-	if err := p.validate(); err != nil {
-		return "", err
-	}
+// hash derives an argon2id hash of password with a fresh random salt and
+// returns it as a PHC string. p and password are valid; the caller holds
+// p.Memory of the hashing budget.
+func hash(password string, p Params) string {
 	salt := make([]byte, p.SaltLen)
 	_, _ = rand.Read(salt) // never returns an error since Go 1.24 (it crashes instead)
 	key := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
-		p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // decode parses a PHC argon2id v=19 string and bounds-checks its parameters.
@@ -107,19 +107,11 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	return p, salt, key, nil
 }
 
-// Verify reports whether password matches the PHC string encoded, using the
-// parameters stored in it. A malformed, unsupported or out-of-bounds hash gives
-// an error wrapping ErrInvalidHash; an empty or too long password ErrEmpty or ErrTooLong.
-func Verify(password, encoded string) (ok bool, err error) {
-	if err := checkPassword(password); err != nil {
-		return false, err
-	}
-	p, salt, key, err := decode(encoded)
-	if err != nil {
-		return false, err
-	}
+// verify reports whether password matches the hash decoded from a PHC
+// string; the caller holds p.Memory of the hashing budget.
+func verify(password string, p Params, salt, key []byte) bool {
 	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	return subtle.ConstantTimeCompare(got, key) == 1
 }
 
 // NeedsRehash reports whether encoded was made with parameters other than p
@@ -127,24 +119,4 @@ func Verify(password, encoded string) (ok bool, err error) {
 func NeedsRehash(encoded string, p Params) bool {
 	got, _, _, err := decode(encoded)
 	return err != nil || got != p
-}
-
-var dummyOnce sync.Once
-var dummyHash string // DefaultParams hash of a random value nobody knows
-
-// VerifyDummy costs about as much as Verify against a DefaultParams hash. Call
-// it when the user does not exist, so response times do not reveal which users
-// exist. (Stored hashes made with other Params still take a different time.)
-func VerifyDummy(password string) {
-	first := false
-	dummyOnce.Do(func() {
-		h, err := Hash(rand.Text(), DefaultParams)
-		if err != nil {
-			panic(err) // unreachable: DefaultParams are valid, rand.Text is non-empty
-		}
-		dummyHash, first = h, true
-	})
-	if !first { // on the first call, computing dummyHash already cost one argon2id run
-		_, _ = Verify(password, dummyHash)
-	}
 }

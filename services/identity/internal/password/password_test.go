@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -12,9 +13,31 @@ import (
 // for the real cost.
 var fast = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
+var ctx = context.Background()
+
+// hasher returns a Hasher for p with room for four hashes at once.
+func hasher(t testing.TB, p password.Params) *password.Hasher {
+	t.Helper()
+	h, err := password.NewHasher(p, max(1, 4*int(p.Memory)/1024), 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// verify checks pw against a hash with a Hasher of fast Params: the stored
+// hash's own parameters decide the cost.
+func verify(pw, encoded string) (bool, error) {
+	h, err := password.NewHasher(fast, 64, 16)
+	if err != nil {
+		return false, err
+	}
+	return h.Verify(ctx, pw, encoded)
+}
+
 func mustHash(t *testing.T, pw string, p password.Params) string {
 	t.Helper()
-	h, err := password.Hash(pw, p)
+	h, err := hasher(t, p).Hash(ctx, pw)
 	if err != nil {
 		t.Fatalf("Hash(%q): %v", pw, err)
 	}
@@ -27,7 +50,7 @@ func TestRoundTrip(t *testing.T) {
 		if !strings.HasPrefix(h, "$argon2id$v=19$m=1024,t=1,p=1$") {
 			t.Errorf("unexpected encoding %q", h)
 		}
-		if ok, err := password.Verify(pw, h); !ok || err != nil {
+		if ok, err := verify(pw, h); !ok || err != nil {
 			t.Errorf("Verify(%q) = %v, %v; want true, nil", pw, ok, err)
 		}
 	}
@@ -36,7 +59,7 @@ func TestRoundTrip(t *testing.T) {
 func TestWrongPassword(t *testing.T) {
 	h := mustHash(t, "secret", fast)
 	for _, pw := range []string{"Secret", "secret ", "secre", "another"} {
-		if ok, err := password.Verify(pw, h); ok || err != nil {
+		if ok, err := verify(pw, h); ok || err != nil {
 			t.Errorf("Verify(%q) = %v, %v; want false, nil", pw, ok, err)
 		}
 	}
@@ -56,10 +79,10 @@ func TestSaltMakesHashesDiffer(t *testing.T) {
 // implementation (phc-winner-argon2 src/test.c, password "password", salt "somesalt").
 func TestReferenceVector(t *testing.T) {
 	const ref = "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4"
-	if ok, err := password.Verify("password", ref); !ok || err != nil {
+	if ok, err := verify("password", ref); !ok || err != nil {
 		t.Errorf("Verify(reference) = %v, %v; want true, nil", ok, err)
 	}
-	if ok, err := password.Verify("Password", ref); ok || err != nil {
+	if ok, err := verify("Password", ref); ok || err != nil {
 		t.Errorf("Verify(wrong, reference) = %v, %v; want false, nil", ok, err)
 	}
 }
@@ -103,12 +126,12 @@ func TestMalformed(t *testing.T) {
 		"short hash":        join("", "argon2id", "v=19", "m=1024,t=1,p=1", salt, "AAAAAA"),
 		"huge hash":         join("", "argon2id", "v=19", "m=1024,t=1,p=1", salt, strings.Repeat("A", 200)),
 	}
-	if ok, err := password.Verify("pw", good); !ok || err != nil {
+	if ok, err := verify("pw", good); !ok || err != nil {
 		t.Fatalf("control: Verify(good) = %v, %v", ok, err)
 	}
 	for name, enc := range cases {
 		t.Run(name, func(t *testing.T) {
-			ok, err := password.Verify("pw", enc)
+			ok, err := verify("pw", enc)
 			if ok || !errors.Is(err, password.ErrInvalidHash) {
 				t.Errorf("Verify(%q) = %v, %v; want false, ErrInvalidHash", enc, ok, err)
 			}
@@ -144,18 +167,18 @@ func TestNeedsRehash(t *testing.T) {
 }
 
 func TestPasswordLength(t *testing.T) {
-	if _, err := password.Hash("", fast); !errors.Is(err, password.ErrEmpty) {
+	if _, err := hasher(t, fast).Hash(ctx, ""); !errors.Is(err, password.ErrEmpty) {
 		t.Errorf("Hash(\"\") error = %v; want ErrEmpty", err)
 	}
 	long := strings.Repeat("a", 1025)
-	if _, err := password.Hash(long, fast); !errors.Is(err, password.ErrTooLong) {
+	if _, err := hasher(t, fast).Hash(ctx, long); !errors.Is(err, password.ErrTooLong) {
 		t.Errorf("Hash(1025 bytes) error = %v; want ErrTooLong", err)
 	}
 	h := mustHash(t, "pw", fast)
-	if ok, err := password.Verify("", h); ok || !errors.Is(err, password.ErrEmpty) {
+	if ok, err := verify("", h); ok || !errors.Is(err, password.ErrEmpty) {
 		t.Errorf("Verify(\"\") = %v, %v; want false, ErrEmpty", ok, err)
 	}
-	if ok, err := password.Verify(long, h); ok || !errors.Is(err, password.ErrTooLong) {
+	if ok, err := verify(long, h); ok || !errors.Is(err, password.ErrTooLong) {
 		t.Errorf("Verify(1025 bytes) = %v, %v; want false, ErrTooLong", ok, err)
 	}
 }
@@ -169,8 +192,8 @@ func TestHashRejectsBadParams(t *testing.T) {
 		{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 0},
 		{Memory: 2 << 20, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
 	} {
-		if _, err := password.Hash("pw", p); !errors.Is(err, password.ErrInvalidParams) {
-			t.Errorf("Hash with %+v: error = %v; want ErrInvalidParams", p, err)
+		if _, err := password.NewHasher(p, 64, 1); !errors.Is(err, password.ErrInvalidParams) {
+			t.Errorf("NewHasher with %+v: error = %v; want ErrInvalidParams", p, err)
 		}
 	}
 }
@@ -182,21 +205,25 @@ func TestDefaultParams(t *testing.T) {
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=3,p=2$") {
 		t.Errorf("unexpected encoding %q", h)
 	}
-	if ok, err := password.Verify("hunter2", h); !ok || err != nil {
+	if ok, err := verify("hunter2", h); !ok || err != nil {
 		t.Errorf("Verify = %v, %v; want true, nil", ok, err)
 	}
 	if password.NeedsRehash(h, password.DefaultParams) {
 		t.Error("NeedsRehash(DefaultParams) = true for a DefaultParams hash")
 	}
 	// The first call computes the dummy hash, later calls verify against it.
+	d := hasher(t, password.DefaultParams)
 	for _, pw := range []string{"hunter2", "", strings.Repeat("a", 2000), "hunter2"} {
-		password.VerifyDummy(pw)
+		if err := d.VerifyDummy(ctx, pw); err != nil {
+			t.Errorf("VerifyDummy(%.10q): %v", pw, err)
+		}
 	}
 }
 
 func BenchmarkHashDefault(b *testing.B) {
+	h := hasher(b, password.DefaultParams)
 	for b.Loop() {
-		if _, err := password.Hash("correct horse battery staple", password.DefaultParams); err != nil {
+		if _, err := h.Hash(ctx, "correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -24,8 +24,9 @@ import (
 // Service manages users.
 type Service struct {
 	Store store.Store
-	// Hashing is the argon2id cost of new password hashes.
-	Hashing password.Params
+	// Hashing makes and checks password hashes, within identity's one
+	// hashing budget.
+	Hashing *password.Hasher
 	Now     func() time.Time
 }
 
@@ -41,8 +42,8 @@ func (s *Service) Create(ctx context.Context, in *identityv1.User, pw, requestID
 	hash := ""
 	if pw != "" {
 		var err error
-		if hash, err = password.Hash(pw, s.Hashing); err != nil {
-			return nil, apierror.InvalidArgument("password", err.Error())
+		if hash, err = s.Hashing.Hash(ctx, pw); err != nil {
+			return nil, badPassword("password", err)
 		}
 	}
 	now := timestamppb.New(s.Now())
@@ -189,10 +190,11 @@ func remove(tx removeTx, name, etag string) error {
 
 // SetPassword replaces a user's password. With checkCurrent, oldPassword
 // must match the stored password (users changing their own).
+// The new password is hashed only once the old one matched: a wrong guess
+// costs one hash, not two.
 func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, oldPassword string) error {
-	hash, err := password.Hash(newPassword, s.Hashing)
-	if err != nil {
-		return apierror.InvalidArgument("new_password", err.Error())
+	if err := password.Check(newPassword); err != nil {
+		return badPassword("new_password", err)
 	}
 	var rec *storagev1.UserRecord
 	if err := s.Store.Read(ctx, func(tx store.Tx) (err error) {
@@ -202,10 +204,17 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		return err
 	}
 	if checkCurrent {
-		ok, _ := password.Verify(oldPassword, rec.GetPasswordHash())
+		ok, err := s.Hashing.Verify(ctx, oldPassword, rec.GetPasswordHash())
+		if password.Limited(err) {
+			return err
+		}
 		if !ok {
 			return apierror.InvalidArgument("current_password", "does not match")
 		}
+	}
+	hash, err := s.Hashing.Hash(ctx, newPassword)
+	if err != nil {
+		return badPassword("new_password", err)
 	}
 	return s.Store.Write(ctx, func(tx store.Tx) error {
 		rec, err := current(tx, name, page.Etag(rec.GetRevision()))
@@ -217,6 +226,15 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		rec.GetUser().UpdateTime = timestamppb.New(s.Now())
 		return tx.PutUser(rec)
 	})
+}
+
+// badPassword makes a password refused for its content a bad field; a
+// hash that could not run (busy, cancelled) keeps its own error.
+func badPassword(field string, err error) error {
+	if password.Limited(err) {
+		return err
+	}
+	return apierror.InvalidArgument(field, err.Error())
 }
 
 // current reads a user and checks the etag, if one is given.

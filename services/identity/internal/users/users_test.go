@@ -19,7 +19,7 @@ import (
 var ctx = context.Background()
 
 // cheap hashes keep the tests fast; the cost travels with each hash.
-var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 16}
+var cheap, _ = password.NewHasher(password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 16}, 1, 100)
 
 func service(t *testing.T) *users.Service {
 	return &users.Service{Store: storetest.Bolt(t), Hashing: cheap, Now: time.Now}
@@ -125,7 +125,7 @@ func TestSetPasswordChecksTheOldOne(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if ok, err := password.Verify("third password", rec.GetPasswordHash()); !ok || err != nil {
+		if ok, err := cheap.Verify(ctx, "third password", rec.GetPasswordHash()); !ok || err != nil {
 			t.Errorf("stored hash does not verify the new password: %v", err)
 		}
 		return nil

@@ -41,7 +41,12 @@ type AuditEvent struct {
 	// The call's request id (x-request-id).
 	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The outcome: a gRPC status code name, e.g. "OK", "PERMISSION_DENIED".
-	Code          string `protobuf:"bytes,7,opt,name=code,proto3" json:"code,omitempty"`
+	Code string `protobuf:"bytes,7,opt,name=code,proto3" json:"code,omitempty"`
+	// How many calls the event stands for. Failed anonymous calls are not
+	// recorded one by one: each interval, the calls of one method, code and
+	// resource are summed into one event, with no actor and no request id.
+	// 0 and 1 both mean one call.
+	Count         int64 `protobuf:"varint,8,opt,name=count,proto3" json:"count,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -125,11 +130,18 @@ func (x *AuditEvent) GetCode() string {
 	return ""
 }
 
+func (x *AuditEvent) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_landlord_identity_v1_audit_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_v1_audit_proto_rawDesc = "" +
 	"\n" +
-	" landlord/identity/v1/audit.proto\x12\x14landlord.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x01\n" +
+	" landlord/identity/v1/audit.proto\x12\x14landlord.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdf\x01\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
@@ -139,7 +151,8 @@ const file_landlord_identity_v1_audit_proto_rawDesc = "" +
 	"\bresource\x18\x05 \x01(\tR\bresource\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\tR\trequestId\x12\x12\n" +
-	"\x04code\x18\a \x01(\tR\x04codeB\xe1\x01\n" +
+	"\x04code\x18\a \x01(\tR\x04code\x12\x14\n" +
+	"\x05count\x18\b \x01(\x03R\x05countB\xe1\x01\n" +
 	"\x18com.landlord.identity.v1B\n" +
 	"AuditProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"
 

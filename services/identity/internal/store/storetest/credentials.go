@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
@@ -134,6 +135,31 @@ func auditCase(t testing.TB, s store.Store) {
 		if len(evs) == 1 {
 			same(t, "event 0001's method", evs[0].GetMethod(), "m0001")
 		}
+		n, err := tx.CountAudit()
+		ok(t, err)
+		same(t, "CountAudit", n, 3)
+		return nil
+	})
+	// Retention deletes the oldest first, within its bounds.
+	write(t, s, func(tx store.Tx) error {
+		for _, c := range []struct {
+			before string
+			limit  int
+			want   int
+		}{{"0003", 1, 1}, {"0003", 10, 1}, {"0003", 10, 0}, {"9999", 0, 0}} {
+			n, err := tx.DeleteAudit(c.before, c.limit)
+			ok(t, err)
+			same(t, fmt.Sprintf("DeleteAudit(%s, %d)", c.before, c.limit), n, c.want)
+		}
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		evs, err := tx.ListAudit("", 10)
+		ok(t, err)
+		same(t, "events left", names(evs, id), "[0003]")
+		n, err := tx.CountAudit()
+		ok(t, err)
+		same(t, "CountAudit after deleting", n, 1)
 		return nil
 	})
 }

@@ -31,7 +31,7 @@ var checks = []check{
 	{"API keys are indexed by owner", apiKeysCase},
 	{"refresh token families revoke together", refreshCase},
 	{"signing keys", signingKeysCase},
-	{"audit events list newest first, paged", auditCase},
+	{"audit events list newest first, paged, count and trim oldest first", auditCase},
 	{"a failed write changes nothing", rollbackCase},
 	{"a transaction reads its own writes", ownWritesCase},
 }

@@ -281,3 +281,8 @@ func (x spyTx) AppendAudit(ev *identityv1.AuditEvent) error {
 func (x spyTx) ListAudit(before string, limit int) ([]*identityv1.AuditEvent, error) {
 	return readOne(x, "ListAudit", func() ([]*identityv1.AuditEvent, error) { return x.tx.ListAudit(before, limit) })
 }
+func (x spyTx) CountAudit() (int, error) { return readOne(x, "CountAudit", x.tx.CountAudit) }
+func (x spyTx) DeleteAudit(before string, limit int) (int, error) {
+	x.s.call("DeleteAudit")
+	return x.tx.DeleteAudit(before, limit)
+}
