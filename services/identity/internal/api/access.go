@@ -52,6 +52,8 @@ func Access(st store.Store) *access.Table {
 				(*identityv1.DeleteMembershipRequest).GetTenant).Audited(),
 			identityv1.MembershipService_ListMemberships_FullMethodName: access.InTenant(identityv1.Permission_PERMISSION_TENANT_GET,
 				(*identityv1.ListMembershipsRequest).GetTenant),
+			// Provisioning, when it deletes a tenant; never a user.
+			identityv1.MembershipService_DeleteTenantMemberships_FullMethodName: access.Internal("provisioning").Audited(),
 
 			identityv1.ApiKeyService_CreateApiKey_FullMethodName: access.Self(func(r *identityv1.CreateApiKeyRequest) string { return r.GetApiKey().GetOwner() }).Audited(),
 			identityv1.ApiKeyService_ListApiKeys_FullMethodName:  access.Self((*identityv1.ListApiKeysRequest).GetOwner),

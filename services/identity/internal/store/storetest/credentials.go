@@ -52,7 +52,9 @@ func apiKeysCase(t testing.TB, s store.Store) {
 // expired, a family with its tokens, and nothing twice.
 func refreshCase(t testing.TB, s store.Store) {
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(h float64) *timestamppb.Timestamp { return timestamppb.New(t0.Add(time.Duration(h * float64(time.Hour)))) }
+	at := func(h float64) *timestamppb.Timestamp {
+		return timestamppb.New(t0.Add(time.Duration(h * float64(time.Hour))))
+	}
 	family := func(id, owner string, expire float64) *storagev1.RefreshFamilyRecord {
 		return &storagev1.RefreshFamilyRecord{Id: id, Subject: "user:ann", OwnerUid: owner, AuthTime: at(0), ExpireTime: at(expire)}
 	}
