@@ -39,8 +39,17 @@ type running struct {
 
 func startIdentity(t *testing.T, stateDir string) *running {
 	t.Helper()
+	return startIdentityWith(t, stateDir, nil)
+}
+
+// startIdentityWith starts identity with the defaults changed by tweak.
+func startIdentityWith(t *testing.T, stateDir string, tweak func(*identity.Config)) *running {
+	t.Helper()
 	env := devclustertest.Env(t)
 	cfg := identity.Defaults()
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	cfg.StateDir = stateDir
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", ""
 	cfg.Issuer, cfg.IssuerAddr, cfg.Audience = env.Identity.Issuer, env.Identity.Address, env.Identity.Audience
