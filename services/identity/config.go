@@ -38,6 +38,15 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	KeyRotation     time.Duration
+	// SessionLifetime is a login's absolute lifetime: refreshing never
+	// takes a session past it (RefreshTokenTTL is the idle lifetime).
+	SessionLifetime time.Duration
+	// ApiKeyFreshAuth is how recent the password login behind a
+	// CreateApiKey call must be.
+	ApiKeyFreshAuth time.Duration
+	// SessionSweep is how often expired refresh tokens and ended sessions
+	// are deleted from the store.
+	SessionSweep time.Duration
 
 	// KEK is the base64 key-encryption key (LANDLORD_IDENTITY_KEK); empty
 	// uses, or creates, StateDir/kek.
@@ -91,6 +100,9 @@ func Defaults() Config {
 		RefreshTokenTTL: 24 * time.Hour,
 		KeyRotation:     24 * time.Hour,
 		Limits:          DefaultLimits(),
+		SessionLifetime: 24 * time.Hour,
+		ApiKeyFreshAuth: 5 * time.Minute,
+		SessionSweep:    10 * time.Minute,
 	}
 }
 
@@ -124,6 +136,15 @@ func (c Config) Validate() error {
 	}
 	if c.KeyRotation < time.Hour {
 		errs = append(errs, fmt.Errorf("key rotation %s: must be at least 1h", c.KeyRotation))
+	}
+	if c.SessionLifetime < c.AccessTokenTTL {
+		errs = append(errs, errors.New("session lifetime must not be shorter than the access token TTL"))
+	}
+	if c.ApiKeyFreshAuth < time.Second || c.ApiKeyFreshAuth > time.Hour {
+		errs = append(errs, fmt.Errorf("API key fresh-auth window %s: must be between 1s and 1h", c.ApiKeyFreshAuth))
+	}
+	if c.SessionSweep < time.Second {
+		errs = append(errs, fmt.Errorf("session sweep period %s: must be at least 1s", c.SessionSweep))
 	}
 	return errors.Join(append(errs, c.Limits.validate()...)...)
 }

@@ -41,6 +41,7 @@ type Service struct {
 	store  store.Store
 	keys   *keys.Manager
 	audit  *audit.Log
+	auth   *auth.Service
 	grpc   *server.Server
 	issuer net.Listener
 	tls    *tls.Config
@@ -93,13 +94,14 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		return err
 	}
 	authSvc := auth.New(auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience,
-		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Hasher: hasher,
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Hasher: hasher, MaxSession: cfg.SessionLifetime,
 		PerAddress: cfg.Limits.SignInPerAddress, PerAccount: cfg.Limits.LoginPerAccount}, s.store, s.keys)
+	s.auth = authSvc
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 
 	auditLog := &audit.Log{Store: s.store, Now: now, Logger: s.log, Retention: cfg.Limits.Audit}
 	s.audit = auditLog
-	keySvc := &apikeys.Service{Store: s.store, Now: now}
+	keySvc := &apikeys.Service{Store: s.store, Now: now, FreshAuth: cfg.ApiKeyFreshAuth}
 	// The issuer's port first: if it is taken, nothing else was opened.
 	if s.issuer, err = net.Listen("tcp", cfg.IssuerAddr); err != nil {
 		return fmt.Errorf("issuer listener: %w", err)
@@ -110,7 +112,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 		HTTPAddr:      cfg.HTTPAddr,
 		TLS:           cfg.API,
 		Logger:        s.log,
-		Authenticator: authn.Bearer{Verifier: verifier},
+		Authenticator: api.CurrentSubjects(authn.Bearer{Verifier: verifier}, s.store),
 		Access:        api.Access(s.store),
 		Auditor:       auditLog,
 		Register: func(r grpc.ServiceRegistrar) {
@@ -163,6 +165,12 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	g.Go(func() error {
 		s.keys.RotateEvery(gctx, s.cfg.KeyRotation, func(err error) { s.log.Error("key rotation failed", "error", err.Error()) })
+		return nil
+	})
+	g.Go(func() error {
+		s.auth.CollectEvery(gctx, s.cfg.SessionSweep, func(err error) {
+			s.log.Error("collecting expired refresh tokens failed", "error", err.Error())
+		})
 		return nil
 	})
 	g.Go(func() error {

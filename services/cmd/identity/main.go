@@ -61,5 +61,7 @@ func command() *cobra.Command {
 	f.DurationVar(&cfg.RefreshTokenTTL, "refresh-token-ttl", cfg.RefreshTokenTTL, "refresh token lifetime")
 	f.DurationVar(&cfg.KeyRotation, "key-rotation", cfg.KeyRotation, "rotate the signing key this often")
 	limitFlags(cmd, &cfg.Limits)
+	f.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "a login's absolute lifetime, however often it is refreshed")
+	f.DurationVar(&cfg.ApiKeyFreshAuth, "api-key-fresh-auth", cfg.ApiKeyFreshAuth, "how recent a password login must be to create an API key")
 	return cmd
 }

@@ -25,20 +25,31 @@ type Claims struct {
 	ID       string
 	IssuedAt time.Time
 	Expiry   time.Time
+	// AuthTime is when the user last proved a password (OIDC auth_time);
+	// zero for tokens not descended from a password login.
+	AuthTime time.Time
+	// SessionID is the login session (OIDC sid) the token belongs to, if any.
+	SessionID string
+	// UID is the immutable id of the subject's record when the token was
+	// issued, so a re-created name is not taken for the old one.
+	UID string
 }
 
 // Wire is the JSON claim set of a Landlord token, shared by the issuer and
 // the verifier so the two can never disagree on names.
 type Wire struct {
 	jwt.Claims
-	PreferredUsername string   `json:"preferred_username"`
-	Groups            []string `json:"groups,omitempty"`
-	Tenant            string   `json:"landlord_tenant,omitempty"`
+	PreferredUsername string           `json:"preferred_username"`
+	Groups            []string         `json:"groups,omitempty"`
+	Tenant            string           `json:"landlord_tenant,omitempty"`
+	AuthTime          *jwt.NumericDate `json:"auth_time,omitempty"`
+	SessionID         string           `json:"sid,omitempty"`
+	UID               string           `json:"landlord_uid,omitempty"`
 }
 
 // ToWire is the claim set for c.
 func (c *Claims) ToWire() Wire {
-	return Wire{
+	w := Wire{
 		Claims: jwt.Claims{
 			Issuer:   c.Issuer,
 			Subject:  c.Subject,
@@ -52,18 +63,29 @@ func (c *Claims) ToWire() Wire {
 		PreferredUsername: c.Username,
 		Groups:            c.Groups,
 		Tenant:            c.Tenant,
+		SessionID:         c.SessionID,
+		UID:               c.UID,
 	}
+	if !c.AuthTime.IsZero() {
+		w.AuthTime = jwt.NewNumericDate(c.AuthTime)
+	}
+	return w
 }
 
 func (w *Wire) claims() *Claims {
 	c := &Claims{
-		Issuer:   w.Issuer,
-		Subject:  w.Subject,
-		Username: w.PreferredUsername,
-		Groups:   w.Groups,
-		Tenant:   w.Tenant,
-		Audience: []string(w.Audience),
-		ID:       w.ID,
+		Issuer:    w.Issuer,
+		Subject:   w.Subject,
+		Username:  w.PreferredUsername,
+		Groups:    w.Groups,
+		Tenant:    w.Tenant,
+		Audience:  []string(w.Audience),
+		ID:        w.ID,
+		SessionID: w.SessionID,
+		UID:       w.UID,
+	}
+	if w.AuthTime != nil {
+		c.AuthTime = w.AuthTime.Time()
 	}
 	if w.IssuedAt != nil {
 		c.IssuedAt = w.IssuedAt.Time()

@@ -18,9 +18,14 @@ import (
 //   - memberships: owner memberships are managed by owners only
 //     (memberships.mayManage);
 //   - apikeys: a key is revoked by its owner or a platform admin
-//     (apikeys.ownerOrPlatformAdmin, on the stored key's owner);
+//     (apikeys.ownerOrPlatformAdmin, on the stored key's owner), and made
+//     only with a token from a recent password login (auth_time within
+//     apikeys.Service.FreshAuth);
 //   - authz: checking another subject is for platform admins;
 //   - users: platform admins do not delete themselves (DeleteUser).
+//
+// And before any of it, a token counts only while its subject's record is
+// the one it was issued to (CurrentSubjects).
 func Access(st store.Store) *access.Table {
 	return &access.Table{
 		// Tenant roles are read from the store, not the token: membership
@@ -52,6 +57,8 @@ func Access(st store.Store) *access.Table {
 				(*identityv1.DeleteMembershipRequest).GetTenant).Audited(),
 			identityv1.MembershipService_ListMemberships_FullMethodName: access.InTenant(identityv1.Permission_PERMISSION_TENANT_GET,
 				(*identityv1.ListMembershipsRequest).GetTenant),
+			// Provisioning, when it deletes a tenant; never a user.
+			identityv1.MembershipService_DeleteTenantMemberships_FullMethodName: access.Internal("provisioning").Audited(),
 
 			identityv1.ApiKeyService_CreateApiKey_FullMethodName: access.Self(func(r *identityv1.CreateApiKeyRequest) string { return r.GetApiKey().GetOwner() }).Audited(),
 			identityv1.ApiKeyService_ListApiKeys_FullMethodName:  access.Self((*identityv1.ListApiKeysRequest).GetOwner),

@@ -5,6 +5,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
+	"github.com/landlord-dev/landlord/services/internal/authn"
 )
 
 // ApiKeyServer serves identity.v1.ApiKeyService.
@@ -14,7 +15,11 @@ type ApiKeyServer struct {
 }
 
 func (s *ApiKeyServer) CreateApiKey(ctx context.Context, req *identityv1.CreateApiKeyRequest) (*identityv1.CreateApiKeyResponse, error) {
-	key, secret, err := s.ApiKeys.Create(ctx, req.GetApiKey())
+	claims, err := authn.Claims(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, secret, err := s.ApiKeys.Create(ctx, req.GetApiKey(), claims.AuthTime)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func (s *AuthServer) ExchangeApiKey(ctx context.Context, req *identityv1.Exchang
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := s.Auth.Exchange(ctx, p.Subject, p.PlatformAdmin, req.GetTenant())
+	tokens, err := s.Auth.Exchange(ctx, p.Subject, p.UID, p.PlatformAdmin, req.GetTenant())
 	if err != nil {
 		return nil, err
 	}

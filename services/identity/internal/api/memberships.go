@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"math"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
@@ -46,4 +47,12 @@ func (s *MembershipServer) ListMemberships(ctx context.Context, req *identityv1.
 		return nil, err
 	}
 	return &identityv1.ListMembershipsResponse{Memberships: list, NextPageToken: next}, nil
+}
+
+func (s *MembershipServer) DeleteTenantMemberships(ctx context.Context, req *identityv1.DeleteTenantMembershipsRequest) (*identityv1.DeleteTenantMembershipsResponse, error) {
+	n, err := s.Memberships.DeleteTenant(ctx, req.GetTenant())
+	if err != nil {
+		return nil, err
+	}
+	return &identityv1.DeleteTenantMembershipsResponse{DeletedCount: int32(min(n, math.MaxInt32))}, nil
 }

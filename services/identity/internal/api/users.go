@@ -7,6 +7,7 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/users"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/authn"
 )
 
 // UserServer serves identity.v1.UserService.
@@ -70,9 +71,18 @@ func (s *UserServer) SetPassword(ctx context.Context, req *identityv1.SetPasswor
 		return nil, err
 	}
 	// The table admits only the user and platform admins. Platform admins
-	// reset others' passwords; everyone proves their own.
+	// reset others' passwords; everyone proves their own. The user's other
+	// sessions end; so do all of them on a reset.
 	self := c.Subject == userSubject(req.GetName())
-	if err := s.Users.SetPassword(ctx, req.GetName(), req.GetNewPassword(), self, req.GetCurrentPassword()); err != nil {
+	keep := ""
+	if self {
+		claims, err := authn.Claims(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keep = claims.SessionID
+	}
+	if err := s.Users.SetPassword(ctx, req.GetName(), req.GetNewPassword(), self, req.GetCurrentPassword(), keep); err != nil {
 		return nil, err
 	}
 	return &identityv1.SetPasswordResponse{}, nil

@@ -4,6 +4,7 @@
 package apikeys
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -32,11 +33,19 @@ const MaxLifetime = 366 * 24 * time.Hour
 type Service struct {
 	Store store.Store
 	Now   func() time.Time
+	// FreshAuth is how recent the password login behind a request must be
+	// to create a key (default 5m): a stolen access token, or one minted
+	// from a key, cannot make itself a lasting credential.
+	FreshAuth time.Duration
 }
 
-// Principal is who a valid key belongs to.
+// DefaultFreshAuth is FreshAuth's default.
+const DefaultFreshAuth = 5 * time.Minute
+
+// Principal is who a valid key belongs to: the record with that uid.
 type Principal struct {
 	Subject       string
+	UID           string
 	PlatformAdmin bool
 }
 
@@ -53,8 +62,15 @@ func ownerOrPlatformAdmin(c memberships.Caller, owner string) error {
 }
 
 // Create makes a key for in.Owner and returns it with its secret.
-func (s *Service) Create(ctx context.Context, in *identityv1.ApiKey) (*identityv1.ApiKey, string, error) {
+// authTime is when the caller last proved a password (zero: never, e.g. a
+// token from an API key); it must be within FreshAuth.
+func (s *Service) Create(ctx context.Context, in *identityv1.ApiKey, authTime time.Time) (*identityv1.ApiKey, string, error) {
 	now := s.Now()
+	fresh := cmp.Or(s.FreshAuth, DefaultFreshAuth)
+	if authTime.IsZero() || now.Sub(authTime) > fresh {
+		return nil, "", fmt.Errorf("creating an API key needs a password login within the last %s; log in again and retry with the new access token: %w",
+			fresh, apierror.ErrFailedPrecondition)
+	}
 	expire := in.GetExpireTime().AsTime()
 	if in.GetExpireTime() == nil || !expire.After(now) || expire.Sub(now) > MaxLifetime {
 		return nil, "", apierror.InvalidArgument("api_key.expire_time", "required, in the future and at most a year ahead")
@@ -67,9 +83,11 @@ func (s *Service) Create(ctx context.Context, in *identityv1.ApiKey) (*identityv
 		Id: id, Owner: in.GetOwner(), DisplayName: in.GetDisplayName(), Prefix: secret[:12],
 		CreateTime: timestamppb.New(now), ExpireTime: in.GetExpireTime()}}
 	err := s.Store.Write(ctx, func(tx store.Tx) error {
-		if _, err := ownerRecord(tx, in.GetOwner()); err != nil {
+		o, err := ownerRecord(tx, in.GetOwner())
+		if err != nil {
 			return err
 		}
+		rec.OwnerUid = o.uid
 		return tx.PutApiKey(rec)
 	})
 	if err != nil {
@@ -153,15 +171,20 @@ func (s *Service) authenticate(tx keysTx, id, secret string) (*Principal, error)
 	if subtle.ConstantTimeCompare(hash[:], rec.GetSecretHash()) != 1 || key.GetRevoked() || !now.Before(key.GetExpireTime().AsTime()) {
 		return nil, errBadKey
 	}
+	// A key works only for the record it was made for, not for a later
+	// one with the same name.
 	owner, err := ownerRecord(tx, key.GetOwner())
-	if err != nil || owner.disabled {
+	if err != nil || owner.disabled || owner.uid != rec.GetOwnerUid() {
 		return nil, errBadKey
 	}
 	key.LastUseTime = timestamppb.New(now)
-	return &Principal{Subject: key.GetOwner(), PlatformAdmin: owner.platformAdmin}, tx.PutApiKey(rec)
+	return &Principal{Subject: key.GetOwner(), UID: owner.uid, PlatformAdmin: owner.platformAdmin}, tx.PutApiKey(rec)
 }
 
-type owner struct{ disabled, platformAdmin bool }
+type owner struct {
+	uid                     string
+	disabled, platformAdmin bool
+}
 
 // owners are where the owners of keys are kept.
 type owners interface {
@@ -176,10 +199,10 @@ func ownerRecord(tx owners, sub string) (owner, error) {
 	case err != nil:
 	case s.Kind == subject.KindUser:
 		u, err := tx.GetUser(s.Name)
-		return owner{disabled: u.GetUser().GetDisabled(), platformAdmin: u.GetPlatformAdmin()}, err
+		return owner{uid: u.GetUid(), disabled: u.GetUser().GetDisabled(), platformAdmin: u.GetPlatformAdmin()}, err
 	case s.Kind == subject.KindServiceAccount:
 		sa, err := tx.GetServiceAccount(s.Name)
-		return owner{disabled: sa.GetServiceAccount().GetDisabled()}, err
+		return owner{uid: sa.GetUid(), disabled: sa.GetServiceAccount().GetDisabled()}, err
 	}
 	return owner{}, apierror.InvalidArgument("owner", "must be user:<name> or serviceaccount:<name>")
 }

@@ -32,12 +32,12 @@ func service(t *testing.T) (*apikeys.Service, *time.Time) {
 	s := storetest.Bolt(t)
 	err := s.Write(ctx, func(tx store.Tx) error {
 		for _, u := range []string{"ann", "bob", "root"} {
-			rec := &storagev1.UserRecord{User: &identityv1.User{Name: u}, PlatformAdmin: u == "root", Revision: 1}
+			rec := &storagev1.UserRecord{User: &identityv1.User{Name: u}, PlatformAdmin: u == "root", Revision: 1, Uid: u + "-1"}
 			if err := tx.PutUser(rec); err != nil {
 				return err
 			}
 		}
-		return tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Revision: 1})
+		return tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Revision: 1, Uid: "ci-1"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func key(owner string, life time.Duration) *identityv1.ApiKey {
 
 func create(t *testing.T, svc *apikeys.Service, owner string) (*identityv1.ApiKey, string) {
 	t.Helper()
-	k, secret, err := svc.Create(ctx, key(owner, 24*time.Hour))
+	k, secret, err := svc.Create(ctx, key(owner, 24*time.Hour), svc.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,15 +104,15 @@ func TestUsersRevokeOnlyTheirOwnKeys(t *testing.T) {
 
 func TestKeysNeedAKnownOwnerAndABoundedLife(t *testing.T) {
 	svc, _ := service(t)
-	_, _, err := svc.Create(ctx, key("user:nobody", time.Hour))
+	_, _, err := svc.Create(ctx, key("user:nobody", time.Hour), start)
 	is(t, err, apierror.ErrNotFound, "key for an unknown user")
-	_, _, err = svc.Create(ctx, key("group:devs", time.Hour))
+	_, _, err = svc.Create(ctx, key("group:devs", time.Hour), start)
 	invalid(t, err, "key for a group")
-	_, _, err = svc.Create(ctx, &identityv1.ApiKey{Owner: "user:ann"})
+	_, _, err = svc.Create(ctx, &identityv1.ApiKey{Owner: "user:ann"}, start)
 	invalid(t, err, "key without expiry")
-	_, _, err = svc.Create(ctx, key("user:ann", -time.Minute))
+	_, _, err = svc.Create(ctx, key("user:ann", -time.Minute), start)
 	invalid(t, err, "key expired already")
-	_, _, err = svc.Create(ctx, key("user:ann", apikeys.MaxLifetime+time.Hour))
+	_, _, err = svc.Create(ctx, key("user:ann", apikeys.MaxLifetime+time.Hour), start)
 	invalid(t, err, "key living longer than a year")
 }
 
@@ -160,4 +160,56 @@ func TestAuthenticateAcceptsOnlyLiveKeysOfEnabledOwners(t *testing.T) {
 	*now = start.Add(24 * time.Hour)
 	_, err = svc.Authenticate(ctx, annSecret)
 	is(t, err, apierror.ErrUnauthenticated, "expired key")
+}
+
+// TestCreatingAKeyNeedsAFreshLogin: only a token whose password login is
+// recent enough makes a key, for everyone; a token without a login (one
+// exchanged from an API key) never does.
+func TestCreatingAKeyNeedsAFreshLogin(t *testing.T) {
+	svc, now := service(t)
+	*now = start.Add(time.Hour)
+	for name, authTime := range map[string]time.Time{
+		"no password login (API key token)": {},
+		"login 5m1s ago":                    now.Add(-apikeys.DefaultFreshAuth - time.Second),
+		"login an hour ago":                 start,
+	} {
+		_, _, err := svc.Create(ctx, key("user:root", 2*time.Hour), authTime)
+		is(t, err, apierror.ErrFailedPrecondition, "platform admin's key after "+name)
+		_, _, err = svc.Create(ctx, key("user:ann", 2*time.Hour), authTime)
+		is(t, err, apierror.ErrFailedPrecondition, "ann's key after "+name)
+	}
+	if _, _, err := svc.Create(ctx, key("user:ann", 2*time.Hour), now.Add(-apikeys.DefaultFreshAuth)); err != nil {
+		t.Errorf("key right at the end of the window: %v", err)
+	}
+	svc.FreshAuth = 2 * time.Second
+	_, _, err := svc.Create(ctx, key("user:ann", 2*time.Hour), now.Add(-3*time.Second))
+	is(t, err, apierror.ErrFailedPrecondition, "login 3s ago with a 2s window")
+	if _, _, err := svc.Create(ctx, key("user:ann", 2*time.Hour), *now); err != nil {
+		t.Errorf("key right after a login: %v", err)
+	}
+}
+
+// TestKeysWorkOnlyForTheRecordTheyWereMadeFor: a user or service account
+// deleted and re-created under the same name (a new uid) does not inherit
+// the keys of the old one, even if they were left behind.
+func TestKeysWorkOnlyForTheRecordTheyWereMadeFor(t *testing.T) {
+	svc, _ := service(t)
+	_, annSecret := create(t, svc, "user:ann")
+	_, ciSecret := create(t, svc, "serviceaccount:ci")
+	if p, err := svc.Authenticate(ctx, annSecret); err != nil || p.UID != "ann-1" {
+		t.Fatalf("ann's key = %+v, %v; want ann's uid", p, err)
+	}
+	err := svc.Store.Write(ctx, func(tx store.Tx) error {
+		if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: "ann"}, Revision: 1, Uid: "ann-2"}); err != nil {
+			return err
+		}
+		return tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Revision: 1, Uid: "ci-2"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{"the old ann's key": annSecret, "the old ci's key": ciSecret} {
+		_, err := svc.Authenticate(ctx, secret)
+		is(t, err, apierror.ErrUnauthenticated, name)
+	}
 }

@@ -130,6 +130,8 @@ func resource(req any) string {
 		return "users/" + r.GetName()
 	case *identityv1.SetMembershipRequest:
 		return "tenants/" + r.GetMembership().GetTenant() + "/memberships/" + r.GetMembership().GetSubject()
+	case *identityv1.DeleteTenantMembershipsRequest:
+		return "tenants/" + r.GetTenant() + "/memberships"
 	case *identityv1.DeleteMembershipRequest:
 		return "tenants/" + r.GetTenant() + "/memberships/" + r.GetSubject()
 	case *identityv1.LoginRequest:

@@ -28,8 +28,9 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-// signIn is a service over a real store holding ann, editor of acme, whose
-// password hash is cheap to check.
+// signIn is a service over a real store holding ann (uid ann-1), editor
+// of acme, whose password hash is cheap to check, and the service account
+// ci (uid ci-1). Refresh tokens live an hour, sessions a day.
 func signIn(t *testing.T) (*Service, store.Store, *clock) {
 	t.Helper()
 	return signInLimited(t, Config{})
@@ -59,11 +60,14 @@ func signInLimited(t *testing.T, limits Config) (*Service, store.Store, *clock) 
 		t.Fatal(err)
 	}
 	err = s.Write(ctx, func(tx store.Tx) error {
-		if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: "ann"}, PasswordHash: hash, Revision: 1}); err != nil {
+		if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: "ann"}, PasswordHash: hash, Revision: 1, Uid: "ann-1"}); err != nil {
+			return err
+		}
+		if err := tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Uid: "ci-1"}); err != nil {
 			return err
 		}
 		m := &identityv1.Membership{Tenant: "acme", Subject: "user:ann", Role: identityv1.Role_ROLE_EDITOR}
-		return tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1})
+		return tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1, SubjectUid: "ann-1"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +247,7 @@ func TestTokensCarryTheTenantRoles(t *testing.T) {
 	if !errors.Is(err, apierror.ErrNotFound) {
 		t.Errorf("login scoped to a tenant ann is not in: %v, want not found", err)
 	}
-	exchanged, err := svc.Exchange(ctx, "serviceaccount:ci", false, "")
+	exchanged, err := svc.Exchange(ctx, "serviceaccount:ci", "ci-1", false, "")
 	if err != nil || exchanged.GetRefreshToken() != "" {
 		t.Fatalf("exchange = %v, %v; want an access token only", exchanged, err)
 	}

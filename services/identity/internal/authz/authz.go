@@ -33,8 +33,10 @@ type decideTx interface {
 }
 
 // decide finds a subject's platform admin bit and role in tenant. Only
-// enabled users have any; a token's roles are those it was issued with.
-func decide(tx decideTx, sub string, tokenGroups []string, fromTok bool, tenant string) (bool, identityv1.Role, error) {
+// enabled users have any; a token's roles are those it was issued with,
+// while its user is the record it was issued to (tokenUID, if the token
+// names one).
+func decide(tx decideTx, sub, tokenUID string, tokenGroups []string, fromTok bool, tenant string) (bool, identityv1.Role, error) {
 	parsed, err := subject.Parse(sub)
 	if err != nil || !parsed.IsUser() {
 		return false, 0, nil // only users exist so far: everything else is denied
@@ -46,6 +48,9 @@ func decide(tx decideTx, sub string, tokenGroups []string, fromTok bool, tenant 
 	if err != nil || user.GetUser().GetDisabled() {
 		return false, 0, err
 	}
+	if tokenUID != "" && tokenUID != user.GetUid() {
+		return false, 0, nil // a token of an earlier user with this name
+	}
 	if fromTok {
 		return slices.Contains(tokenGroups, roles.PlatformAdminGroup), roles.InGroups(tokenGroups, tenant), nil
 	}
@@ -56,9 +61,9 @@ func decide(tx decideTx, sub string, tokenGroups []string, fromTok bool, tenant 
 // Check decides one request. callerIsAdmin gates checks of named subjects.
 func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1.CheckRequest) (*identityv1.CheckResponse, error) {
 	var (
-		sub     string
-		groups  []string
-		fromTok bool
+		sub, uid string
+		groups   []string
+		fromTok  bool
 	)
 	switch p := req.GetPrincipal().(type) {
 	case *identityv1.CheckRequest_Subject:
@@ -71,11 +76,11 @@ func (s *Service) Check(ctx context.Context, callerIsAdmin bool, req *identityv1
 		if err != nil {
 			return nil, err
 		}
-		sub, groups, fromTok = claims.Subject, claims.Groups, true
+		sub, uid, groups, fromTok = claims.Subject, claims.UID, claims.Groups, true
 	}
 	resp := &identityv1.CheckResponse{}
 	err := s.Store.Read(ctx, func(tx store.Tx) error {
-		admin, role, err := decide(tx, sub, groups, fromTok, req.GetTenant())
+		admin, role, err := decide(tx, sub, uid, groups, fromTok, req.GetTenant())
 		resp.PlatformAdmin, resp.Role = admin, role
 		return err
 	})

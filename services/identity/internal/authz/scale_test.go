@@ -30,12 +30,12 @@ func seed(b testing.TB, path string, users int) store.Store {
 		err := s.Write(context.Background(), func(tx store.Tx) error {
 			for i := start; i < min(start+1000, users); i++ {
 				name := fmt.Sprintf("user-%05d", i)
-				if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: name}, Revision: 1}); err != nil {
+				if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: name}, Revision: 1, Uid: name + "-uid"}); err != nil {
 					return err
 				}
 				for j := range 5 {
 					m := &identityv1.Membership{Tenant: fmt.Sprintf("tenant-%04d", (i*7+j*13)%2000), Subject: subject.User(name).String(), Role: identityv1.Role(1 + j%4)}
-					if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1}); err != nil {
+					if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1, SubjectUid: name + "-uid"}); err != nil {
 						return err
 					}
 				}

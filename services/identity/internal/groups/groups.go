@@ -37,7 +37,7 @@ func (s *Service) Create(ctx context.Context, in *identityv1.Group) (*identityv1
 	if in.GetName() == "" {
 		return nil, apierror.InvalidArgument("group.name", "required")
 	}
-	rec := &storagev1.GroupRecord{Revision: 1, Group: &identityv1.Group{
+	rec := &storagev1.GroupRecord{Revision: 1, Uid: store.NewUID(), Group: &identityv1.Group{
 		Name: in.GetName(), DisplayName: in.GetDisplayName(), Description: in.GetDescription(),
 		CreateTime: timestamppb.New(s.Now())}}
 	err := s.Store.Write(ctx, func(tx store.Tx) error {

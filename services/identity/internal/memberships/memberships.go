@@ -40,19 +40,6 @@ func present(rec *storagev1.MembershipRecord) *identityv1.Membership {
 	return m
 }
 
-// subjects are where the three kinds of subject are kept.
-type subjects interface {
-	store.Users
-	store.Groups
-	store.ServiceAccounts
-}
-
-// setTx is what Set reads and writes: roles, and the subject it grants.
-type setTx interface {
-	store.Memberships
-	subjects
-}
-
 // roleOf is the caller's effective role in tenant: owner for platform
 // admins; NOT_FOUND for callers who may not know the tenant.
 func roleOf(tx Roles, c Caller, tenant string) (identityv1.Role, error) {
@@ -91,7 +78,7 @@ func (s *Service) Set(ctx context.Context, c Caller, in *identityv1.Membership, 
 	return present(out), nil
 }
 
-func (s *Service) set(tx setTx, c Caller, in *identityv1.Membership, etag string) (*storagev1.MembershipRecord, error) {
+func (s *Service) set(tx Roles, c Caller, in *identityv1.Membership, etag string) (*storagev1.MembershipRecord, error) {
 	have, err := roleOf(tx, c, in.GetTenant())
 	if err != nil {
 		return nil, err
@@ -99,17 +86,22 @@ func (s *Service) set(tx setTx, c Caller, in *identityv1.Membership, etag string
 	if err := mayManage(have, in.GetRole()); err != nil {
 		return nil, err
 	}
-	if err := subjectExists(tx, in.GetSubject()); err != nil {
+	uid, err := subjectUID(tx, in.GetSubject())
+	if err != nil {
 		return nil, err
 	}
 	now := timestamppb.New(s.Now())
 	out, err := tx.GetMembership(in.GetTenant(), in.GetSubject())
+	if err == nil && out.GetSubjectUid() != uid {
+		// Made for an earlier record with this name: it counts for nothing.
+		err = fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrNotFound)
+	}
 	switch {
 	case errors.Is(err, apierror.ErrNotFound):
 		if etag != "" {
 			return nil, fmt.Errorf("membership of %s: %w", in.GetSubject(), apierror.ErrEtagMismatch)
 		}
-		out = &storagev1.MembershipRecord{Revision: 1, Membership: &identityv1.Membership{
+		out = &storagev1.MembershipRecord{Revision: out.GetRevision() + 1, SubjectUid: uid, Membership: &identityv1.Membership{
 			Tenant: in.GetTenant(), Subject: in.GetSubject(), Role: in.GetRole(), CreateTime: now, UpdateTime: now}}
 	case err != nil:
 		return nil, err
@@ -171,19 +163,39 @@ func (s *Service) List(ctx context.Context, c Caller, tenant string, size int32,
 	return out, next, err
 }
 
-// subjectExists refuses memberships for subjects identity does not know.
-func subjectExists(tx subjects, sub string) error {
-	s, err := subject.Parse(sub)
-	if err != nil {
-		return apierror.InvalidArgument("membership.subject", "must be user:, group: or serviceaccount: and a name")
+// subjectUID is the uid of the subject a membership is for; subjects
+// identity does not know are refused.
+func subjectUID(tx store.Subjects, sub string) (string, error) {
+	if _, err := subject.Parse(sub); err != nil {
+		return "", apierror.InvalidArgument("membership.subject", "must be user:, group: or serviceaccount: and a name")
 	}
-	switch s.Kind {
-	case subject.KindUser:
-		_, err = tx.GetUser(s.Name)
-	case subject.KindServiceAccount:
-		_, err = tx.GetServiceAccount(s.Name)
-	case subject.KindGroup:
-		_, err = tx.GetGroup(s.Name)
+	return store.SubjectUID(tx, sub)
+}
+
+// DeleteTenant removes every membership of tenant in one transaction and
+// returns how many there were: a tenant created later with the name
+// starts with no members. A tenant without memberships is no error.
+func (s *Service) DeleteTenant(ctx context.Context, tenant string) (int, error) {
+	n := 0
+	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
+		n, err = deleteTenant(tx, tenant)
+		return err
+	})
+	return n, err
+}
+
+func deleteTenant(tx store.Memberships, tenant string) (int, error) {
+	n := 0
+	for {
+		page, err := tx.ListMemberships(tenant, "", 1000)
+		if err != nil || len(page) == 0 {
+			return n, err
+		}
+		for _, m := range page {
+			if err := tx.DeleteMembership(tenant, m.GetMembership().GetSubject()); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
-	return err
 }

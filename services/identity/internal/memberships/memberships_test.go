@@ -27,23 +27,24 @@ var ctx = context.Background()
 
 // acme is a tenant with one member per role: ann owner, bob admin, carol
 // editor, dave viewer, and erin admin through the group "leads". zed is a
-// user in no tenant; ci a service account.
+// user in no tenant; ci a service account. Every record's uid is its
+// name and "-1".
 func acme(t *testing.T) *memberships.Service {
 	t.Helper()
 	s := storetest.Bolt(t)
 	err := s.Write(ctx, func(tx store.Tx) error {
 		for _, u := range []string{"ann", "bob", "carol", "dave", "erin", "zed"} {
-			if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: u}, Revision: 1}); err != nil {
+			if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: u}, Revision: 1, Uid: u + "-1"}); err != nil {
 				return err
 			}
 		}
-		if err := tx.PutGroup(&storagev1.GroupRecord{Group: &identityv1.Group{Name: "leads"}, Revision: 1}); err != nil {
+		if err := tx.PutGroup(&storagev1.GroupRecord{Group: &identityv1.Group{Name: "leads"}, Revision: 1, Uid: "leads-1"}); err != nil {
 			return err
 		}
 		if err := tx.AddGroupMember("leads", "erin"); err != nil {
 			return err
 		}
-		if err := tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Revision: 1}); err != nil {
+		if err := tx.PutServiceAccount(&storagev1.ServiceAccountRecord{ServiceAccount: &identityv1.ServiceAccount{Name: "ci"}, Revision: 1, Uid: "ci-1"}); err != nil {
 			return err
 		}
 		for sub, role := range map[subject.Subject]identityv1.Role{
@@ -51,7 +52,7 @@ func acme(t *testing.T) *memberships.Service {
 			subject.User("dave"): viewer, subject.Group("leads"): admin,
 		} {
 			m := &identityv1.Membership{Tenant: "acme", Subject: sub.String(), Role: role}
-			if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1}); err != nil {
+			if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1, SubjectUid: sub.Name + "-1"}); err != nil {
 				return err
 			}
 		}
@@ -199,5 +200,124 @@ func TestEffectiveRolesTakeTheHighestOfUserAndGroups(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// recreate replaces the records of the named users and groups with new
+// ones (new uids), as deleting and creating them again would, but leaves
+// their memberships behind.
+func recreate(t *testing.T, svc *memberships.Service, users, groups []string) {
+	t.Helper()
+	err := svc.Store.Write(ctx, func(tx store.Tx) error {
+		for _, u := range users {
+			if err := tx.PutUser(&storagev1.UserRecord{User: &identityv1.User{Name: u}, Revision: 1, Uid: u + "-2"}); err != nil {
+				return err
+			}
+		}
+		for _, g := range groups {
+			if err := tx.PutGroup(&storagev1.GroupRecord{Group: &identityv1.Group{Name: g}, Revision: 1, Uid: g + "-2"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMembershipsCountOnlyForTheRecordTheyWereMadeFor: a user or group
+// re-created under its old name holds none of the old one's roles, even
+// where its memberships were left behind; granting it a role starts over.
+func TestMembershipsCountOnlyForTheRecordTheyWereMadeFor(t *testing.T) {
+	svc := acme(t)
+	recreate(t, svc, []string{"ann"}, []string{"leads"})
+	err := svc.Store.Read(ctx, func(tx store.Tx) error {
+		for _, sub := range []string{"user:ann", "user:erin", "group:leads"} {
+			role, err := memberships.RoleIn(tx, sub, "acme")
+			if err != nil || role != identityv1.Role_ROLE_UNSPECIFIED {
+				t.Errorf("RoleIn(%s, acme) = %v, %v; want none", sub, role, err)
+			}
+			ms, _, err := memberships.Effective(tx, sub)
+			if err != nil || len(ms) != 0 {
+				t.Errorf("Effective(%s) = %v, %v; want none", sub, ms, err)
+			}
+		}
+		if role, err := memberships.RoleIn(tx, "user:bob", "acme"); err != nil || role != admin {
+			t.Errorf("bob, not re-created, lost his role: %v, %v", role, err)
+		}
+		if role, err := memberships.RoleIn(tx, "user:nobody", "acme"); err != nil || role != identityv1.Role_ROLE_UNSPECIFIED {
+			t.Errorf("RoleIn of a user without a record = %v, %v", role, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Set(ctx, as("ann"), grant("acme", "zed", viewer), "")
+	is(t, err, apierror.ErrNotFound, "the new ann managing acme")
+	// The old ann was an owner; the new one is a viewer, and an admin may
+	// change that: it is not an owner membership any more.
+	if _, err := svc.Set(ctx, as("bob"), grant("acme", "ann", viewer), ""); err != nil {
+		t.Fatalf("admin granting the new ann a role: %v", err)
+	}
+	err = svc.Store.Read(ctx, func(tx store.Tx) error {
+		role, err := memberships.RoleIn(tx, "user:ann", "acme")
+		if err != nil || role != viewer {
+			t.Errorf("the new ann's role = %v, %v; want viewer", role, err)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeletingATenantsMembershipsLeavesNoMember: every membership of the
+// tenant goes, in one call, and none of another tenant (not even of one
+// whose name starts the same); a tenant made later under the name starts
+// empty; a retry finds nothing to do.
+func TestDeletingATenantsMembershipsLeavesNoMember(t *testing.T) {
+	svc := acme(t)
+	for _, m := range []*identityv1.Membership{grant("acme-labs", "ann", owner), grant("globex", "bob", viewer)} {
+		if _, err := svc.Set(ctx, platformAdmin, m, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := svc.DeleteTenant(ctx, "acme")
+	if err != nil || n != 5 {
+		t.Fatalf("DeleteTenant(acme) = %d, %v; want 5", n, err)
+	}
+	if n, err := svc.DeleteTenant(ctx, "acme"); err != nil || n != 0 {
+		t.Errorf("retry = %d, %v; want 0, nil", n, err)
+	}
+	if n, err := svc.DeleteTenant(ctx, "never-existed"); err != nil || n != 0 {
+		t.Errorf("a tenant without members = %d, %v; want 0, nil", n, err)
+	}
+	err = svc.Store.Read(ctx, func(tx store.Tx) error {
+		left, err := tx.ListMemberships("acme", "", 100)
+		if err != nil || len(left) != 0 {
+			t.Errorf("acme's memberships after delete: %v, %v", left, err)
+		}
+		for sub, want := range map[string]int{"user:ann": 1, "user:bob": 1, "user:carol": 0, "group:leads": 0} {
+			ms, err := tx.MembershipsOf(sub)
+			if err != nil || len(ms) != want {
+				t.Errorf("%s's memberships after acme's deletion = %v, %v; want %d", sub, ms, err, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new acme: its former owner is a stranger there.
+	_, _, err = svc.List(ctx, as("ann"), "acme", 10, "")
+	is(t, err, apierror.ErrNotFound, "the old owner listing the new acme")
+	if _, err := svc.Set(ctx, platformAdmin, grant("acme", "zed", owner), ""); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := svc.List(ctx, as("zed"), "acme", 10, "")
+	if err != nil || len(list) != 1 {
+		t.Errorf("the new acme's members = %v, %v; want zed only", list, err)
 	}
 }

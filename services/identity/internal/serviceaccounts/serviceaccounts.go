@@ -36,7 +36,7 @@ func (s *Service) Create(ctx context.Context, in *identityv1.ServiceAccount) (*i
 	if in.GetName() == "" {
 		return nil, apierror.InvalidArgument("service_account.name", "required")
 	}
-	rec := &storagev1.ServiceAccountRecord{Revision: 1, ServiceAccount: &identityv1.ServiceAccount{
+	rec := &storagev1.ServiceAccountRecord{Revision: 1, Uid: store.NewUID(), ServiceAccount: &identityv1.ServiceAccount{
 		Name: in.GetName(), DisplayName: in.GetDisplayName(), Description: in.GetDescription(),
 		Disabled: in.GetDisabled(), CreateTime: timestamppb.New(s.Now())}}
 	err := s.Store.Write(ctx, func(tx store.Tx) error {

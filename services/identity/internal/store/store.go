@@ -18,6 +18,11 @@
 //	memberships_by_subject/   subject NUL tenant -> (empty), the index tokens use
 //	signing_keys/             kid -> SigningKeyRecord
 //	refresh_tokens/           SHA-256(secret) -> RefreshTokenRecord
+//	refresh_families/         family id -> RefreshFamilyRecord (revoked: a tombstone)
+//	refresh_family_tokens/    family id NUL SHA-256(secret) -> (empty)
+//	refresh_by_owner/         owner uid NUL family id -> (empty)
+//	refresh_expiry/           expiry (unix ns, big endian) kind id -> (empty), kind
+//	                          't' for a token (id: its hash), 'f' for a family
 //	audit/                    event id (time-ordered) -> identity.v1.AuditEvent
 //	service_accounts/         name -> ServiceAccountRecord
 //	api_keys/                 id -> ApiKeyRecord
@@ -27,7 +32,11 @@
 //	user_groups/              user NUL group -> (empty)
 //
 // Values are protobuf (landlord.identity.storage.v1). Subjects are written
-// as subject.Subject strings ("user:ann").
+// as subject.Subject strings ("user:ann"). Users, service accounts and
+// groups carry a random immutable uid (NewUID); memberships, API keys and
+// refresh-token families record the uid of their subject, so that they
+// count only for the record they were made for, never for a later one
+// with the same name.
 package store
 
 import "context"

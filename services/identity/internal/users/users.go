@@ -53,6 +53,7 @@ func (s *Service) Create(ctx context.Context, in *identityv1.User, pw, requestID
 			Disabled: in.GetDisabled(), CreateTime: now, UpdateTime: now,
 		},
 		PasswordHash: hash, Revision: 1, PlatformAdmin: platformAdmin, CreateRequestId: requestID,
+		Uid: store.NewUID(),
 	}
 	err := s.Store.Write(ctx, func(tx store.Tx) (err error) {
 		rec, err = create(tx, rec)
@@ -149,24 +150,41 @@ func (s *Service) update(tx store.Users, in *identityv1.User, paths []string, et
 	return rec, tx.PutUser(rec)
 }
 
-// Delete removes a user and its memberships in one transaction.
+// Delete removes a user and everything bound to it in one transaction:
+// its memberships, places in groups, API keys and sessions. A user created
+// later with the name inherits none of them.
 func (s *Service) Delete(ctx context.Context, name, etag string) error {
 	return s.Store.Write(ctx, func(tx store.Tx) error { return remove(tx, name, etag) })
 }
 
-// removeTx is what deleting a user touches: the user, its memberships and
-// its places in groups.
+// removeTx is what deleting a user touches: the user, its memberships,
+// its places in groups, its API keys and its refresh tokens.
 type removeTx interface {
 	store.Users
 	store.Memberships
 	store.Groups
+	store.ApiKeys
+	store.RefreshTokens
 }
 
 func remove(tx removeTx, name, etag string) error {
-	if _, err := current(tx, name, etag); err != nil {
+	rec, err := current(tx, name, etag)
+	if err != nil {
+		return err
+	}
+	if err := revokeSessions(tx, rec.GetUid(), ""); err != nil {
 		return err
 	}
 	sub := subject.User(name).String()
+	keys, err := tx.ApiKeysOf(sub)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := tx.DeleteApiKey(k.GetApiKey().GetId()); err != nil {
+			return err
+		}
+	}
 	memberships, err := tx.MembershipsOf(sub)
 	if err != nil {
 		return err
@@ -188,11 +206,30 @@ func remove(tx removeTx, name, etag string) error {
 	return tx.DeleteUser(name)
 }
 
-// SetPassword replaces a user's password. With checkCurrent, oldPassword
-// must match the stored password (users changing their own).
-// The new password is hashed only once the old one matched: a wrong guess
-// costs one hash, not two.
-func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, oldPassword string) error {
+// revokeSessions revokes every session (refresh-token family) of the user
+// with that uid but keep's.
+func revokeSessions(tx store.RefreshTokens, uid, keep string) error {
+	families, err := tx.RefreshFamiliesOf(uid)
+	if err != nil {
+		return err
+	}
+	for _, f := range families {
+		if f == keep {
+			continue
+		}
+		if err := tx.RevokeFamily(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password and ends the user's sessions but
+// keepSession (the caller's own, when users change their own password).
+// With checkCurrent, oldPassword must match the stored password (users
+// changing their own). The new password is hashed only once the old one
+// matched: a wrong guess costs one hash, not two.
+func (s *Service) SetPassword(ctx context.Context, name, newPassword string, checkCurrent bool, oldPassword, keepSession string) error {
 	if err := password.Check(newPassword); err != nil {
 		return badPassword("new_password", err)
 	}
@@ -224,7 +261,10 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		rec.PasswordHash = hash
 		rec.Revision++
 		rec.GetUser().UpdateTime = timestamppb.New(s.Now())
-		return tx.PutUser(rec)
+		if err := tx.PutUser(rec); err != nil {
+			return err
+		}
+		return revokeSessions(tx, rec.GetUid(), keepSession)
 	})
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/password"
@@ -76,14 +78,84 @@ func TestUpdateNeedsTheCurrentEtagAndUpdatableFields(t *testing.T) {
 	is(t, err, apierror.ErrNotFound, "update of an unknown user")
 }
 
-// TestDeleteTakesMembershipsAlong: a user re-created under the same name
-// inherits neither the roles nor the groups of the one deleted.
-func TestDeleteTakesMembershipsAlong(t *testing.T) {
+// uidOf is the uid of a user's record.
+func uidOf(t *testing.T, svc *users.Service, name string) string {
+	t.Helper()
+	var uid string
+	err := svc.Store.Read(ctx, func(tx store.Tx) error {
+		rec, err := tx.GetUser(name)
+		uid = rec.GetUid()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uid
+}
+
+// sessions gives the user with uid one live session (refresh-token
+// family) per id, each with one token whose hash is the id.
+func sessions(t *testing.T, svc *users.Service, uid string, ids ...string) {
+	t.Helper()
+	expire := timestamppb.New(time.Now().Add(time.Hour))
+	err := svc.Store.Write(ctx, func(tx store.Tx) error {
+		for _, id := range ids {
+			if err := tx.PutRefreshFamily(&storagev1.RefreshFamilyRecord{Id: id, Subject: "user:ann", OwnerUid: uid, ExpireTime: expire}); err != nil {
+				return err
+			}
+			if err := tx.PutRefreshToken([]byte(id), &storagev1.RefreshTokenRecord{Family: id, Subject: "user:ann", ExpireTime: expire}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// live reports which of the sessions are live: not revoked, token there.
+func live(t *testing.T, svc *users.Service, ids ...string) []string {
+	t.Helper()
+	var out []string
+	err := svc.Store.Read(ctx, func(tx store.Tx) error {
+		for _, id := range ids {
+			fam, err := tx.GetRefreshFamily(id)
+			if err != nil {
+				return err
+			}
+			_, err = tx.GetRefreshToken([]byte(id))
+			switch {
+			case err == nil && !fam.GetRevoked():
+				out = append(out, id)
+			case err != nil && !errors.Is(err, apierror.ErrNotFound):
+				return err
+			case err == nil:
+				t.Errorf("revoked session %s kept its token", id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDeleteTakesEverythingAlong: deleting a user deletes its memberships,
+// groups and API keys and ends its sessions, in one transaction; a user
+// re-created under the same name is another record (uid) and inherits
+// none of them.
+func TestDeleteTakesEverythingAlong(t *testing.T) {
 	svc := service(t)
 	ann := create(t, svc, "ann", "", false)
+	oldUID := uidOf(t, svc, "ann")
 	err := svc.Store.Write(ctx, func(tx store.Tx) error {
 		m := &identityv1.Membership{Tenant: "acme", Subject: "user:ann", Role: identityv1.Role_ROLE_OWNER}
-		if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1}); err != nil {
+		if err := tx.PutMembership(&storagev1.MembershipRecord{Membership: m, Revision: 1, SubjectUid: oldUID}); err != nil {
+			return err
+		}
+		if err := tx.PutApiKey(&storagev1.ApiKeyRecord{ApiKey: &identityv1.ApiKey{Id: "k1", Owner: "user:ann"}, OwnerUid: oldUID}); err != nil {
 			return err
 		}
 		return tx.AddGroupMember("devs", "ann")
@@ -91,18 +163,32 @@ func TestDeleteTakesMembershipsAlong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sessions(t, svc, oldUID, "s1", "s2")
 	is(t, svc.Delete(ctx, "ann", "41"), apierror.ErrEtagMismatch, "delete with a stale etag")
+	if got := live(t, svc, "s1", "s2"); len(got) != 2 {
+		t.Errorf("a refused delete ended sessions: live %v", got)
+	}
 	is(t, svc.Delete(ctx, "ann", ann.GetEtag()), nil, "delete")
 	is(t, svc.Delete(ctx, "ann", ""), apierror.ErrNotFound, "second delete")
+	if got := live(t, svc, "s1", "s2"); len(got) != 0 {
+		t.Errorf("sessions %v outlived their user", got)
+	}
 	create(t, svc, "ann", "", false)
+	if uidOf(t, svc, "ann") == oldUID {
+		t.Error("the new ann has the old ann's uid")
+	}
 	err = svc.Store.Read(ctx, func(tx store.Tx) error {
 		ms, err := tx.MembershipsOf("user:ann")
 		if err != nil {
 			return err
 		}
 		groups, err := tx.GroupsOf("ann")
-		if len(ms) != 0 || len(groups) != 0 {
-			t.Errorf("the new ann inherits memberships %v and groups %v", ms, groups)
+		if err != nil {
+			return err
+		}
+		keys, err := tx.ApiKeysOf("user:ann")
+		if len(ms) != 0 || len(groups) != 0 || len(keys) != 0 {
+			t.Errorf("the new ann inherits memberships %v, groups %v and keys %v", ms, groups, keys)
 		}
 		return err
 	})
@@ -114,12 +200,12 @@ func TestDeleteTakesMembershipsAlong(t *testing.T) {
 func TestSetPasswordChecksTheOldOne(t *testing.T) {
 	svc := service(t)
 	create(t, svc, "ann", "first password", false)
-	err := svc.SetPassword(ctx, "ann", "second password", true, "wrong password")
+	err := svc.SetPassword(ctx, "ann", "second password", true, "wrong password", "")
 	if !errors.As(err, new(*apierror.InvalidArgumentError)) {
 		t.Errorf("change with a wrong old password: %v, want invalid argument", err)
 	}
-	is(t, svc.SetPassword(ctx, "ann", "second password", true, "first password"), nil, "change with the old password")
-	is(t, svc.SetPassword(ctx, "ann", "third password", false, ""), nil, "reset by an admin")
+	is(t, svc.SetPassword(ctx, "ann", "second password", true, "first password", ""), nil, "change with the old password")
+	is(t, svc.SetPassword(ctx, "ann", "third password", false, "", ""), nil, "reset by an admin")
 	err = svc.Store.Read(ctx, func(tx store.Tx) error {
 		rec, err := tx.GetUser("ann")
 		if err != nil {
@@ -133,7 +219,33 @@ func TestSetPasswordChecksTheOldOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is(t, svc.SetPassword(ctx, "nobody", "a password", false, ""), apierror.ErrNotFound, "password of an unknown user")
+	is(t, svc.SetPassword(ctx, "nobody", "a password", false, "", ""), apierror.ErrNotFound, "password of an unknown user")
+}
+
+// TestSetPasswordEndsTheOtherSessions: changing one's password keeps the
+// session that changed it and ends the others; an admin's reset ends them
+// all; a refused change ends none; other users' sessions are untouched.
+func TestSetPasswordEndsTheOtherSessions(t *testing.T) {
+	svc := service(t)
+	create(t, svc, "ann", "first password", false)
+	create(t, svc, "bob", "bob's password", false)
+	annUID := uidOf(t, svc, "ann")
+	sessions(t, svc, annUID, "laptop", "phone", "stolen")
+	sessions(t, svc, uidOf(t, svc, "bob"), "bobs")
+
+	_ = svc.SetPassword(ctx, "ann", "second password", true, "wrong password", "laptop")
+	if got := live(t, svc, "laptop", "phone", "stolen"); len(got) != 3 {
+		t.Errorf("a refused change ended sessions: live %v", got)
+	}
+	is(t, svc.SetPassword(ctx, "ann", "second password", true, "first password", "laptop"), nil, "change from the laptop")
+	if got := live(t, svc, "laptop", "phone", "stolen", "bobs"); !slices.Equal(got, []string{"laptop", "bobs"}) {
+		t.Errorf("live after ann's change = %v, want [laptop bobs]", got)
+	}
+	sessions(t, svc, annUID, "phone2")
+	is(t, svc.SetPassword(ctx, "ann", "third password", false, "", ""), nil, "reset by an admin")
+	if got := live(t, svc, "laptop", "phone2", "bobs"); !slices.Equal(got, []string{"bobs"}) {
+		t.Errorf("live after the reset = %v, want [bobs]", got)
+	}
 }
 
 func TestTheLastPlatformAdminStays(t *testing.T) {

@@ -16,12 +16,19 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/server"
 )
 
-// Start serves cfg over bufconn until the test ends and returns a client
+// Start serves cfg over bufconn (or cfg.Listener, if set) until the test ends and returns a client
 // connection to it. A nil cfg.Logger discards logs.
 func Start(t testing.TB, cfg server.Config) *grpc.ClientConn {
 	t.Helper()
-	lis := bufconn.Listen(1 << 20)
-	cfg.Listener = lis
+	var target string
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if cfg.Listener != nil {
+		target = cfg.Listener.Addr().String() // a real port the test chose
+	} else {
+		lis := bufconn.Listen(1 << 20)
+		cfg.Listener, target = lis, "passthrough:///bufconn"
+		opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -33,9 +40,7 @@ func Start(t testing.TB, cfg server.Config) *grpc.ClientConn {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 
-	conn, err := grpc.NewClient("passthrough:///bufconn",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(target, opts...)
 	if err != nil {
 		t.Fatalf("grpc.NewClient: %v", err)
 	}

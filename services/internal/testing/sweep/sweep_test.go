@@ -3,6 +3,7 @@ package sweep_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -26,7 +27,12 @@ func (r *recording) Logf(string, ...any) {}
 // The sweep finds an input that makes a handler fail internally: the echo
 // server answers INTERNAL to one message, which becomes an edge value here.
 func TestTheSweepReportsInternalAnswers(t *testing.T) {
-	conn := grpctest.Start(t, server.Config{Service: "echo", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess()})
+	// On a loopback port: reflection answers local callers without a token.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := grpctest.Start(t, server.Config{Service: "echo", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess(), Listener: lis})
 	ctx := context.Background()
 
 	clean := &recording{TB: t}

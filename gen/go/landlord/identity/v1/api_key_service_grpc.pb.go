@@ -31,7 +31,14 @@ const (
 // ApiKeyService manages API keys. Users manage their own keys; platform
 // admins manage every key, including service accounts'.
 type ApiKeyServiceClient interface {
-	// CreateApiKey makes a key and returns its secret, once.
+	// CreateApiKey makes a key and returns its secret, once. It needs a
+	// recent sign-in: the caller's access token must come from a password
+	// login (directly or through refreshes of it) made within the last few
+	// minutes (identity's API-key fresh-auth window, 5 minutes by default),
+	// for everyone, platform admins included. Otherwise, and for tokens
+	// exchanged from API keys, the answer is FAILED_PRECONDITION: log in with
+	// the password again and retry with the new access token (refreshing
+	// does not help).
 	CreateApiKey(ctx context.Context, in *CreateApiKeyRequest, opts ...grpc.CallOption) (*CreateApiKeyResponse, error)
 	// ListApiKeys lists one owner's keys (never their secrets).
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
@@ -84,7 +91,14 @@ func (c *apiKeyServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKey
 // ApiKeyService manages API keys. Users manage their own keys; platform
 // admins manage every key, including service accounts'.
 type ApiKeyServiceServer interface {
-	// CreateApiKey makes a key and returns its secret, once.
+	// CreateApiKey makes a key and returns its secret, once. It needs a
+	// recent sign-in: the caller's access token must come from a password
+	// login (directly or through refreshes of it) made within the last few
+	// minutes (identity's API-key fresh-auth window, 5 minutes by default),
+	// for everyone, platform admins included. Otherwise, and for tokens
+	// exchanged from API keys, the answer is FAILED_PRECONDITION: log in with
+	// the password again and retry with the new access token (refreshing
+	// does not help).
 	CreateApiKey(context.Context, *CreateApiKeyRequest) (*CreateApiKeyResponse, error)
 	// ListApiKeys lists one owner's keys (never their secrets).
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)

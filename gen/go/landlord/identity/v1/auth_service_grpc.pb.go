@@ -40,7 +40,10 @@ type AuthServiceClient interface {
 	// RetryInfo).
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
 	// Refresh exchanges a refresh token for new tokens. Each refresh token
-	// works once: presenting a used one again revokes its whole family.
+	// works once: presenting a used one again revokes its whole family. A
+	// login's session ends at a fixed time (identity's maximum session
+	// lifetime, 24 hours by default) however often it is refreshed, and when
+	// the user's password is changed or the user is deleted.
 	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error)
 	// Logout revokes a refresh token and its family.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
@@ -123,7 +126,10 @@ type AuthServiceServer interface {
 	// RetryInfo).
 	Login(context.Context, *LoginRequest) (*LoginResponse, error)
 	// Refresh exchanges a refresh token for new tokens. Each refresh token
-	// works once: presenting a used one again revokes its whole family.
+	// works once: presenting a used one again revokes its whole family. A
+	// login's session ends at a fixed time (identity's maximum session
+	// lifetime, 24 hours by default) however often it is refreshed, and when
+	// the user's password is changed or the user is deleted.
 	Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error)
 	// Logout revokes a refresh token and its family.
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)

@@ -344,6 +344,98 @@ func (x *ListMembershipsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// DeleteTenantMembershipsRequest names a tenant.
+type DeleteTenantMembershipsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant.
+	Tenant        string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTenantMembershipsRequest) Reset() {
+	*x = DeleteTenantMembershipsRequest{}
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTenantMembershipsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTenantMembershipsRequest) ProtoMessage() {}
+
+func (x *DeleteTenantMembershipsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTenantMembershipsRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTenantMembershipsRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_membership_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteTenantMembershipsRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+// DeleteTenantMembershipsResponse says how many memberships went.
+type DeleteTenantMembershipsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of memberships deleted; 0 on a retry.
+	DeletedCount  int32 `protobuf:"varint,1,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTenantMembershipsResponse) Reset() {
+	*x = DeleteTenantMembershipsResponse{}
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTenantMembershipsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTenantMembershipsResponse) ProtoMessage() {}
+
+func (x *DeleteTenantMembershipsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTenantMembershipsResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTenantMembershipsResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_membership_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeleteTenantMembershipsResponse) GetDeletedCount() int32 {
+	if x != nil {
+		return x.DeletedCount
+	}
+	return 0
+}
+
 var File_landlord_identity_v1_membership_service_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
@@ -371,12 +463,17 @@ const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x85\x01\n" +
 	"\x17ListMembershipsResponse\x12B\n" +
 	"\vmemberships\x18\x01 \x03(\v2 .landlord.identity.v1.MembershipR\vmemberships\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x97\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n" +
+	"\x1eDeleteTenantMembershipsRequest\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\"F\n" +
+	"\x1fDeleteTenantMembershipsResponse\x12#\n" +
+	"\rdeleted_count\x18\x01 \x01(\x05R\fdeletedCount2\xa0\x05\n" +
 	"\x11MembershipService\x12\xbe\x01\n" +
 	"\rSetMembership\x12*.landlord.identity.v1.SetMembershipRequest\x1a+.landlord.identity.v1.SetMembershipResponse\"T\x82\xd3\xe4\x93\x02N:\n" +
 	"membership\x1a@/v1/tenants/{membership.tenant}/memberships/{membership.subject}\x12\xa5\x01\n" +
 	"\x10DeleteMembership\x12-.landlord.identity.v1.DeleteMembershipRequest\x1a..landlord.identity.v1.DeleteMembershipResponse\"2\x82\xd3\xe4\x93\x02,**/v1/tenants/{tenant}/memberships/{subject}\x12\x98\x01\n" +
-	"\x0fListMemberships\x12,.landlord.identity.v1.ListMembershipsRequest\x1a-.landlord.identity.v1.ListMembershipsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/tenants/{tenant}/membershipsB\xed\x01\n" +
+	"\x0fListMemberships\x12,.landlord.identity.v1.ListMembershipsRequest\x1a-.landlord.identity.v1.ListMembershipsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/tenants/{tenant}/memberships\x12\x86\x01\n" +
+	"\x17DeleteTenantMemberships\x124.landlord.identity.v1.DeleteTenantMembershipsRequest\x1a5.landlord.identity.v1.DeleteTenantMembershipsResponseB\xed\x01\n" +
 	"\x18com.landlord.identity.v1B\x16MembershipServiceProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"
 
 var (
@@ -391,28 +488,32 @@ func file_landlord_identity_v1_membership_service_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_v1_membership_service_proto_rawDescData
 }
 
-var file_landlord_identity_v1_membership_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_landlord_identity_v1_membership_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_landlord_identity_v1_membership_service_proto_goTypes = []any{
-	(*SetMembershipRequest)(nil),     // 0: landlord.identity.v1.SetMembershipRequest
-	(*SetMembershipResponse)(nil),    // 1: landlord.identity.v1.SetMembershipResponse
-	(*DeleteMembershipRequest)(nil),  // 2: landlord.identity.v1.DeleteMembershipRequest
-	(*DeleteMembershipResponse)(nil), // 3: landlord.identity.v1.DeleteMembershipResponse
-	(*ListMembershipsRequest)(nil),   // 4: landlord.identity.v1.ListMembershipsRequest
-	(*ListMembershipsResponse)(nil),  // 5: landlord.identity.v1.ListMembershipsResponse
-	(*Membership)(nil),               // 6: landlord.identity.v1.Membership
+	(*SetMembershipRequest)(nil),            // 0: landlord.identity.v1.SetMembershipRequest
+	(*SetMembershipResponse)(nil),           // 1: landlord.identity.v1.SetMembershipResponse
+	(*DeleteMembershipRequest)(nil),         // 2: landlord.identity.v1.DeleteMembershipRequest
+	(*DeleteMembershipResponse)(nil),        // 3: landlord.identity.v1.DeleteMembershipResponse
+	(*ListMembershipsRequest)(nil),          // 4: landlord.identity.v1.ListMembershipsRequest
+	(*ListMembershipsResponse)(nil),         // 5: landlord.identity.v1.ListMembershipsResponse
+	(*DeleteTenantMembershipsRequest)(nil),  // 6: landlord.identity.v1.DeleteTenantMembershipsRequest
+	(*DeleteTenantMembershipsResponse)(nil), // 7: landlord.identity.v1.DeleteTenantMembershipsResponse
+	(*Membership)(nil),                      // 8: landlord.identity.v1.Membership
 }
 var file_landlord_identity_v1_membership_service_proto_depIdxs = []int32{
-	6, // 0: landlord.identity.v1.SetMembershipRequest.membership:type_name -> landlord.identity.v1.Membership
-	6, // 1: landlord.identity.v1.SetMembershipResponse.membership:type_name -> landlord.identity.v1.Membership
-	6, // 2: landlord.identity.v1.ListMembershipsResponse.memberships:type_name -> landlord.identity.v1.Membership
+	8, // 0: landlord.identity.v1.SetMembershipRequest.membership:type_name -> landlord.identity.v1.Membership
+	8, // 1: landlord.identity.v1.SetMembershipResponse.membership:type_name -> landlord.identity.v1.Membership
+	8, // 2: landlord.identity.v1.ListMembershipsResponse.memberships:type_name -> landlord.identity.v1.Membership
 	0, // 3: landlord.identity.v1.MembershipService.SetMembership:input_type -> landlord.identity.v1.SetMembershipRequest
 	2, // 4: landlord.identity.v1.MembershipService.DeleteMembership:input_type -> landlord.identity.v1.DeleteMembershipRequest
 	4, // 5: landlord.identity.v1.MembershipService.ListMemberships:input_type -> landlord.identity.v1.ListMembershipsRequest
-	1, // 6: landlord.identity.v1.MembershipService.SetMembership:output_type -> landlord.identity.v1.SetMembershipResponse
-	3, // 7: landlord.identity.v1.MembershipService.DeleteMembership:output_type -> landlord.identity.v1.DeleteMembershipResponse
-	5, // 8: landlord.identity.v1.MembershipService.ListMemberships:output_type -> landlord.identity.v1.ListMembershipsResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
+	6, // 6: landlord.identity.v1.MembershipService.DeleteTenantMemberships:input_type -> landlord.identity.v1.DeleteTenantMembershipsRequest
+	1, // 7: landlord.identity.v1.MembershipService.SetMembership:output_type -> landlord.identity.v1.SetMembershipResponse
+	3, // 8: landlord.identity.v1.MembershipService.DeleteMembership:output_type -> landlord.identity.v1.DeleteMembershipResponse
+	5, // 9: landlord.identity.v1.MembershipService.ListMemberships:output_type -> landlord.identity.v1.ListMembershipsResponse
+	7, // 10: landlord.identity.v1.MembershipService.DeleteTenantMemberships:output_type -> landlord.identity.v1.DeleteTenantMembershipsResponse
+	7, // [7:11] is the sub-list for method output_type
+	3, // [3:7] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
 	3, // [3:3] is the sub-list for extension extendee
 	0, // [0:3] is the sub-list for field type_name
@@ -430,7 +531,7 @@ func file_landlord_identity_v1_membership_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_v1_membership_service_proto_rawDesc), len(file_landlord_identity_v1_membership_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

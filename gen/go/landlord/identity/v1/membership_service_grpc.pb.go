@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MembershipService_SetMembership_FullMethodName    = "/landlord.identity.v1.MembershipService/SetMembership"
-	MembershipService_DeleteMembership_FullMethodName = "/landlord.identity.v1.MembershipService/DeleteMembership"
-	MembershipService_ListMemberships_FullMethodName  = "/landlord.identity.v1.MembershipService/ListMemberships"
+	MembershipService_SetMembership_FullMethodName           = "/landlord.identity.v1.MembershipService/SetMembership"
+	MembershipService_DeleteMembership_FullMethodName        = "/landlord.identity.v1.MembershipService/DeleteMembership"
+	MembershipService_ListMemberships_FullMethodName         = "/landlord.identity.v1.MembershipService/ListMemberships"
+	MembershipService_DeleteTenantMemberships_FullMethodName = "/landlord.identity.v1.MembershipService/DeleteTenantMemberships"
 )
 
 // MembershipServiceClient is the client API for MembershipService service.
@@ -39,6 +40,14 @@ type MembershipServiceClient interface {
 	DeleteMembership(ctx context.Context, in *DeleteMembershipRequest, opts ...grpc.CallOption) (*DeleteMembershipResponse, error)
 	// ListMemberships pages through one tenant's memberships.
 	ListMemberships(ctx context.Context, in *ListMembershipsRequest, opts ...grpc.CallOption) (*ListMembershipsResponse, error)
+	// DeleteTenantMemberships removes every membership of a tenant, so that a
+	// tenant created later with the same name starts with no members.
+	// Provisioning calls it when it deletes a tenant; only Landlord's
+	// provisioning service may, authenticated by its client certificate over
+	// mutual TLS (anyone else, platform admins included, gets
+	// PERMISSION_DENIED). Idempotent: a tenant without memberships is no
+	// error. Not served over REST.
+	DeleteTenantMemberships(ctx context.Context, in *DeleteTenantMembershipsRequest, opts ...grpc.CallOption) (*DeleteTenantMembershipsResponse, error)
 }
 
 type membershipServiceClient struct {
@@ -79,6 +88,16 @@ func (c *membershipServiceClient) ListMemberships(ctx context.Context, in *ListM
 	return out, nil
 }
 
+func (c *membershipServiceClient) DeleteTenantMemberships(ctx context.Context, in *DeleteTenantMembershipsRequest, opts ...grpc.CallOption) (*DeleteTenantMembershipsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteTenantMembershipsResponse)
+	err := c.cc.Invoke(ctx, MembershipService_DeleteTenantMemberships_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MembershipServiceServer is the server API for MembershipService service.
 // All implementations must embed UnimplementedMembershipServiceServer
 // for forward compatibility.
@@ -94,6 +113,14 @@ type MembershipServiceServer interface {
 	DeleteMembership(context.Context, *DeleteMembershipRequest) (*DeleteMembershipResponse, error)
 	// ListMemberships pages through one tenant's memberships.
 	ListMemberships(context.Context, *ListMembershipsRequest) (*ListMembershipsResponse, error)
+	// DeleteTenantMemberships removes every membership of a tenant, so that a
+	// tenant created later with the same name starts with no members.
+	// Provisioning calls it when it deletes a tenant; only Landlord's
+	// provisioning service may, authenticated by its client certificate over
+	// mutual TLS (anyone else, platform admins included, gets
+	// PERMISSION_DENIED). Idempotent: a tenant without memberships is no
+	// error. Not served over REST.
+	DeleteTenantMemberships(context.Context, *DeleteTenantMembershipsRequest) (*DeleteTenantMembershipsResponse, error)
 	mustEmbedUnimplementedMembershipServiceServer()
 }
 
@@ -112,6 +139,9 @@ func (UnimplementedMembershipServiceServer) DeleteMembership(context.Context, *D
 }
 func (UnimplementedMembershipServiceServer) ListMemberships(context.Context, *ListMembershipsRequest) (*ListMembershipsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListMemberships not implemented")
+}
+func (UnimplementedMembershipServiceServer) DeleteTenantMemberships(context.Context, *DeleteTenantMembershipsRequest) (*DeleteTenantMembershipsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteTenantMemberships not implemented")
 }
 func (UnimplementedMembershipServiceServer) mustEmbedUnimplementedMembershipServiceServer() {}
 func (UnimplementedMembershipServiceServer) testEmbeddedByValue()                           {}
@@ -188,6 +218,24 @@ func _MembershipService_ListMemberships_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MembershipService_DeleteTenantMemberships_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteTenantMembershipsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MembershipServiceServer).DeleteTenantMemberships(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MembershipService_DeleteTenantMemberships_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MembershipServiceServer).DeleteTenantMemberships(ctx, req.(*DeleteTenantMembershipsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MembershipService_ServiceDesc is the grpc.ServiceDesc for MembershipService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -206,6 +254,10 @@ var MembershipService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListMemberships",
 			Handler:    _MembershipService_ListMemberships_Handler,
+		},
+		{
+			MethodName: "DeleteTenantMemberships",
+			Handler:    _MembershipService_DeleteTenantMemberships_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

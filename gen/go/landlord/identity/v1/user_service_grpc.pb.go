@@ -42,10 +42,14 @@ type UserServiceClient interface {
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	// UpdateUser changes the fields named in update_mask.
 	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*UpdateUserResponse, error)
-	// DeleteUser removes a user and its tenant memberships.
+	// DeleteUser removes a user with its tenant memberships, group
+	// memberships, API keys and sessions (refresh tokens). A user created
+	// later with the same name inherits none of them.
 	DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*DeleteUserResponse, error)
 	// SetPassword sets a user's password. Users changing their own password
-	// must give the current one.
+	// must give the current one. It ends the user's other sessions: every
+	// refresh token is revoked, but that of the session making a change to
+	// its own password.
 	SetPassword(ctx context.Context, in *SetPasswordRequest, opts ...grpc.CallOption) (*SetPasswordResponse, error)
 }
 
@@ -132,10 +136,14 @@ type UserServiceServer interface {
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	// UpdateUser changes the fields named in update_mask.
 	UpdateUser(context.Context, *UpdateUserRequest) (*UpdateUserResponse, error)
-	// DeleteUser removes a user and its tenant memberships.
+	// DeleteUser removes a user with its tenant memberships, group
+	// memberships, API keys and sessions (refresh tokens). A user created
+	// later with the same name inherits none of them.
 	DeleteUser(context.Context, *DeleteUserRequest) (*DeleteUserResponse, error)
 	// SetPassword sets a user's password. Users changing their own password
-	// must give the current one.
+	// must give the current one. It ends the user's other sessions: every
+	// refresh token is revoked, but that of the session making a change to
+	// its own password.
 	SetPassword(context.Context, *SetPasswordRequest) (*SetPasswordResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
@@ -44,10 +47,26 @@ func apiKeysCase(t testing.TB, s store.Store) {
 	notFound(t, err, "deleting a missing key")
 }
 
+// refreshCase: tokens are indexed by family, families by owner, both by
+// expiry; revoking a family leaves a tombstone; collection takes what
+// expired, a family with its tokens, and nothing twice.
 func refreshCase(t testing.TB, s store.Store) {
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) *timestamppb.Timestamp {
+		return timestamppb.New(t0.Add(time.Duration(h * float64(time.Hour))))
+	}
+	family := func(id, owner string, expire float64) *storagev1.RefreshFamilyRecord {
+		return &storagev1.RefreshFamilyRecord{Id: id, Subject: "user:ann", OwnerUid: owner, AuthTime: at(0), ExpireTime: at(expire)}
+	}
+	token := func(fam string, expire float64) *storagev1.RefreshTokenRecord {
+		return &storagev1.RefreshTokenRecord{Family: fam, Subject: "user:ann", ExpireTime: at(expire)}
+	}
 	write(t, s, func(tx store.Tx) error {
-		for i, fam := range []string{"f1", "f1", "f2"} {
-			ok(t, tx.PutRefreshToken([]byte{byte(i)}, &storagev1.RefreshTokenRecord{Family: fam, Subject: "user:ann"}))
+		for _, f := range []*storagev1.RefreshFamilyRecord{family("f1", "u1", 2), family("f2", "u1", 3), family("f3", "u2", 4)} {
+			ok(t, tx.PutRefreshFamily(f))
+		}
+		for i, tok := range []*storagev1.RefreshTokenRecord{token("f1", 1), token("f1", 2), token("f2", 1), token("f2", 5)} {
+			ok(t, tx.PutRefreshToken([]byte{byte(i)}, tok))
 		}
 		return nil
 	})
@@ -57,6 +76,9 @@ func refreshCase(t testing.TB, s store.Store) {
 		same(t, "token 0", []any{rec.GetFamily(), rec.GetSubject(), rec.GetUsed()}, []any{"f1", "user:ann", false})
 		rec.Used = true
 		ok(t, tx.PutRefreshToken([]byte{0}, rec)) // replaces
+		// Replacing with another expiry moves the index entry: token 2
+		// now expires at 2h, not 1h.
+		ok(t, tx.PutRefreshToken([]byte{2}, token("f2", 2)))
 		return nil
 	})
 	read(t, s, func(tx store.Tx) error {
@@ -65,15 +87,66 @@ func refreshCase(t testing.TB, s store.Store) {
 		same(t, "used token 0", rec.GetUsed(), true)
 		_, err = tx.GetRefreshToken([]byte{9})
 		notFound(t, err, "unknown token")
+		f1, err := tx.GetRefreshFamily("f1")
+		ok(t, err)
+		same(t, "family f1", []any{f1.GetSubject(), f1.GetOwnerUid(), f1.GetRevoked(), f1.GetExpireTime().AsTime()}, []any{"user:ann", "u1", false, t0.Add(2 * time.Hour)})
+		_, err = tx.GetRefreshFamily("f9")
+		notFound(t, err, "unknown family")
+		u1, err := tx.RefreshFamiliesOf("u1")
+		ok(t, err)
+		same(t, "u1's families", u1, "[f1 f2]")
 		return nil
 	})
-	write(t, s, func(tx store.Tx) error { return tx.RevokeFamily("f1") })
-	read(t, s, func(tx store.Tx) error {
-		for i, wantGone := range []bool{true, true, false} {
+	write(t, s, func(tx store.Tx) error {
+		ok(t, tx.RevokeFamily("f1"))
+		ok(t, tx.RevokeFamily("f9")) // missing: no error
+		return nil
+	})
+	gone := func(tx store.Tx, what string, want ...bool) {
+		t.Helper()
+		for i, wantGone := range want {
 			_, err := tx.GetRefreshToken([]byte{byte(i)})
-			if gone := errors.Is(err, apierror.ErrNotFound); gone != wantGone || (!gone && err != nil) {
-				t.Errorf("token %d after revoking f1: gone=%v, want %v (%v)", i, gone, wantGone, err)
+			if isGone := errors.Is(err, apierror.ErrNotFound); isGone != wantGone || (!isGone && err != nil) {
+				t.Errorf("token %d %s: gone=%v, want %v (%v)", i, what, isGone, wantGone, err)
 			}
+		}
+	}
+	read(t, s, func(tx store.Tx) error {
+		gone(tx, "after revoking f1", true, true, false, false)
+		f1, err := tx.GetRefreshFamily("f1")
+		ok(t, err)
+		same(t, "f1 is a tombstone", f1.GetRevoked(), true)
+		return nil
+	})
+	collect := func(h float64, limit int, want int) {
+		t.Helper()
+		write(t, s, func(tx store.Tx) error {
+			n, err := tx.CollectRefreshTokens(at(h).AsTime(), limit)
+			ok(t, err)
+			same(t, fmt.Sprintf("collected at %vh (limit %d)", h, limit), n, want)
+			return nil
+		})
+	}
+	collect(1.5, 10, 0) // tokens 0 and 1 went with f1, token 2 was moved to 2h
+	collect(2, 10, 2)   // the tombstone f1 and token 2
+	read(t, s, func(tx store.Tx) error {
+		gone(tx, "at 2h", true, true, true, false)
+		_, err := tx.GetRefreshFamily("f1")
+		notFound(t, err, "collected tombstone")
+		u1, err := tx.RefreshFamiliesOf("u1")
+		ok(t, err)
+		same(t, "u1's families at 2h", u1, "[f2]")
+		return nil
+	})
+	collect(10, 1, 1) // f2, with its token 3 that would expire at 5h
+	collect(10, 1, 1) // f3
+	collect(10, 1, 0)
+	read(t, s, func(tx store.Tx) error {
+		gone(tx, "at 10h", true, true, true, true)
+		for _, owner := range []string{"u1", "u2"} {
+			fams, err := tx.RefreshFamiliesOf(owner)
+			ok(t, err)
+			same(t, owner+"'s families at 10h", len(fams), 0)
 		}
 		return nil
 	})
@@ -172,6 +245,8 @@ func rollbackCase(t testing.TB, s store.Store) {
 		ok(t, tx.PutMembership(membership("acme", "user:ghost", identityv1.Role_ROLE_OWNER)))
 		ok(t, tx.AddGroupMember("devs", "ghost"))
 		ok(t, tx.PutApiKey(&storagev1.ApiKeyRecord{ApiKey: &identityv1.ApiKey{Id: "k1", Owner: "user:ghost"}}))
+		ok(t, tx.PutRefreshFamily(&storagev1.RefreshFamilyRecord{Id: "f1", OwnerUid: "ghost-uid", ExpireTime: timestamppb.Now()}))
+		ok(t, tx.PutRefreshToken([]byte("h1"), &storagev1.RefreshTokenRecord{Family: "f1", ExpireTime: timestamppb.Now()}))
 		return errors.New("validation failed later")
 	})
 	if err == nil {
@@ -186,7 +261,11 @@ func rollbackCase(t testing.TB, s store.Store) {
 		ok(t, err)
 		keys, err := tx.ApiKeysOf("user:ghost")
 		ok(t, err)
-		same(t, "index entries left", []int{len(ms), len(groups), len(keys)}, []int{0, 0, 0})
+		families, err := tx.RefreshFamiliesOf("ghost-uid")
+		ok(t, err)
+		same(t, "index entries left", []int{len(ms), len(groups), len(keys), len(families)}, []int{0, 0, 0, 0})
+		_, err = tx.GetRefreshToken([]byte("h1"))
+		notFound(t, err, "half-written refresh token")
 		return nil
 	})
 }

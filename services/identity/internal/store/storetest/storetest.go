@@ -29,7 +29,7 @@ var checks = []check{
 	{"group members are indexed both ways", groupsCase},
 	{"service accounts round trip, page in name order, delete", serviceAccountsCase},
 	{"API keys are indexed by owner", apiKeysCase},
-	{"refresh token families revoke together", refreshCase},
+	{"refresh tokens: families, tombstones, owners and collection", refreshCase},
 	{"signing keys", signingKeysCase},
 	{"audit events list newest first, paged, count and trim oldest first", auditCase},
 	{"a failed write changes nothing", rollbackCase},

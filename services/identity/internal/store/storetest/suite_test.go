@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	storagev1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1"
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
@@ -260,6 +261,19 @@ func (x spyTx) PutRefreshToken(hash []byte, rec *storagev1.RefreshTokenRecord) e
 func (x spyTx) RevokeFamily(family string) error {
 	x.s.call("RevokeFamily")
 	return x.tx.RevokeFamily(family)
+}
+func (x spyTx) GetRefreshFamily(id string) (*storagev1.RefreshFamilyRecord, error) {
+	return readOne(x, "GetRefreshFamily", func() (*storagev1.RefreshFamilyRecord, error) { return x.tx.GetRefreshFamily(id) })
+}
+func (x spyTx) PutRefreshFamily(rec *storagev1.RefreshFamilyRecord) error {
+	x.s.call("PutRefreshFamily")
+	return x.tx.PutRefreshFamily(rec)
+}
+func (x spyTx) RefreshFamiliesOf(ownerUID string) ([]string, error) {
+	return readOne(x, "RefreshFamiliesOf", func() ([]string, error) { return x.tx.RefreshFamiliesOf(ownerUID) })
+}
+func (x spyTx) CollectRefreshTokens(now time.Time, limit int) (int, error) {
+	return readOne(x, "CollectRefreshTokens", func() (int, error) { return x.tx.CollectRefreshTokens(now, limit) })
 }
 
 func (x spyTx) SigningKeys() ([]*storagev1.SigningKeyRecord, error) {

@@ -41,8 +41,12 @@ type UserRecord struct {
 	// The request_id of the CreateUser call that made the user, so a retry
 	// of that call returns the user instead of ALREADY_EXISTS.
 	CreateRequestId string `protobuf:"bytes,7,opt,name=create_request_id,json=createRequestId,proto3" json:"create_request_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Random and immutable, never reused: refresh-token families, API keys
+	// and memberships are bound to it, so a user deleted and re-created with
+	// the same name inherits none of them.
+	Uid           string `protobuf:"bytes,8,opt,name=uid,proto3" json:"uid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UserRecord) Reset() {
@@ -124,13 +128,23 @@ func (x *UserRecord) GetCreateRequestId() string {
 	return ""
 }
 
+func (x *UserRecord) GetUid() string {
+	if x != nil {
+		return x.Uid
+	}
+	return ""
+}
+
 // MembershipRecord is one membership.
 type MembershipRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The membership; etag is derived from revision.
 	Membership *v1.Membership `protobuf:"bytes,1,opt,name=membership,proto3" json:"membership,omitempty"`
 	// Bumped on every write.
-	Revision      uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The uid of the subject's record when the membership was made; a
+	// membership counts only while the subject's current record has it.
+	SubjectUid    string `protobuf:"bytes,3,opt,name=subject_uid,json=subjectUid,proto3" json:"subject_uid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -177,6 +191,13 @@ func (x *MembershipRecord) GetRevision() uint64 {
 		return x.Revision
 	}
 	return 0
+}
+
+func (x *MembershipRecord) GetSubjectUid() string {
+	if x != nil {
+		return x.SubjectUid
+	}
+	return ""
 }
 
 // SigningKeyRecord is a token-signing key, sealed with the KEK.
@@ -270,9 +291,10 @@ type RefreshTokenRecord struct {
 	Subject string `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
 	// Tenant scope carried over to refreshed access tokens.
 	Tenant string `protobuf:"bytes,3,opt,name=tenant,proto3" json:"tenant,omitempty"`
-	// When it expires.
+	// When it expires; never after its family does.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
-	// Set once the token has been exchanged; a second use is reuse.
+	// Set once the token has been exchanged; a second use is reuse. Used
+	// tokens are kept, to detect reuse, until they expire.
 	Used          bool `protobuf:"varint,5,opt,name=used,proto3" json:"used,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -343,20 +365,116 @@ func (x *RefreshTokenRecord) GetUsed() bool {
 	return false
 }
 
+// RefreshFamilyRecord is one login's session: the family of refresh tokens
+// descended from it. A revoked family is a tombstone: its tokens are gone,
+// and no refresh may add one, until it expires and is collected.
+type RefreshFamilyRecord struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Random id, shared by the family's tokens.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Whose session it is: "user:<name>".
+	Subject string `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
+	// The uid of the user at login; refreshes need the same user record.
+	OwnerUid string `protobuf:"bytes,3,opt,name=owner_uid,json=ownerUid,proto3" json:"owner_uid,omitempty"`
+	// When the user last proved a password (the login); refreshes keep it.
+	AuthTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=auth_time,json=authTime,proto3" json:"auth_time,omitempty"`
+	// The session's absolute end: login time plus the maximum session
+	// lifetime, however often it is refreshed.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// Set by logout, reuse, a password change or deleting the user.
+	Revoked       bool `protobuf:"varint,6,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshFamilyRecord) Reset() {
+	*x = RefreshFamilyRecord{}
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshFamilyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshFamilyRecord) ProtoMessage() {}
+
+func (x *RefreshFamilyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshFamilyRecord.ProtoReflect.Descriptor instead.
+func (*RefreshFamilyRecord) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RefreshFamilyRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RefreshFamilyRecord) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *RefreshFamilyRecord) GetOwnerUid() string {
+	if x != nil {
+		return x.OwnerUid
+	}
+	return ""
+}
+
+func (x *RefreshFamilyRecord) GetAuthTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AuthTime
+	}
+	return nil
+}
+
+func (x *RefreshFamilyRecord) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *RefreshFamilyRecord) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
 // ServiceAccountRecord is a service account.
 type ServiceAccountRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The service account; etag is derived from revision.
 	ServiceAccount *v1.ServiceAccount `protobuf:"bytes,1,opt,name=service_account,json=serviceAccount,proto3" json:"service_account,omitempty"`
 	// Bumped on every write.
-	Revision      uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// Random and immutable; see UserRecord.uid.
+	Uid           string `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServiceAccountRecord) Reset() {
 	*x = ServiceAccountRecord{}
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -368,7 +486,7 @@ func (x *ServiceAccountRecord) String() string {
 func (*ServiceAccountRecord) ProtoMessage() {}
 
 func (x *ServiceAccountRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[4]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -381,7 +499,7 @@ func (x *ServiceAccountRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceAccountRecord.ProtoReflect.Descriptor instead.
 func (*ServiceAccountRecord) Descriptor() ([]byte, []int) {
-	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{4}
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ServiceAccountRecord) GetServiceAccount() *v1.ServiceAccount {
@@ -398,6 +516,13 @@ func (x *ServiceAccountRecord) GetRevision() uint64 {
 	return 0
 }
 
+func (x *ServiceAccountRecord) GetUid() string {
+	if x != nil {
+		return x.Uid
+	}
+	return ""
+}
+
 // ApiKeyRecord is an API key and the hash of its secret.
 type ApiKeyRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -405,14 +530,17 @@ type ApiKeyRecord struct {
 	ApiKey *v1.ApiKey `protobuf:"bytes,1,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
 	// SHA-256 of the secret. Secrets are 256 random bits, so a fast hash is
 	// enough: there is nothing to guess.
-	SecretHash    []byte `protobuf:"bytes,2,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
+	SecretHash []byte `protobuf:"bytes,2,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
+	// The uid of the owner's record when the key was made; the key works
+	// only while the owner's current record has it.
+	OwnerUid      string `protobuf:"bytes,3,opt,name=owner_uid,json=ownerUid,proto3" json:"owner_uid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApiKeyRecord) Reset() {
 	*x = ApiKeyRecord{}
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +552,7 @@ func (x *ApiKeyRecord) String() string {
 func (*ApiKeyRecord) ProtoMessage() {}
 
 func (x *ApiKeyRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[5]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +565,7 @@ func (x *ApiKeyRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKeyRecord.ProtoReflect.Descriptor instead.
 func (*ApiKeyRecord) Descriptor() ([]byte, []int) {
-	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{5}
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ApiKeyRecord) GetApiKey() *v1.ApiKey {
@@ -454,20 +582,29 @@ func (x *ApiKeyRecord) GetSecretHash() []byte {
 	return nil
 }
 
+func (x *ApiKeyRecord) GetOwnerUid() string {
+	if x != nil {
+		return x.OwnerUid
+	}
+	return ""
+}
+
 // GroupRecord is a group.
 type GroupRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The group; etag is derived from revision.
 	Group *v1.Group `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
 	// Bumped on every write.
-	Revision      uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision uint64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// Random and immutable; see UserRecord.uid.
+	Uid           string `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GroupRecord) Reset() {
 	*x = GroupRecord{}
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +616,7 @@ func (x *GroupRecord) String() string {
 func (*GroupRecord) ProtoMessage() {}
 
 func (x *GroupRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[6]
+	mi := &file_landlord_identity_storage_v1_records_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +629,7 @@ func (x *GroupRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRecord.ProtoReflect.Descriptor instead.
 func (*GroupRecord) Descriptor() ([]byte, []int) {
-	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{6}
+	return file_landlord_identity_storage_v1_records_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GroupRecord) GetGroup() *v1.Group {
@@ -509,11 +646,18 @@ func (x *GroupRecord) GetRevision() uint64 {
 	return 0
 }
 
+func (x *GroupRecord) GetUid() string {
+	if x != nil {
+		return x.Uid
+	}
+	return ""
+}
+
 var File_landlord_identity_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a landlord/identity/v1/group.proto\x1a%landlord/identity/v1/membership.proto\x1a*landlord/identity/v1/service_account.proto\x1a\x1flandlord/identity/v1/user.proto\"\xb4\x02\n" +
+	"*landlord/identity/storage/v1/records.proto\x12\x1clandlord.identity.storage.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a landlord/identity/v1/group.proto\x1a%landlord/identity/v1/membership.proto\x1a*landlord/identity/v1/service_account.proto\x1a\x1flandlord/identity/v1/user.proto\"\xc6\x02\n" +
 	"\n" +
 	"UserRecord\x12.\n" +
 	"\x04user\x18\x01 \x01(\v2\x1a.landlord.identity.v1.UserR\x04user\x12#\n" +
@@ -522,12 +666,15 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\x0eplatform_admin\x18\x04 \x01(\bR\rplatformAdmin\x12#\n" +
 	"\rfailed_logins\x18\x05 \x01(\x05R\ffailedLogins\x12=\n" +
 	"\flocked_until\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlockedUntil\x12*\n" +
-	"\x11create_request_id\x18\a \x01(\tR\x0fcreateRequestId\"p\n" +
+	"\x11create_request_id\x18\a \x01(\tR\x0fcreateRequestId\x12\x10\n" +
+	"\x03uid\x18\b \x01(\tR\x03uid\"\x91\x01\n" +
 	"\x10MembershipRecord\x12@\n" +
 	"\n" +
 	"membership\x18\x01 \x01(\v2 .landlord.identity.v1.MembershipR\n" +
 	"membership\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x04R\brevision\"\xe0\x01\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x1f\n" +
+	"\vsubject_uid\x18\x03 \x01(\tR\n" +
+	"subjectUid\"\xe0\x01\n" +
 	"\x10SigningKeyRecord\x12\x10\n" +
 	"\x03kid\x18\x01 \x01(\tR\x03kid\x12,\n" +
 	"\x12sealed_private_key\x18\x02 \x01(\fR\x10sealedPrivateKey\x12;\n" +
@@ -542,17 +689,28 @@ const file_landlord_identity_storage_v1_records_proto_rawDesc = "" +
 	"\x06tenant\x18\x03 \x01(\tR\x06tenant\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x12\n" +
-	"\x04used\x18\x05 \x01(\bR\x04used\"\x81\x01\n" +
+	"\x04used\x18\x05 \x01(\bR\x04used\"\xec\x01\n" +
+	"\x13RefreshFamilyRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\asubject\x18\x02 \x01(\tR\asubject\x12\x1b\n" +
+	"\towner_uid\x18\x03 \x01(\tR\bownerUid\x127\n" +
+	"\tauth_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bauthTime\x12;\n" +
+	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12\x18\n" +
+	"\arevoked\x18\x06 \x01(\bR\arevoked\"\x93\x01\n" +
 	"\x14ServiceAccountRecord\x12M\n" +
 	"\x0fservice_account\x18\x01 \x01(\v2$.landlord.identity.v1.ServiceAccountR\x0eserviceAccount\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x04R\brevision\"f\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x10\n" +
+	"\x03uid\x18\x03 \x01(\tR\x03uid\"\x83\x01\n" +
 	"\fApiKeyRecord\x125\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x1c.landlord.identity.v1.ApiKeyR\x06apiKey\x12\x1f\n" +
 	"\vsecret_hash\x18\x02 \x01(\fR\n" +
-	"secretHash\"\\\n" +
+	"secretHash\x12\x1b\n" +
+	"\towner_uid\x18\x03 \x01(\tR\bownerUid\"n\n" +
 	"\vGroupRecord\x121\n" +
 	"\x05group\x18\x01 \x01(\v2\x1b.landlord.identity.v1.GroupR\x05group\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x04R\brevisionB\x93\x02\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x10\n" +
+	"\x03uid\x18\x03 \x01(\tR\x03uidB\x93\x02\n" +
 	" com.landlord.identity.storage.v1B\fRecordsProtoP\x01ZNgithub.com/landlord-dev/landlord/gen/go/landlord/identity/storage/v1;storagev1\xa2\x02\x03LIS\xaa\x02\x1cLandlord.Identity.Storage.V1\xca\x02\x1cLandlord\\Identity\\Storage\\V1\xe2\x02(Landlord\\Identity\\Storage\\V1\\GPBMetadata\xea\x02\x1fLandlord::Identity::Storage::V1b\x06proto3"
 
 var (
@@ -567,37 +725,40 @@ func file_landlord_identity_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_storage_v1_records_proto_rawDescData
 }
 
-var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_landlord_identity_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_landlord_identity_storage_v1_records_proto_goTypes = []any{
 	(*UserRecord)(nil),            // 0: landlord.identity.storage.v1.UserRecord
 	(*MembershipRecord)(nil),      // 1: landlord.identity.storage.v1.MembershipRecord
 	(*SigningKeyRecord)(nil),      // 2: landlord.identity.storage.v1.SigningKeyRecord
 	(*RefreshTokenRecord)(nil),    // 3: landlord.identity.storage.v1.RefreshTokenRecord
-	(*ServiceAccountRecord)(nil),  // 4: landlord.identity.storage.v1.ServiceAccountRecord
-	(*ApiKeyRecord)(nil),          // 5: landlord.identity.storage.v1.ApiKeyRecord
-	(*GroupRecord)(nil),           // 6: landlord.identity.storage.v1.GroupRecord
-	(*v1.User)(nil),               // 7: landlord.identity.v1.User
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*v1.Membership)(nil),         // 9: landlord.identity.v1.Membership
-	(*v1.ServiceAccount)(nil),     // 10: landlord.identity.v1.ServiceAccount
-	(*v1.ApiKey)(nil),             // 11: landlord.identity.v1.ApiKey
-	(*v1.Group)(nil),              // 12: landlord.identity.v1.Group
+	(*RefreshFamilyRecord)(nil),   // 4: landlord.identity.storage.v1.RefreshFamilyRecord
+	(*ServiceAccountRecord)(nil),  // 5: landlord.identity.storage.v1.ServiceAccountRecord
+	(*ApiKeyRecord)(nil),          // 6: landlord.identity.storage.v1.ApiKeyRecord
+	(*GroupRecord)(nil),           // 7: landlord.identity.storage.v1.GroupRecord
+	(*v1.User)(nil),               // 8: landlord.identity.v1.User
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*v1.Membership)(nil),         // 10: landlord.identity.v1.Membership
+	(*v1.ServiceAccount)(nil),     // 11: landlord.identity.v1.ServiceAccount
+	(*v1.ApiKey)(nil),             // 12: landlord.identity.v1.ApiKey
+	(*v1.Group)(nil),              // 13: landlord.identity.v1.Group
 }
 var file_landlord_identity_storage_v1_records_proto_depIdxs = []int32{
-	7,  // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
-	8,  // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
-	9,  // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
-	8,  // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
-	8,  // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
-	10, // 6: landlord.identity.storage.v1.ServiceAccountRecord.service_account:type_name -> landlord.identity.v1.ServiceAccount
-	11, // 7: landlord.identity.storage.v1.ApiKeyRecord.api_key:type_name -> landlord.identity.v1.ApiKey
-	12, // 8: landlord.identity.storage.v1.GroupRecord.group:type_name -> landlord.identity.v1.Group
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	8,  // 0: landlord.identity.storage.v1.UserRecord.user:type_name -> landlord.identity.v1.User
+	9,  // 1: landlord.identity.storage.v1.UserRecord.locked_until:type_name -> google.protobuf.Timestamp
+	10, // 2: landlord.identity.storage.v1.MembershipRecord.membership:type_name -> landlord.identity.v1.Membership
+	9,  // 3: landlord.identity.storage.v1.SigningKeyRecord.create_time:type_name -> google.protobuf.Timestamp
+	9,  // 4: landlord.identity.storage.v1.SigningKeyRecord.retire_time:type_name -> google.protobuf.Timestamp
+	9,  // 5: landlord.identity.storage.v1.RefreshTokenRecord.expire_time:type_name -> google.protobuf.Timestamp
+	9,  // 6: landlord.identity.storage.v1.RefreshFamilyRecord.auth_time:type_name -> google.protobuf.Timestamp
+	9,  // 7: landlord.identity.storage.v1.RefreshFamilyRecord.expire_time:type_name -> google.protobuf.Timestamp
+	11, // 8: landlord.identity.storage.v1.ServiceAccountRecord.service_account:type_name -> landlord.identity.v1.ServiceAccount
+	12, // 9: landlord.identity.storage.v1.ApiKeyRecord.api_key:type_name -> landlord.identity.v1.ApiKey
+	13, // 10: landlord.identity.storage.v1.GroupRecord.group:type_name -> landlord.identity.v1.Group
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_storage_v1_records_proto_init() }
@@ -611,7 +772,7 @@ func file_landlord_identity_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_storage_v1_records_proto_rawDesc), len(file_landlord_identity_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
