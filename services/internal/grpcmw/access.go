@@ -50,8 +50,11 @@ type AuditedCall struct {
 // role in the tenant the request names, or being the subject it names);
 // then the handler. Calls the table audits are recorded with their final
 // outcome, refusals included.
-func Access(table *access.Table, authn Authenticator, v protovalidate.Validator, auditor Auditor) (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
-	g := gate{table: table, authn: authn, v: v, auditor: auditor}
+//
+// An authenticated caller's stream ends when its token expires, and each
+// caller holds at most maxStreams streams open at once.
+func Access(table *access.Table, authenticator Authenticator, v protovalidate.Validator, auditor Auditor, maxStreams int) (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
+	g := gate{table: table, authn: authenticator, v: v, auditor: auditor, streams: &streams{max: maxStreams, open: map[string]int{}}}
 	unary := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		rule, ctx, err := g.admitCaller(ctx, info.FullMethod)
 		defer func() { g.audit(ctx, rule, info.FullMethod, req, err) }()
@@ -70,12 +73,20 @@ func Access(table *access.Table, authn Authenticator, v protovalidate.Validator,
 		if err != nil {
 			return err
 		}
-		return handler(srv, s)
+		claims, cerr := authn.Claims(ctx)
+		if cerr != nil { // public and service-to-service streams
+			return handler(srv, s)
+		}
+		return g.streams.guardStream(ctx, claims, func(ctx context.Context) error {
+			s.ctx = ctx
+			return handler(srv, s)
+		})
 	}
 	return unary, streaming
 }
 
 type gate struct {
+	streams *streams
 	table   *access.Table
 	authn   Authenticator
 	v       protovalidate.Validator

@@ -59,6 +59,6 @@ func chain(cfg Config, table *access.Table, v protovalidate.Validator) []grpc.Se
 	add(grpcmw.Logging(cfg.Logger))
 	add(grpcmw.Errors(cfg.Logger))
 	add(grpcmw.Recovery(cfg.Logger))
-	add(grpcmw.Access(table, cfg.Authenticator, v, cfg.Auditor))
+	add(grpcmw.Access(table, cfg.Authenticator, v, cfg.Auditor, cfg.MaxStreamsPerCaller))
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }

@@ -46,6 +46,9 @@ type Config struct {
 	Authenticator grpcmw.Authenticator
 	// Auditor records the calls Access marks as audited; nil records none.
 	Auditor grpcmw.Auditor
+	// MaxStreamsPerCaller bounds the streams (watches) one authenticated
+	// caller holds open at once (default 16).
+	MaxStreamsPerCaller int
 
 	// Listener, when set, is served instead of listening on GRPCAddr (tests
 	// pass a bufconn listener).
@@ -80,6 +83,9 @@ var serviceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 func (c *Config) setDefaults() {
 	if c.GRPCAddr == "" {
 		c.GRPCAddr = "127.0.0.1:0"
+	}
+	if c.MaxStreamsPerCaller == 0 {
+		c.MaxStreamsPerCaller = 16
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second

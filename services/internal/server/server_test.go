@@ -160,7 +160,7 @@ func (denyAll) Authenticate(context.Context, string) (context.Context, error) {
 func TestAuthenticationHookGuardsAllButPublicMethods(t *testing.T) {
 	cfg := echoConfig()
 	cfg.Authenticator = denyAll{}
-	cfg.Access = &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.AnyCaller()}}
+	cfg.Access = grpctest.EchoAccessWith(access.AnyCaller())
 	conn := grpctest.Start(t, cfg)
 	ctx := context.Background()
 
@@ -226,7 +226,7 @@ func TestAuditedCallsAreRecordedWhateverStopsThem(t *testing.T) {
 	cfg := echoConfig()
 	rec := recorder{calls: make(chan grpcmw.AuditedCall, 4)}
 	cfg.Authenticator, cfg.Auditor = allowToken{}, rec
-	cfg.Access = &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.AnyCaller().Audited()}}
+	cfg.Access = grpctest.EchoAccessWith(access.AnyCaller().Audited())
 	echo := testingv1.NewEchoServiceClient(grpctest.Start(t, cfg))
 	good := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer good")
 
@@ -252,5 +252,66 @@ func TestAuditedCallsAreRecordedWhateverStopsThem(t *testing.T) {
 		if got.Method != testingv1.EchoService_Echo_FullMethodName || got.Actor != c.actor || code.Code() != c.code {
 			t.Errorf("%s: audited %s by %q with %v; want %q and %v", c.name, got.Method, got.Actor, code.Code(), c.actor, c.code)
 		}
+	}
+}
+
+// expiring authenticates anyone as user:alice with a token that expires
+// after ttl.
+type expiring struct{ ttl time.Duration }
+
+func (e expiring) Authenticate(ctx context.Context, _ string) (context.Context, error) {
+	return authn.WithClaims(ctx, &tokenverify.Claims{Subject: "user:alice", Expiry: time.Now().Add(e.ttl)}), nil
+}
+
+func streamingConfig(ttl time.Duration, maxStreams int) server.Config {
+	cfg := echoConfig()
+	cfg.Authenticator, cfg.MaxStreamsPerCaller = expiring{ttl}, maxStreams
+	cfg.Access = grpctest.EchoAccessWith(access.AnyCaller())
+	return cfg
+}
+
+func TestAStreamEndsWhenItsCallersTokenExpires(t *testing.T) {
+	echo := testingv1.NewEchoServiceClient(grpctest.Start(t, streamingConfig(500*time.Millisecond, 4)))
+	stream, err := echo.EchoStream(context.Background(), &testingv1.EchoStreamRequest{Message: "tick", Delay: durationpb.New(50 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, ticks := time.Now(), 0
+	for {
+		if _, err = stream.Recv(); err != nil {
+			break
+		}
+		ticks++
+	}
+	if status.Code(err) != codes.Unauthenticated || ticks < 2 {
+		t.Errorf("stream ended after %d ticks with %v; want ticks, then UNAUTHENTICATED at expiry", ticks, err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the stream outlived its token by %v", took)
+	}
+}
+
+func TestACallerHoldsABoundedNumberOfStreams(t *testing.T) {
+	echo := testingv1.NewEchoServiceClient(grpctest.Start(t, streamingConfig(time.Hour, 2)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() (grpc.ServerStreamingClient[testingv1.EchoStreamResponse], error) {
+		stream, err := echo.EchoStream(ctx, &testingv1.EchoStreamRequest{Message: "hold"})
+		if err == nil {
+			_, err = stream.Recv()
+		}
+		return stream, err
+	}
+	for i := range 2 {
+		if _, err := open(); err != nil {
+			t.Fatalf("stream %d: %v", i, err)
+		}
+	}
+	if _, err := open(); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("third stream: %v, want RESOURCE_EXHAUSTED", err)
+	}
+	// Unary calls are not streams: they still go through.
+	if _, err := echo.Echo(ctx, &testingv1.EchoRequest{Message: "hi"}); err != nil {
+		t.Errorf("unary call while at the stream limit: %v", err)
 	}
 }

@@ -107,7 +107,7 @@ func TestAnAddressBeyondLoopbackNeedsTLS(t *testing.T) {
 
 func TestInternalMethodsAdmitOnlyTheNamedServicesCertificates(t *testing.T) {
 	ca := tlstest.NewCA(t, "landlord-ca")
-	table := &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.Internal("provisioning")}}
+	table := grpctest.EchoAccessWith(access.Internal("provisioning"))
 	addr := serveTLS(t, ca.Service(t, "identity"), table)
 
 	if err := echoOver(t, addr, clientTLS(t, ca.Service(t, "provisioning"))); err != nil {

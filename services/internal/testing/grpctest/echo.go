@@ -38,10 +38,15 @@ func (s EchoServer) Register(r grpc.ServiceRegistrar) {
 	testingv1.RegisterEchoServiceServer(r, s)
 }
 
-// EchoAccess lets anyone call Echo; tests that exercise authentication
-// replace the row.
-func EchoAccess() *access.Table {
-	return &access.Table{Rules: map[string]access.Rule{testingv1.EchoService_Echo_FullMethodName: access.Anyone()}}
+// EchoAccess lets anyone call the echo methods.
+func EchoAccess() *access.Table { return EchoAccessWith(access.Anyone()) }
+
+// EchoAccessWith applies rule to every echo method.
+func EchoAccessWith(rule access.Rule) *access.Table {
+	return &access.Table{Rules: map[string]access.Rule{
+		testingv1.EchoService_Echo_FullMethodName:       rule,
+		testingv1.EchoService_EchoStream_FullMethodName: rule,
+	}}
 }
 
 func (s EchoServer) Echo(ctx context.Context, req *testingv1.EchoRequest) (*testingv1.EchoResponse, error) {
@@ -64,4 +69,22 @@ func (s EchoServer) Echo(ctx context.Context, req *testingv1.EchoRequest) (*test
 		}
 	}
 	return &testingv1.EchoResponse{Message: req.GetMessage()}, nil
+}
+
+func (s EchoServer) EchoStream(req *testingv1.EchoStreamRequest, stream grpc.ServerStreamingServer[testingv1.EchoStreamResponse]) error {
+	for {
+		if err := stream.Send(&testingv1.EchoStreamResponse{Message: req.GetMessage()}); err != nil {
+			return err
+		}
+		wait := req.GetDelay().AsDuration()
+		if wait == 0 {
+			<-stream.Context().Done()
+			return nil
+		}
+		select {
+		case <-time.After(wait):
+		case <-stream.Context().Done():
+			return nil
+		}
+	}
 }

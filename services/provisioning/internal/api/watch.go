@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 
 	"google.golang.org/grpc"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -10,14 +9,9 @@ import (
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/access"
-	"github.com/landlord-dev/landlord/services/internal/apierror"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
-
-// watchBuffer is how many changes a slow watcher may fall behind before
-// its stream is ended; it then watches again and gets the current state.
-const watchBuffer = 1024
 
 // Watcher streams changes to Tenants from the operator's informer: one
 // watch on the API server, however many clients watch.
@@ -44,8 +38,7 @@ func (w *Watcher) stream(ctx context.Context, wanted func(string) bool, send fun
 	if err != nil {
 		return err
 	}
-	events := make(chan *event, watchBuffer)
-	overflow := make(chan struct{})
+	queue := newPending()
 	push := func(typ provisioningv1.WatchTenantsResponse_EventType, obj any) {
 		if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 			obj = d.Obj
@@ -54,15 +47,7 @@ func (w *Watcher) stream(ctx context.Context, wanted func(string) bool, send fun
 		if !ok || !wanted(t.Name) {
 			return
 		}
-		select {
-		case events <- &event{Type: typ, Tenant: tenants.ToProto(t)}:
-		default:
-			select {
-			case <-overflow:
-			default:
-				close(overflow)
-			}
-		}
+		queue.add(&event{Type: typ, Tenant: tenants.ToProto(t)})
 	}
 	reg, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) { push(provisioningv1.WatchTenantsResponse_EVENT_TYPE_ADDED, obj) },
@@ -83,11 +68,11 @@ func (w *Watcher) stream(ctx context.Context, wanted func(string) bool, send fun
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-overflow:
-			return fmt.Errorf("the watcher fell %d changes behind; watch again: %w", watchBuffer, apierror.ErrUnavailable)
-		case e := <-events:
-			if err := send(e); err != nil {
-				return err
+		case <-queue.ready:
+			for _, e := range queue.take() {
+				if err := send(e); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -23,6 +23,108 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EchoStreamRequest is what EchoStream repeats, and how often.
+type EchoStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The text to echo back: 1 to 256 characters.
+	Message string `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	// The pause between messages: 0 to 30 seconds (0: one message, then the
+	// stream stays open, silent).
+	Delay         *durationpb.Duration `protobuf:"bytes,2,opt,name=delay,proto3" json:"delay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoStreamRequest) Reset() {
+	*x = EchoStreamRequest{}
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoStreamRequest) ProtoMessage() {}
+
+func (x *EchoStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoStreamRequest.ProtoReflect.Descriptor instead.
+func (*EchoStreamRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EchoStreamRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *EchoStreamRequest) GetDelay() *durationpb.Duration {
+	if x != nil {
+		return x.Delay
+	}
+	return nil
+}
+
+// EchoStreamResponse is one echo.
+type EchoStreamResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The text from the request.
+	Message       string `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EchoStreamResponse) Reset() {
+	*x = EchoStreamResponse{}
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EchoStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EchoStreamResponse) ProtoMessage() {}
+
+func (x *EchoStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EchoStreamResponse.ProtoReflect.Descriptor instead.
+func (*EchoStreamResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *EchoStreamResponse) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 // EchoRequest is validated by the runtime's validation interceptor.
 type EchoRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -36,7 +138,7 @@ type EchoRequest struct {
 
 func (x *EchoRequest) Reset() {
 	*x = EchoRequest{}
-	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[0]
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -48,7 +150,7 @@ func (x *EchoRequest) String() string {
 func (*EchoRequest) ProtoMessage() {}
 
 func (x *EchoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[0]
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -61,7 +163,7 @@ func (x *EchoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EchoRequest.ProtoReflect.Descriptor instead.
 func (*EchoRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{0}
+	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EchoRequest) GetMessage() string {
@@ -89,7 +191,7 @@ type EchoResponse struct {
 
 func (x *EchoResponse) Reset() {
 	*x = EchoResponse{}
-	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[1]
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +203,7 @@ func (x *EchoResponse) String() string {
 func (*EchoResponse) ProtoMessage() {}
 
 func (x *EchoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[1]
+	mi := &file_landlord_testing_v1_echo_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +216,7 @@ func (x *EchoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EchoResponse.ProtoReflect.Descriptor instead.
 func (*EchoResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{1}
+	return file_landlord_testing_v1_echo_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EchoResponse) GetMessage() string {
@@ -128,15 +230,23 @@ var File_landlord_testing_v1_echo_service_proto protoreflect.FileDescriptor
 
 const file_landlord_testing_v1_echo_service_proto_rawDesc = "" +
 	"\n" +
-	"&landlord/testing/v1/echo_service.proto\x12\x13landlord.testing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\"r\n" +
+	"&landlord/testing/v1/echo_service.proto\x12\x13landlord.testing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\"x\n" +
+	"\x11EchoStreamRequest\x12$\n" +
+	"\amessage\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\amessage\x12=\n" +
+	"\x05delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x02\b\x1e2\x00R\x05delay\".\n" +
+	"\x12EchoStreamResponse\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\"r\n" +
 	"\vEchoRequest\x12$\n" +
 	"\amessage\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\amessage\x12=\n" +
 	"\x05delay\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x02\b\x1e2\x00R\x05delay\"(\n" +
 	"\fEchoResponse\x12\x18\n" +
-	"\amessage\x18\x01 \x01(\tR\amessage2\\\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage2\xbf\x01\n" +
 	"\vEchoService\x12M\n" +
-	"\x04Echo\x12 .landlord.testing.v1.EchoRequest\x1a!.landlord.testing.v1.EchoResponse\"\x00B\xe0\x01\n" +
+	"\x04Echo\x12 .landlord.testing.v1.EchoRequest\x1a!.landlord.testing.v1.EchoResponse\"\x00\x12a\n" +
+	"\n" +
+	"EchoStream\x12&.landlord.testing.v1.EchoStreamRequest\x1a'.landlord.testing.v1.EchoStreamResponse\"\x000\x01B\xe0\x01\n" +
 	"\x17com.landlord.testing.v1B\x10EchoServiceProtoP\x01ZEgithub.com/landlord-dev/landlord/gen/go/landlord/testing/v1;testingv1\xa2\x02\x03LTX\xaa\x02\x13Landlord.Testing.V1\xca\x02\x13Landlord\\Testing\\V1\xe2\x02\x1fLandlord\\Testing\\V1\\GPBMetadata\xea\x02\x15Landlord::Testing::V1b\x06proto3"
 
 var (
@@ -151,21 +261,26 @@ func file_landlord_testing_v1_echo_service_proto_rawDescGZIP() []byte {
 	return file_landlord_testing_v1_echo_service_proto_rawDescData
 }
 
-var file_landlord_testing_v1_echo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_landlord_testing_v1_echo_service_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_landlord_testing_v1_echo_service_proto_goTypes = []any{
-	(*EchoRequest)(nil),         // 0: landlord.testing.v1.EchoRequest
-	(*EchoResponse)(nil),        // 1: landlord.testing.v1.EchoResponse
-	(*durationpb.Duration)(nil), // 2: google.protobuf.Duration
+	(*EchoStreamRequest)(nil),   // 0: landlord.testing.v1.EchoStreamRequest
+	(*EchoStreamResponse)(nil),  // 1: landlord.testing.v1.EchoStreamResponse
+	(*EchoRequest)(nil),         // 2: landlord.testing.v1.EchoRequest
+	(*EchoResponse)(nil),        // 3: landlord.testing.v1.EchoResponse
+	(*durationpb.Duration)(nil), // 4: google.protobuf.Duration
 }
 var file_landlord_testing_v1_echo_service_proto_depIdxs = []int32{
-	2, // 0: landlord.testing.v1.EchoRequest.delay:type_name -> google.protobuf.Duration
-	0, // 1: landlord.testing.v1.EchoService.Echo:input_type -> landlord.testing.v1.EchoRequest
-	1, // 2: landlord.testing.v1.EchoService.Echo:output_type -> landlord.testing.v1.EchoResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	4, // 0: landlord.testing.v1.EchoStreamRequest.delay:type_name -> google.protobuf.Duration
+	4, // 1: landlord.testing.v1.EchoRequest.delay:type_name -> google.protobuf.Duration
+	2, // 2: landlord.testing.v1.EchoService.Echo:input_type -> landlord.testing.v1.EchoRequest
+	0, // 3: landlord.testing.v1.EchoService.EchoStream:input_type -> landlord.testing.v1.EchoStreamRequest
+	3, // 4: landlord.testing.v1.EchoService.Echo:output_type -> landlord.testing.v1.EchoResponse
+	1, // 5: landlord.testing.v1.EchoService.EchoStream:output_type -> landlord.testing.v1.EchoStreamResponse
+	4, // [4:6] is the sub-list for method output_type
+	2, // [2:4] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_landlord_testing_v1_echo_service_proto_init() }
@@ -179,7 +294,7 @@ func file_landlord_testing_v1_echo_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_testing_v1_echo_service_proto_rawDesc), len(file_landlord_testing_v1_echo_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EchoService_Echo_FullMethodName = "/landlord.testing.v1.EchoService/Echo"
+	EchoService_Echo_FullMethodName       = "/landlord.testing.v1.EchoService/Echo"
+	EchoService_EchoStream_FullMethodName = "/landlord.testing.v1.EchoService/EchoStream"
 )
 
 // EchoServiceClient is the client API for EchoService service.
@@ -33,6 +34,9 @@ const (
 type EchoServiceClient interface {
 	// Echo returns the message, after the requested delay.
 	Echo(ctx context.Context, in *EchoRequest, opts ...grpc.CallOption) (*EchoResponse, error)
+	// EchoStream sends the message at once, then again after every delay,
+	// until the client or the server ends the stream.
+	EchoStream(ctx context.Context, in *EchoStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EchoStreamResponse], error)
 }
 
 type echoServiceClient struct {
@@ -53,6 +57,25 @@ func (c *echoServiceClient) Echo(ctx context.Context, in *EchoRequest, opts ...g
 	return out, nil
 }
 
+func (c *echoServiceClient) EchoStream(ctx context.Context, in *EchoStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EchoStreamResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EchoService_ServiceDesc.Streams[0], EchoService_EchoStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EchoStreamRequest, EchoStreamResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoStreamClient = grpc.ServerStreamingClient[EchoStreamResponse]
+
 // EchoServiceServer is the server API for EchoService service.
 // All implementations must embed UnimplementedEchoServiceServer
 // for forward compatibility.
@@ -64,6 +87,9 @@ func (c *echoServiceClient) Echo(ctx context.Context, in *EchoRequest, opts ...g
 type EchoServiceServer interface {
 	// Echo returns the message, after the requested delay.
 	Echo(context.Context, *EchoRequest) (*EchoResponse, error)
+	// EchoStream sends the message at once, then again after every delay,
+	// until the client or the server ends the stream.
+	EchoStream(*EchoStreamRequest, grpc.ServerStreamingServer[EchoStreamResponse]) error
 	mustEmbedUnimplementedEchoServiceServer()
 }
 
@@ -76,6 +102,9 @@ type UnimplementedEchoServiceServer struct{}
 
 func (UnimplementedEchoServiceServer) Echo(context.Context, *EchoRequest) (*EchoResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Echo not implemented")
+}
+func (UnimplementedEchoServiceServer) EchoStream(*EchoStreamRequest, grpc.ServerStreamingServer[EchoStreamResponse]) error {
+	return status.Error(codes.Unimplemented, "method EchoStream not implemented")
 }
 func (UnimplementedEchoServiceServer) mustEmbedUnimplementedEchoServiceServer() {}
 func (UnimplementedEchoServiceServer) testEmbeddedByValue()                     {}
@@ -116,6 +145,17 @@ func _EchoService_Echo_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EchoService_EchoStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(EchoStreamRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EchoServiceServer).EchoStream(m, &grpc.GenericServerStream[EchoStreamRequest, EchoStreamResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EchoService_EchoStreamServer = grpc.ServerStreamingServer[EchoStreamResponse]
+
 // EchoService_ServiceDesc is the grpc.ServiceDesc for EchoService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -128,6 +168,12 @@ var EchoService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _EchoService_Echo_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "EchoStream",
+			Handler:       _EchoService_EchoStream_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "landlord/testing/v1/echo_service.proto",
 }
