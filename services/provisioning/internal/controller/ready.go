@@ -48,12 +48,13 @@ func (r *readiness) setup(mgr ctrl.Manager, watched []client.Object) error {
 }
 
 // Ready blocks until this replica may take traffic: its caches have
-// synced and, if it leads, the controller runs. A replica that another
-// holds the leader Lease against is ready once its caches have synced: it
-// serves the API from them. One that will lead (the Lease is free, was
-// given up, or expired) is ready once it leads and its controller runs,
-// so that "ready" after a restart means tenants are being reconciled.
-// For the server's readiness (Config.Ready).
+// synced and, if it leads, the controller runs. A replica that finds the
+// leader Lease held by another is ready once its caches have synced: it
+// serves the API from them (and leads, when the holder is gone, once the
+// Lease expires). One that finds the Lease free (never taken, or given up
+// by a replica that stopped) is about to lead: it is ready once it leads
+// and its controller runs, so that "ready" after a restart means tenants
+// are reconciled. For the server's readiness (Config.Ready).
 func (r *TenantReconciler) Ready(ctx context.Context) error {
 	if r.ready.cache == nil {
 		return errors.New("controller: not set up")
@@ -62,6 +63,13 @@ func (r *TenantReconciler) Ready(ctx context.Context) error {
 		return fmt.Errorf("caches did not sync: %w", context.Cause(ctx))
 	}
 	for {
+		held := r.ready.held(ctx)
+		wait := 100 * time.Millisecond
+		if held {
+			// Maybe by this replica, just elected: give the election a
+			// moment to say so.
+			wait = 300 * time.Millisecond
+		}
 		select {
 		case <-r.ready.elected:
 			select {
@@ -70,32 +78,25 @@ func (r *TenantReconciler) Ready(ctx context.Context) error {
 			case <-ctx.Done():
 				return context.Cause(ctx)
 			}
-		default:
-		}
-		if r.ready.heldByAnother(ctx) {
-			return nil // a follower, until the leader goes
-		}
-		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)
-		case <-r.ready.elected:
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(wait):
+			if held {
+				return nil // a follower
+			}
 		}
 	}
 }
 
-// heldByAnother: the leader Lease is held, and not expired, by a replica
-// other than this one (which has not been elected when this is asked).
-func (r *readiness) heldByAnother(ctx context.Context) bool {
+// held: the leader Lease names a holder. Its renew time is not trusted
+// (clocks differ): like client-go, a holder is someone else's until this
+// replica is elected.
+func (r *readiness) held(ctx context.Context) bool {
 	lease := &coordinationv1.Lease{}
 	if err := r.lease.Get(ctx, client.ObjectKey{Namespace: SystemNamespace, Name: LeaderElectionID}, lease); err != nil {
 		return false // none yet (this replica is about to create it), or unreadable: wait for the election
 	}
-	s := lease.Spec
-	if s.HolderIdentity == nil || *s.HolderIdentity == "" || s.RenewTime == nil || s.LeaseDurationSeconds == nil {
-		return false
-	}
-	return time.Since(s.RenewTime.Time) < time.Duration(*s.LeaseDurationSeconds)*time.Second
+	return lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != ""
 }
 
 // Leading is closed once this replica leads and its controller runs.
