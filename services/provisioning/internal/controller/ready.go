@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -11,18 +12,27 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 )
 
 // readiness says when a replica can do its work: its caches have synced
-// and, if it leads, the Tenant controller runs.
+// and, if it leads, the Tenant controller runs and has caught up.
 type readiness struct {
 	cache   cache.Cache
 	lease   client.Reader // reads the leader Lease from the API server
 	elected <-chan struct{}
-	// leading is closed once this replica leads and the informers of
-	// every kind the controller watches have synced: the controller's
-	// workers start as soon as those have.
+	// leading is closed once this replica leads, the informers of every
+	// kind the controller watches have synced (its workers start as soon
+	// as they have) and it has reconciled, once, every tenant it found
+	// then: a tenant created after that is not queued behind a resync of
+	// all the others.
 	leading chan struct{}
+
+	mu       sync.Mutex
+	caughtUp bool
+	seen     map[string]bool // tenants reconciled before the count starts
+	pending  map[string]bool // tenants found at start, not reconciled yet; nil until the count starts
 }
 
 // setup adds the runnable that closes leading; it needs leader election,
@@ -30,6 +40,7 @@ type readiness struct {
 // without leader election).
 func (r *readiness) setup(mgr ctrl.Manager, watched []client.Object) error {
 	r.cache, r.lease, r.elected, r.leading = mgr.GetCache(), mgr.GetAPIReader(), mgr.Elected(), make(chan struct{})
+	r.seen = map[string]bool{}
 	log := mgr.GetLogger()
 	return mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		for _, kind := range watched {
@@ -41,10 +52,49 @@ func (r *readiness) setup(mgr ctrl.Manager, watched []client.Object) error {
 				return err
 			}
 		}
-		log.Info("leading: reconciling tenants") // before readiness may say so
-		close(r.leading)
+		tenants := &v1alpha1.TenantList{}
+		if err := r.cache.List(ctx, tenants, client.UnsafeDisableDeepCopy); err != nil {
+			return err
+		}
+		log.Info("leading: reconciling tenants", "tenants", len(tenants.Items)) // before readiness may say so
+		r.count(tenants.Items)
 		return nil
 	}))
+}
+
+// count starts counting the tenants found at start down.
+func (r *readiness) count(found []v1alpha1.Tenant) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = map[string]bool{}
+	for _, t := range found {
+		if !r.seen[t.Name] {
+			r.pending[t.Name] = true
+		}
+	}
+	r.seen = nil
+	r.settle()
+}
+
+// reconciled notes that a pass over tenant ended, whatever its outcome.
+func (r *readiness) reconciled(tenant string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.caughtUp || r.leading == nil: // caught up, or not set up
+	case r.pending == nil:
+		r.seen[tenant] = true
+	default:
+		delete(r.pending, tenant)
+		r.settle()
+	}
+}
+
+func (r *readiness) settle() {
+	if len(r.pending) == 0 && !r.caughtUp {
+		r.caughtUp = true
+		close(r.leading)
+	}
 }
 
 // Ready blocks until this replica may take traffic: its caches have
@@ -52,9 +102,10 @@ func (r *readiness) setup(mgr ctrl.Manager, watched []client.Object) error {
 // leader Lease held by another is ready once its caches have synced: it
 // serves the API from them (and leads, when the holder is gone, once the
 // Lease expires). One that finds the Lease free (never taken, or given up
-// by a replica that stopped) is about to lead: it is ready once it leads
-// and its controller runs, so that "ready" after a restart means tenants
-// are reconciled. For the server's readiness (Config.Ready).
+// by a replica that stopped) is about to lead: it is ready once it leads,
+// its controller runs and has been over every tenant once, so that a
+// tenant created once "ready" is said is reconciled at once. For the
+// server's readiness (Config.Ready).
 func (r *TenantReconciler) Ready(ctx context.Context) error {
 	if r.ready.cache == nil {
 		return errors.New("controller: not set up")
@@ -99,5 +150,6 @@ func (r *readiness) held(ctx context.Context) bool {
 	return lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != ""
 }
 
-// Leading is closed once this replica leads and its controller runs.
+// Leading is closed once this replica leads, its controller runs and has
+// been over every tenant it found at start.
 func (r *TenantReconciler) Leading() <-chan struct{} { return r.ready.leading }

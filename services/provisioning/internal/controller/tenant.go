@@ -124,6 +124,7 @@ func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // Reconcile brings one Tenant's namespaces to their desired state.
 func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	defer r.ready.reconciled(req.Name)
 	t := &v1alpha1.Tenant{}
 	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
 		if apierrors.IsNotFound(err) {
