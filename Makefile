@@ -117,19 +117,24 @@ bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev 
 	touch $@
 
 .PHONY: generate
-generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD and deep copies from services/provisioning/api
+generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD and deep copies from services/provisioning/api, the operator's RBAC from its markers
 	go tool buf generate
 	cd gen && go mod tidy
 	go tool controller-gen object paths=./services/provisioning/api/... \
 		crd paths=./services/provisioning/api/... output:crd:dir=services/provisioning/crds
 	cp services/provisioning/crds/*.yaml deploy/crds/
+	go tool controller-gen rbac:roleName=landlord-provisioning \
+		paths="{./services/provisioning/internal/controller,./services/provisioning/internal/tenants}" \
+		output:rbac:dir=deploy/rbac/provisioning
+	go tool controller-gen rbac:roleName=landlord-provisioning-force \
+		paths=./services/provisioning/internal/controller/force output:rbac:dir=deploy/rbac/provisioning-force
 
 .PHONY: verify
 verify: verify-generate verify-proto verify-breaking verify-go verify-imports ## Everything CI checks besides the tests
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@generated="gen deploy/crds services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
 	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
 		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 

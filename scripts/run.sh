@@ -16,6 +16,15 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# detach CMD...: runs CMD (with exec: $! stays its pid) in a session of its
+# own, so that Ctrl-C reaches this script only, which stops the components
+# in reverse order: provisioning gives up its leader Lease while the API
+# server still runs.
+detach() {
+  if command -v setsid >/dev/null; then exec setsid "$@"; fi
+  exec "$@"
+}
+
 # wait_for FILE PATTERN PID: until PATTERN is in FILE, or PID has died.
 wait_for() {
   until grep -q "$2" "$1" 2>/dev/null; do
@@ -24,21 +33,51 @@ wait_for() {
   done
 }
 
-bin/landlord-devcluster up --state-dir "$state/devcluster" ${DEVCLUSTER_FLAGS:-} >"$state/devcluster.log" 2>&1 &
+# ready HOST:PORT: /readyz answers 200 (plain bash: no curl needed).
+ready() {
+  local line
+  { exec 3<>"/dev/tcp/${1%:*}/${1##*:}"; } 2>/dev/null || return 1 # the braces keep stderr
+  printf 'GET /readyz HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&3
+  read -r line <&3 || true
+  exec 3<&-
+  [[ $line == *" 200 "* ]]
+}
+
+# wait_ready FILE PID: until the service logging to FILE says on /readyz
+# that it is ready (health SERVING), or PID has died. Without an HTTP
+# listener, until it logs that health turned SERVING.
+wait_ready() {
+  wait_for "$1" '"msg":"serving"' "$2"
+  local http
+  http=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$1" | tail -1)
+  if [ -z "$http" ]; then wait_for "$1" '"msg":"ready"' "$2"; return; fi
+  until ready "$http"; do
+    if ! kill -0 "$2" 2>/dev/null; then echo "failed to start; see $1" >&2; tail -20 "$1" >&2; exit 1; fi
+    sleep 0.2
+  done
+}
+
+detach bin/landlord-devcluster up --state-dir "$state/devcluster" ${DEVCLUSTER_FLAGS:-} >"$state/devcluster.log" 2>&1 &
 pids+=($!)
 wait_for "$state/devcluster.log" "Dev cluster is ready" "${pids[-1]}"
 grep -v "Press Ctrl-C" "$state/devcluster.log" | sed -n '/Dev cluster is ready/,$p'
 
-bin/identity --state-dir "$state/identity" --devcluster-env "$state/devcluster/landlord-dev.json" ${IDENTITY_FLAGS:-} >"$state/identity.log" 2>&1 &
+detach bin/identity --state-dir "$state/identity" --devcluster-env "$state/devcluster/landlord-dev.json" ${IDENTITY_FLAGS:-} >"$state/identity.log" 2>&1 &
 pids+=($!)
 wait_for "$state/identity.log" '"msg":"OIDC issuer serving"' "${pids[-1]}"
+wait_ready "$state/identity.log" "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
-bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
-wait_for "$state/provisioning.log" '"msg":"tenant operator started"' "${pids[-1]}"
-wait_for "$state/provisioning.log" '"msg":"serving"' "${pids[-1]}"
+wait_ready "$state/provisioning.log" "${pids[-1]}"
+# Ready means the API serves; with one replica, wait until it also leads.
+# It does at once unless an earlier run was killed holding the Lease.
+if ! grep -q '"msg":"leading: reconciling tenants"' "$state/provisioning.log"; then
+  echo "Provisioning waits for the leader Lease a killed earlier run still holds (about 15 s)..."
+  wait_for "$state/provisioning.log" '"msg":"leading: reconciling tenants"' "${pids[-1]}"
+fi
 pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
 cat <<TXT

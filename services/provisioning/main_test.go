@@ -32,7 +32,7 @@ import (
 func TestMain(m *testing.M) {
 	code := devclustertest.Main(m)
 	if shared != nil {
-		shared.killOperator()
+		shared.stopOperator() // releasing the Lease: the next run leads at once
 		_ = os.RemoveAll(shared.dir)
 	}
 	os.Exit(code)
@@ -138,7 +138,13 @@ func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, erro
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/provisioning").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	s.command = []string{bin, "--kubeconfig", kubeconfig, "--issuer", idCfg.Issuer, "--issuer-ca", env.CACert,
+	// The operator runs as it would in a cluster: as its ServiceAccount,
+	// with the roles generated from its RBAC markers and nothing more.
+	operatorKubeconfig, err := asOperator(kubeconfig, dir)
+	if err != nil {
+		return nil, err
+	}
+	s.command = []string{bin, "--kubeconfig", operatorKubeconfig, "--issuer", idCfg.Issuer, "--issuer-ca", env.CACert,
 		"--audience", idCfg.Audience, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}
 	if err := s.startOperator(); err != nil {
 		return nil, err

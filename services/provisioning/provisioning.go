@@ -14,10 +14,10 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"k8s.io/apimachinery/pkg/runtime"
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -27,9 +27,7 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/api"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
@@ -37,7 +35,7 @@ import (
 )
 
 // SystemNamespace holds Landlord's own objects, such as the leader lease.
-const SystemNamespace = "landlord-system"
+const SystemNamespace = controller.SystemNamespace
 
 // Config is provisioning's configuration.
 type Config struct {
@@ -133,27 +131,30 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		Metrics:                 metricsserver.Options{BindAddress: "0"}, // served by the runtime below
 		HealthProbeBindAddress:  "0",
 		LeaderElection:          cfg.LeaderElection,
-		LeaderElectionID:        "landlord-provisioning",
+		LeaderElectionID:        controller.LeaderElectionID,
 		LeaderElectionNamespace: SystemNamespace,
+		// Give the Lease up on shutdown (Run returns only after), so that
+		// a replica starting next leads at once instead of waiting for the
+		// Lease to expire.
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
-		return nil, err
-	}
-	// The CRD, the system namespace and the cluster roles exist before any
-	// replica reconciles; applying them is idempotent, so every replica
-	// does, writing only what is not in place yet.
-	startup := applied.Applier{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FieldManager: crds.FieldManager}
-	if _, err := startup.Apply(ctx, corev1ac.Namespace(SystemNamespace)); err != nil {
-		return nil, fmt.Errorf("system namespace: %w", err)
-	}
-	if err := crds.Install(ctx, mgr.GetClient()); err != nil {
 		return nil, err
 	}
 	table, err := plans.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	if err := controller.Setup(ctx, mgr, table, controller.Options{Operator: operator, Network: cfg.Network}); err != nil {
+	// The cluster-wide objects exist before any replica reconciles.
+	direct, err := client.New(mgr.GetConfig(), client.Options{Scheme: scheme, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return nil, err
+	}
+	if err := controller.Install(ctx, direct, table, operator); err != nil {
+		return nil, err
+	}
+	reconciler := &controller.TenantReconciler{Plans: table, Network: cfg.Network}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	verifier, err := cfg.verifier()
@@ -167,6 +168,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
 		Access:        api.Access(),
 		Auditor:       grpcmw.LogAuditor{Logger: log},
+		Ready:         reconciler.Ready, // caches synced; the controller runs if it leads
 		Register: func(r grpc.ServiceRegistrar) {
 			provisioningv1.RegisterTenantServiceServer(r, &api.TenantServer{Tenants: tenantSvc, Watch: &api.Watcher{Cache: mgr.GetCache()}})
 		},

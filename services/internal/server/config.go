@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,9 @@ type Config struct {
 	// Gatherers are more Prometheus metrics served on /metrics next to the
 	// service's own (e.g. controller-runtime's registry).
 	Gatherers []prometheus.Gatherer
+	// Ready, when set, blocks until the service can do its work; health
+	// (gRPC and /readyz) says NOT_SERVING until it returns nil (ready.go).
+	Ready func(context.Context) error
 }
 
 // loopback reports whether addr's host is a loopback IP or localhost; an

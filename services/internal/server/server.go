@@ -159,6 +159,7 @@ func (s *Server) HTTPAddr() string {
 // to ShutdownTimeout, and whatever is left is cut off.
 func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
+	s.serveWhenReady(gctx, g)
 	var httpSrv *http.Server
 	g.Go(func() error {
 		if err := s.grpc.Serve(s.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
@@ -175,7 +176,6 @@ func (s *Server) Run(ctx context.Context) error {
 			return nil
 		})
 	}
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.cfg.Logger.Info("serving", "grpc", s.GRPCAddr(), "http", s.HTTPAddr())
 
 	g.Go(func() error {

@@ -13,7 +13,6 @@ import (
 
 	shared "github.com/landlord-dev/landlord/services/internal/bench"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -101,7 +100,7 @@ func createOperatorObjects(c client.Client, prefix string, n int) (shared.Create
 func tenantWrites(c client.Client, objects shared.CreateFunc) shared.CreateFunc {
 	return func(ctx context.Context, kube kubernetes.Interface, name string) (shared.Latencies, error) {
 		t := rawTenant(name)
-		t.Finalizers = []string{controller.Finalizer}
+		t.Finalizers = []string{v1alpha1.Finalizer}
 		if err := c.Create(ctx, t); err != nil {
 			return nil, err
 		}

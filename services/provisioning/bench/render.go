@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
@@ -22,7 +21,7 @@ import (
 // FieldManager is the field manager the operator creates its objects
 // under; raw creates use it too, so that their managed fields are the
 // operator's.
-const FieldManager = crds.FieldManager
+const FieldManager = v1alpha1.FieldManager
 
 // RawManagedBy replaces the operator's app.kubernetes.io/managed-by value
 // on raw objects: the operator's informers select on that label, and raw

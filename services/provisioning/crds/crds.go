@@ -14,14 +14,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 )
 
 //go:embed *.yaml
 var files embed.FS
 
-// FieldManager owns every field provisioning writes to the cluster.
-const FieldManager = "landlord-provisioning"
+// FieldManager is v1alpha1.FieldManager, where the name lives now.
+//
+// Deprecated: use v1alpha1.FieldManager; kept until the benchmarks
+// (provisioning/bench) refer to it there.
+const FieldManager = v1alpha1.FieldManager
 
 // Install applies every CRD (idempotent) and waits until each is
 // established, so that callers can create resources right away.
@@ -43,7 +47,7 @@ func Install(ctx context.Context, c client.Client) error {
 			return err
 		} else if !upToDate {
 			//nolint:staticcheck // unstructured objects have no apply configurations
-			if err := c.Patch(ctx, crd, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+			if err := c.Patch(ctx, crd, client.Apply, client.FieldOwner(v1alpha1.FieldManager), client.ForceOwnership); err != nil {
 				return fmt.Errorf("applying %s: %w", crd.GetName(), err)
 			}
 		}

@@ -124,6 +124,16 @@ const (
 	PhaseFailed       TenantPhase = "Failed"
 )
 
+// Names the operator writes under, part of the API: clients and other
+// controllers see them on every Tenant and on every object Landlord manages.
+const (
+	// Finalizer holds a deleted Tenant until its namespaces are gone.
+	Finalizer = "landlord.dev/namespaces"
+	// FieldManager owns every field provisioning writes to the cluster
+	// (server-side apply, creates and status patches).
+	FieldManager = "landlord-provisioning"
+)
+
 // Condition types a tenant reports.
 const (
 	ConditionReady           = "Ready"

@@ -37,7 +37,7 @@ var blockingConditions = []corev1.NamespaceConditionType{
 // waits it reports what blocks it, backing off: namespace changes wake it
 // anyway.
 func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(t, Finalizer) {
+	if !controllerutil.ContainsFinalizer(t, v1alpha1.Finalizer) {
 		return ctrl.Result{}, nil
 	}
 	owned, err := r.owned(ctx, t)
@@ -52,13 +52,15 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 		}
 	}
 	if len(owned) > 0 {
+		var forceErr error
 		if who := t.Annotations[ForceDeleteAnnotation]; who != "" {
-			if err := r.forceFinalizers(ctx, t, owned, who); err != nil {
-				return ctrl.Result{}, err
-			}
+			forceErr = r.forceFinalizers(ctx, t, owned, who)
 		}
-		if err := r.reportDeletion(ctx, t, owned); err != nil {
+		if err := r.reportDeletion(ctx, t, owned, forceErr); err != nil {
 			return ctrl.Result{}, err
+		}
+		if forceErr != nil {
+			return ctrl.Result{}, forceErr
 		}
 		return ctrl.Result{RequeueAfter: deletionBackoff(time.Since(t.DeletionTimestamp.Time))}, nil
 	}
@@ -71,7 +73,7 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 	} else if client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, err
 	}
-	controllerutil.RemoveFinalizer(t, Finalizer)
+	controllerutil.RemoveFinalizer(t, v1alpha1.Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
 }
 
@@ -83,8 +85,9 @@ func deletionBackoff(elapsed time.Duration) time.Duration {
 
 // reportDeletion sets phase Terminating and a Deleting condition that
 // names what each namespace still waits for, from the namespace
-// controller's own conditions; an event when that changes.
-func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenant, owned []corev1.Namespace) error {
+// controller's own conditions, and why forcing it failed, if it did; an
+// event when that changes.
+func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenant, owned []corev1.Namespace, forceErr error) error {
 	before := t.DeepCopy()
 	t.Status.Phase = v1alpha1.PhaseTerminating
 	var blocked []string
@@ -103,7 +106,10 @@ func (r *TenantReconciler) reportDeletion(ctx context.Context, t *v1alpha1.Tenan
 		Message: fmt.Sprintf("waiting for %d namespaces to terminate", len(owned)), ObservedGeneration: t.Generation}
 	if len(blocked) > 0 {
 		cond.Reason, cond.Message = "Blocked", strings.Join(blocked, " | ")
-		if t.Annotations[ForceDeleteAnnotation] == "" {
+		switch {
+		case forceErr != nil:
+			cond.Message += " (forcing the deletion failed: " + forceErr.Error() + ")"
+		case t.Annotations[ForceDeleteAnnotation] == "":
 			cond.Message += " (a platform admin can force the deletion)"
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
@@ -191,7 +190,7 @@ func (r *TenantReconciler) writeStatus(ctx context.Context, before, t *v1alpha1.
 	if equality.Semantic.DeepEqual(before.Status, t.Status) {
 		return nil
 	}
-	if err := r.Client.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(crds.FieldManager)); err != nil {
+	if err := r.Client.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 		return err
 	}
 	r.written.record(t.Name, before.ResourceVersion, &t.Status)

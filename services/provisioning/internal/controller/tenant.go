@@ -15,8 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,17 +22,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller/force"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
-// Finalizer holds a deleted Tenant until its namespaces are gone.
-const Finalizer = "landlord.dev/namespaces"
-
-// TenantReconciler reconciles one Tenant at a time.
+// TenantReconciler reconciles one Tenant at a time. Set the exported
+// fields, then SetupWithManager fills in the rest from the manager.
 type TenantReconciler struct {
+	// Client reads from the manager's caches and writes to the API server.
 	Client client.Client
 	// Reader reads straight from the API server, for objects (tenant
 	// workloads, namespaces that are not Landlord's) that the operator does
@@ -43,59 +40,42 @@ type TenantReconciler struct {
 	Plans   plans.Table
 	Network render.Network
 	Events  events.EventRecorder
+	// Force removes finalizers when a platform admin forces a deletion.
+	Force *force.Remover
 
-	force   *forcer
 	written statusMemo
 	created applied.Recent
+	ready   readiness
 }
 
-// Options are the operator's settings.
-type Options struct {
-	// Operator is the user the operator acts as in the cluster: the
-	// admission policies let it, and no one else, write Landlord's objects.
-	Operator string
-	Network  render.Network
-}
-
-// Setup applies the cluster-wide objects tenants rely on and registers the
-// reconciler with the manager.
-func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table, opts Options) error {
-	if opts.Operator == "" {
-		return errors.New("controller: the operator's user name is required")
+// SetupWithManager registers the reconciler with mgr: its cache indexes,
+// its watches, and the runnable that says when it runs (Ready). The
+// cluster-wide objects come first, from Install.
+func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Plans == nil {
+		return errors.New("controller: no plans")
 	}
-	var clusterWide []runtime.ApplyConfiguration
-	for _, p := range render.AdmissionPolicies(opts.Operator) {
-		clusterWide = append(clusterWide, p.Policy, p.Binding)
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
 	}
-	for _, role := range render.ClusterRoles() {
-		clusterWide = append(clusterWide, role)
+	if r.Reader == nil {
+		r.Reader = mgr.GetAPIReader()
 	}
-	for _, plan := range table {
-		clusterWide = append(clusterWide, render.PriorityLevel(plan))
+	if r.Events == nil {
+		r.Events = mgr.GetEventRecorder("landlord-provisioning")
 	}
-	// Read from the API server (the caches do not run yet), so that a
-	// restart writes nothing that is already in place.
-	startup := applied.Applier{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FieldManager: crds.FieldManager}
-	for _, obj := range clusterWide {
-		if _, err := startup.Apply(ctx, obj); err != nil {
-			return fmt.Errorf("applying cluster-wide objects: %w", err)
+	if r.Force == nil {
+		f, err := force.New(mgr.GetConfig())
+		if err != nil {
+			return err
 		}
+		r.Force = f
 	}
-	if err := Indexes(ctx, mgr.GetFieldIndexer()); err != nil {
+	// Long enough for a loaded API server's watch to deliver our creates.
+	r.created = applied.Recent{TTL: 30 * time.Second}
+	if err := Indexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
-	if err != nil {
-		return err
-	}
-	meta, err := metadata.NewForConfig(mgr.GetConfig())
-	if err != nil {
-		return err
-	}
-	r := &TenantReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Plans: table, Network: opts.Network,
-		Events: mgr.GetEventRecorder("landlord-provisioning"), force: &forcer{discovery: disc, metadata: meta},
-		// Long enough for a loaded API server's watch to deliver our creates.
-		created: applied.Recent{TTL: 30 * time.Second}}
 	// Tenants are independent: reconcile many at once, or provisioning is
 	// bound by one tenant's round trips instead of the API server. 64 keeps
 	// a saturated API server busy and cut p99 from ~9 s to ~3 s for a burst
@@ -106,11 +86,45 @@ func Setup(ctx context.Context, mgr ctrl.Manager, table plans.Table, opts Option
 		b = b.Watches(kind, toTenant)
 	}
 	b = b.Watches(&v1alpha1.Tenant{}, domainNeighbours(mgr.GetClient()))
-	return b.Complete(r)
+	if err := b.Complete(r); err != nil {
+		return err
+	}
+	return r.ready.setup(mgr, append(managedKinds(), &v1alpha1.Tenant{}))
 }
+
+// What the reconciler reads and writes. Tenants: read, finalizer added
+// and removed (update), status patched; tenants/finalizers because the
+// objects it makes name their Tenant as owner with blockOwnerDeletion,
+// which clusters enforcing owner references allow only to who may update
+// the owner's finalizers.
+// +kubebuilder:rbac:groups=landlord.dev,resources=tenants,verbs=get;list;watch;update
+// +kubebuilder:rbac:groups=landlord.dev,resources=tenants/status,verbs=patch
+// +kubebuilder:rbac:groups=landlord.dev,resources=tenants/finalizers,verbs=update
+//
+// The objects of each tenant: cached (list, watch), read back from the API
+// server when a create finds one (get), created, applied and patched;
+// namespaces and flow schemas are deleted with their tenant (what is in a
+// namespace goes with it). A create cannot be limited by name.
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=flowcontrol.apiserver.k8s.io,resources=flowschemas,verbs=get;list;watch;create;patch;delete
+//
+// Hibernation scales the tenant's workloads to zero and back.
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets,verbs=list;patch
+// +kubebuilder:rbac:groups=batch,resources=cronjobs,verbs=list;patch
+//
+// Events on a Tenant, which is cluster-scoped, go to the default namespace.
+// +kubebuilder:rbac:groups=events.k8s.io,namespace=default,resources=events,verbs=create;patch
+//
+// OperatorIdentity asks who the operator is (system:basic-user grants it
+// to every authenticated user too).
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=selfsubjectreviews,verbs=create
 
 // Reconcile brings one Tenant's namespaces to their desired state.
 func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	defer r.ready.reconciled(req.Name)
 	t := &v1alpha1.Tenant{}
 	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -122,7 +136,7 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if !t.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, t)
 	}
-	if controllerutil.AddFinalizer(t, Finalizer) {
+	if controllerutil.AddFinalizer(t, v1alpha1.Finalizer) {
 		if err := r.Client.Update(ctx, t); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -216,7 +230,7 @@ func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tena
 // refused create; the watch event that brings it up to date triggers
 // another pass.
 func (r *TenantReconciler) applyOwned(ctx context.Context, obj runtime.ApplyConfiguration, owner types.UID, res *results) error {
-	a := applied.Applier{Reader: r.Client, Live: r.Reader, Writer: r.Client, FieldManager: crds.FieldManager,
+	a := applied.Applier{Reader: r.Client, Live: r.Reader, Writer: r.Client, FieldManager: v1alpha1.FieldManager,
 		CreateAbsent: true, Recent: &r.created}
 	wrote, err := a.ApplyOwned(ctx, obj, owner)
 	if wrote {

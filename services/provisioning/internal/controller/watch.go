@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/landlord-dev/landlord/services/provisioning/crds"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -53,7 +53,9 @@ func ownFieldsOnly(obj any) (any, error) {
 	if err != nil {
 		return obj, nil // a tombstone: nothing to trim
 	}
-	notOurs := func(e metav1.ManagedFieldsEntry) bool { return e.Manager != crds.FieldManager || e.Subresource != "" }
+	notOurs := func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager != v1alpha1.FieldManager || e.Subresource != ""
+	}
 	if fields := m.GetManagedFields(); slices.ContainsFunc(fields, notOurs) {
 		m.SetManagedFields(slices.DeleteFunc(slices.Clone(fields), notOurs))
 	}

@@ -129,6 +129,11 @@ func (p *Plan) check() error {
 		if limit, max := p.ContainerDefaults.Limit[r], p.ContainerDefaults.Max[r]; limit.Cmp(max) > 0 {
 			return fmt.Errorf("containerDefaults: default limit of %s above the maximum", r)
 		}
+		// The API server refuses such a LimitRange: every tenant on the
+		// plan would lack its defaults.
+		if request, limit := p.ContainerDefaults.Request[r], p.ContainerDefaults.Limit[r]; request.Cmp(limit) > 0 {
+			return fmt.Errorf("containerDefaults: default request of %s above the default limit", r)
+		}
 	}
 	// Names travel comma-joined in a namespace annotation that an
 	// admission policy splits again: each must be a RuntimeClass name.

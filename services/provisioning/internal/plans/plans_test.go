@@ -40,6 +40,9 @@ func TestBadPlansAreRefused(t *testing.T) {
 		"no max":          "plans:\n" + strings.Replace(validPlan("x", ""), "    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n", "", 1),
 		"bad egress":      "plans:\n" + validPlan("x", "  egress: Everywhere\n"),
 		"ClusterIP type":  "plans:\n" + validPlan("x", "  serviceTypes: [ClusterIP]\n"),
+		"request > limit": "plans:\n" + strings.Replace(validPlan("x", ""), "request: {cpu: 10m,", "request: {cpu: 200m,", 1),
+		"no apiShares":    "plans:\n" + strings.Replace(validPlan("x", ""), "  apiShares: 1\n", "", 1),
+		"no name":         "plans:\n" + strings.Replace(validPlan("x", ""), "- name: x\n", "- maxNamespaces: 1\n", 1),
 	} {
 		if _, err := plans.Parse([]byte(data)); err == nil || !strings.Contains(err.Error(), "plan") {
 			t.Errorf("%s: Parse = %v, want an error", name, err)
@@ -87,4 +90,47 @@ func validPlan(name, extra string) string {
 	b.WriteString("  containerDefaults:\n    request: {cpu: 10m, memory: 10Mi, ephemeral-storage: 10Mi}\n" +
 		"    limit: {cpu: 100m, memory: 100Mi, ephemeral-storage: 100Mi}\n    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n")
 	return b.String()
+}
+
+// The built-in table is what tenants get: each plan's container defaults
+// are a valid LimitRange (request <= limit <= max), its quota leaves room
+// for what Landlord and the cluster put in every namespace, and a plan
+// without an egress setting gets Internet.
+func TestBuiltinTableFitsWhatEveryNamespaceHolds(t *testing.T) {
+	table, err := plans.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Landlord's 4 role bindings and 1 network policy; the cluster's
+	// default service account and root CA config map.
+	own := map[corev1.ResourceName]int64{
+		"count/rolebindings.rbac.authorization.k8s.io": 4, "count/networkpolicies.networking.k8s.io": 1,
+		"count/serviceaccounts": 1, "count/configmaps": 1,
+	}
+	for name, p := range table {
+		if p.Name != name || p.MaxNamespaces < 1 || p.APIShares < 1 {
+			t.Errorf("plan %s: name %q, maxNamespaces %d, apiShares %d", name, p.Name, p.MaxNamespaces, p.APIShares)
+		}
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
+			req, limit, max := p.ContainerDefaults.Request[r], p.ContainerDefaults.Limit[r], p.ContainerDefaults.Max[r]
+			if req.Cmp(limit) > 0 || limit.Cmp(max) > 0 {
+				t.Errorf("plan %s %s: request %s, limit %s, max %s", name, r, req.String(), limit.String(), max.String())
+			}
+		}
+		for r, n := range own {
+			if q := p.NamespaceQuota[r]; q.Value() < n {
+				t.Errorf("plan %s: %s is %s, below the %d every namespace holds", name, r, q.String(), n)
+			}
+		}
+		if p.Egress == "" {
+			t.Errorf("plan %s: egress left unset", name)
+		}
+	}
+	parsed, err := plans.Parse([]byte("plans:\n" + validPlan("x", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parsed["x"].Egress; got != plans.EgressInternet {
+		t.Errorf("unset egress = %q, want Internet", got)
+	}
 }

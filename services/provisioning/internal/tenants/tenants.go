@@ -31,6 +31,11 @@ const RequestIDAnnotation = "landlord.dev/request-id"
 // maxClusterName is a namespace name's limit (a DNS label).
 const maxClusterName = 63
 
+// What the API writes: tenants; and it reads a namespace an added one
+// would take, straight from the API server (claims).
+// +kubebuilder:rbac:groups=landlord.dev,resources=tenants,verbs=get;create;update;delete
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
 // Service keeps tenants.
 type Service struct {
 	// Client writes to the API server.
@@ -47,7 +52,7 @@ type Service struct {
 // operator need not write the tenant again before provisioning it.
 func (s *Service) Create(ctx context.Context, in *provisioningv1.Tenant, requestID string) (*v1alpha1.Tenant, error) {
 	t := &v1alpha1.Tenant{
-		ObjectMeta: metav1.ObjectMeta{Name: in.GetName(), Finalizers: []string{controller.Finalizer}},
+		ObjectMeta: metav1.ObjectMeta{Name: in.GetName(), Finalizers: []string{v1alpha1.Finalizer}},
 		Spec:       specFromProto(in),
 	}
 	if requestID != "" {
