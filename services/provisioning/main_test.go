@@ -17,13 +17,14 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
@@ -50,6 +51,7 @@ type stack struct {
 	issuer       string
 	dir          string
 
+	env         *devclusterproc.Env
 	command     []string // the provisioning binary and its flags
 	operator    *exec.Cmd
 	operatorLog string
@@ -77,12 +79,22 @@ func (s *stack) startOperator() error {
 		_ = cmd.Wait()
 		return fmt.Errorf("provisioning (log %s): %w", s.operatorLog, err)
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dial(s.env, addr)
 	if err != nil {
 		return err
 	}
 	s.operator, s.provisioning, s.tenants = cmd, conn, provisioningv1.NewTenantServiceClient(conn)
 	return nil
+}
+
+// dial connects to a Landlord API of the dev cluster as a user's client
+// does: over TLS, trusting Landlord's CA.
+func dial(env *devclusterproc.Env, addr string) (*grpc.ClientConn, error) {
+	tlsCfg, err := certs.Client(env.ClientTLS())
+	if err != nil {
+		return nil, err
+	}
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
 }
 
 // killOperator sends SIGKILL: no drain, no lease release.
@@ -123,6 +135,7 @@ func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, erro
 	idCfg.IssuerAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	idCfg.Issuer, idCfg.Audience = "https://"+idCfg.IssuerAddr, "landlord"
 	idCfg.TLSCert, idCfg.TLSKey = env.Identity.TLSCert, env.Identity.TLSKey
+	idCfg.API = env.ServiceTLS("identity")
 	ctx := context.Background()
 	id, err := identity.New(ctx, idCfg, quiet)
 	if err != nil {
@@ -131,7 +144,7 @@ func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, erro
 	go func() { _ = id.Run(ctx) }()
 
 	s := &stack{dir: dir, issuer: idCfg.Issuer, operatorLog: filepath.Join(dir, "provisioning.log")}
-	if s.identity, err = grpc.NewClient(id.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	if s.identity, err = dial(env, id.GRPCAddr()); err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(dir, "provisioning")
@@ -145,7 +158,10 @@ func start(kubeconfig string, env *devclusterproc.Env, tmp string) (*stack, erro
 		return nil, err
 	}
 	s.command = []string{bin, "--kubeconfig", operatorKubeconfig, "--issuer", idCfg.Issuer, "--issuer-ca", env.CACert,
-		"--audience", idCfg.Audience, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}
+		"--audience", idCfg.Audience, "--grpc-addr", "127.0.0.1:0", "--http-addr", "", "--identity-addr", id.GRPCAddr()}
+	api := env.ServiceTLS("provisioning")
+	s.command = append(s.command, "--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA)
+	s.env = env
 	if err := s.startOperator(); err != nil {
 		return nil, err
 	}

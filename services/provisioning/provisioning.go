@@ -23,6 +23,7 @@ import (
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/authn"
+	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/server"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
@@ -60,6 +61,13 @@ type Config struct {
 	// Network is what tenant network policies must know of the cluster:
 	// its internal ranges, which Internet egress excludes.
 	Network render.Network
+	// API is the certificate the gRPC API and metrics serve (required off
+	// loopback); it is also provisioning's client certificate to identity.
+	API certs.Files
+	// IdentityAddr is identity's gRPC API, told over mutual TLS when a
+	// tenant is deleted, so that its memberships go with it. Empty: no
+	// one is told (a cluster without identity).
+	IdentityAddr string
 }
 
 // Defaults suit `make run`.
@@ -71,6 +79,9 @@ func Defaults() Config {
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	var errs []error
+	if c.IdentityAddr != "" && !c.API.Enabled() {
+		errs = append(errs, errors.New("identity address: provisioning proves itself to identity with its API certificate; set --api-tls-cert and --api-tls-key"))
+	}
 	if c.QPS <= 0 || c.Burst < 1 {
 		errs = append(errs, fmt.Errorf("qps %v and burst %d must be positive", c.QPS, c.Burst))
 	}
@@ -153,7 +164,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := controller.Install(ctx, direct, table, operator); err != nil {
 		return nil, err
 	}
-	reconciler := &controller.TenantReconciler{Plans: table, Network: cfg.Network}
+	members, err := dialIdentity(cfg)
+	if err != nil {
+		return nil, err
+	}
+	reconciler := &controller.TenantReconciler{Plans: table, Network: cfg.Network, Memberships: members}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
@@ -163,7 +178,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	}
 	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(), Plans: table}
 	srv, err := server.New(server.Config{
-		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log,
+		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
 		Access:        api.Access(),

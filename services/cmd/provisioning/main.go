@@ -34,6 +34,9 @@ func command() *cobra.Command {
 				}
 				cfg.Kubeconfig, cfg.IssuerCA = cmp.Or(cfg.Kubeconfig, env.Kubeconfig), env.CACert
 				cfg.Issuer, cfg.Audience = env.Identity.Issuer, env.Identity.Audience
+				if !cfg.API.Enabled() {
+					cfg.API = env.ServiceTLS("provisioning")
+				}
 			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "provisioning")
 			ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
@@ -47,7 +50,9 @@ func command() *cobra.Command {
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", cfg.LeaderElection, "elect one active replica on a Lease")
 	f.StringVar(&cfg.GRPCAddr, "grpc-addr", cfg.GRPCAddr, "gRPC address")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "metrics and health address (empty disables)")
-	f.StringVar(&devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA from a dev cluster's landlord-dev.json")
+	f.StringVar(&devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA, and the API certificate from a dev cluster's landlord-dev.json")
+	cli.APITLSFlags(f, &cfg.API)
+	f.StringVar(&cfg.IdentityAddr, "identity-addr", cfg.IdentityAddr, "identity's gRPC API, told over mutual TLS when a tenant is deleted (empty: no one is told)")
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https)")
 	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
 	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")

@@ -73,6 +73,14 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 	} else if client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, err
 	}
+	if r.Memberships != nil {
+		// Until identity has forgotten the tenant's members, the Tenant
+		// stays: its name cannot be taken by a tenant they would join.
+		if err := r.Memberships.DeleteTenantMemberships(ctx, t.Name); err != nil {
+			r.Events.Eventf(t, nil, corev1.EventTypeWarning, "DeletionBlocked", "Delete", "removing the tenant's memberships in identity: %v", err)
+			return ctrl.Result{}, fmt.Errorf("memberships of tenant %s: %w", t.Name, err)
+		}
+	}
 	controllerutil.RemoveFinalizer(t, v1alpha1.Finalizer)
 	return ctrl.Result{}, client.IgnoreNotFound(r.Client.Update(ctx, t))
 }

@@ -42,10 +42,19 @@ type TenantReconciler struct {
 	Events  events.EventRecorder
 	// Force removes finalizers when a platform admin forces a deletion.
 	Force *force.Remover
+	// Memberships, if set, is told when a tenant is gone, before its
+	// Tenant is released: a new tenant with the same name starts with no
+	// members.
+	Memberships Memberships
 
 	written statusMemo
 	created applied.Recent
 	ready   readiness
+}
+
+// Memberships removes a tenant's memberships (identity's, over gRPC).
+type Memberships interface {
+	DeleteTenantMemberships(ctx context.Context, tenant string) error
 }
 
 // SetupWithManager registers the reconciler with mgr: its cache indexes,

@@ -1,0 +1,40 @@
+package provisioning
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
+)
+
+// identityMemberships tells identity that a tenant is gone, over mutual
+// TLS: identity admits only provisioning's certificate to this method.
+type identityMemberships struct {
+	client identityv1.MembershipServiceClient
+}
+
+func (m identityMemberships) DeleteTenantMemberships(ctx context.Context, tenant string) error {
+	_, err := m.client.DeleteTenantMemberships(ctx, &identityv1.DeleteTenantMembershipsRequest{Tenant: tenant})
+	return err
+}
+
+// dialIdentity connects to identity's API with provisioning's certificate,
+// or returns nil if no identity is configured.
+func dialIdentity(cfg Config) (controller.Memberships, error) {
+	if cfg.IdentityAddr == "" {
+		return nil, nil
+	}
+	tlsCfg, err := certs.Client(cfg.API)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(cfg.IdentityAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	if err != nil {
+		return nil, err
+	}
+	return identityMemberships{client: identityv1.NewMembershipServiceClient(conn)}, nil
+}
