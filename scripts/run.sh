@@ -33,25 +33,23 @@ wait_for() {
   done
 }
 
-# ready HOST:PORT: /readyz answers 200 (plain bash: no curl needed).
-ready() {
-  local line
-  { exec 3<>"/dev/tcp/${1%:*}/${1##*:}"; } 2>/dev/null || return 1 # the braces keep stderr
-  printf 'GET /readyz HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&3
-  read -r line <&3 || true
-  exec 3<&-
-  [[ $line == *" 200 "* ]]
+# Landlord's APIs serve TLS only, with certificates from the dev PKI's
+# Landlord CA; clients (grpcurl, landlordctl) trust it.
+ca="$state/devcluster/pki/landlord-ca.crt"
+
+# serving ADDR: the service's gRPC health (public; the same status /readyz
+# reports) says SERVING.
+serving() {
+  go tool grpcurl -connect-timeout 2 -cacert "$ca" "$1" grpc.health.v1.Health/Check 2>/dev/null | grep -q '"SERVING"'
 }
 
-# wait_ready FILE PID: until the service logging to FILE says on /readyz
-# that it is ready (health SERVING), or PID has died. Without an HTTP
-# listener, until it logs that health turned SERVING.
+# wait_ready FILE PID: until the service logging to FILE is ready (its
+# health SERVING), or PID has died.
 wait_ready() {
   wait_for "$1" '"msg":"serving"' "$2"
-  local http
-  http=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$1" | tail -1)
-  if [ -z "$http" ]; then wait_for "$1" '"msg":"ready"' "$2"; return; fi
-  until ready "$http"; do
+  local addr
+  addr=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$1" | tail -1)
+  until serving "$addr"; do
     if ! kill -0 "$2" 2>/dev/null; then echo "failed to start; see $1" >&2; tail -20 "$1" >&2; exit 1; fi
     sleep 0.2
   done
@@ -69,7 +67,7 @@ wait_ready "$state/identity.log" "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
-detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/provisioning.log" "${pids[-1]}"
 # Ready means the API serves; with one replica, wait until it also leads.
@@ -83,15 +81,16 @@ pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisio
 cat <<TXT
 
 Identity is ready.
-  gRPC API:     $grpc   (reflection on: go tool grpcurl -plaintext $grpc list)
+  gRPC API:     $grpc   (TLS: go tool grpcurl -cacert $ca $grpc list)
   OIDC issuer:  $issuer   (kube-apiserver trusts its tokens as landlord:<user>)
+  CA:           $ca   (Landlord's APIs serve TLS only)
   log in:       user "admin", password in $state/identity/bootstrap-admin
                 (AuthService/Login returns a bearer token for the gRPC APIs and for kubectl --token)
   logs:         $state/identity.log, $state/devcluster.log
 
 Provisioning is ready: the TenantService API and the Tenant operator.
   gRPC API:     $pgrpc   (send "authorization: Bearer <token>" from Login)
-  create:       go tool grpcurl -plaintext -H "authorization: Bearer \$TOKEN" \\
+  create:       go tool grpcurl -cacert $ca -H "authorization: Bearer \$TOKEN" \\
                   -d '{"tenant":{"name":"acme","plan":"standard","namespaces":[{"name":"web"}]}}' \\
                   $pgrpc landlord.provisioning.v1.TenantService/CreateTenant
   or kubectl:   KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl apply -f deploy/examples/tenant.yaml
