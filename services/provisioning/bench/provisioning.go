@@ -135,7 +135,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 			_ = op.Stop()
 		}
 	}()
-	api, err := dialTenantAPI(op.grpcAddr, token)
+	api, err := dialTenantAPI(o.Kubeconfig, op.grpcAddr, token)
 	if err != nil {
 		return err
 	}

@@ -8,22 +8,34 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 )
 
 // tenantAPI creates tenants the way users do: TenantService calls with a
-// platform admin's token, over loopback gRPC.
+// platform admin's token, over loopback gRPC with TLS.
 type tenantAPI struct {
 	conn   *grpc.ClientConn
 	client provisioningv1.TenantServiceClient
 	token  string
 }
 
-func dialTenantAPI(addr, token string) (*tenantAPI, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// dialTenantAPI connects to provisioning at addr, trusting the Landlord CA
+// of the dev cluster whose admin kubeconfig is given.
+func dialTenantAPI(kubeconfig, addr, token string) (*tenantAPI, error) {
+	env, err := devclusterproc.ReadEnv(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := certs.Client(env.ClientTLS())
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
 	if err != nil {
 		return nil, err
 	}
