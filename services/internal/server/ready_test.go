@@ -22,7 +22,7 @@ import (
 func TestNotReadyUntilTheServiceSaysSo(t *testing.T) {
 	release := make(chan struct{})
 	srv, err := server.New(server.Config{
-		Service: "echo", HTTPAddr: "127.0.0.1:0", Register: grpctest.RegisterEcho,
+		Service: "echo", HTTPAddr: "127.0.0.1:0", Register: grpctest.RegisterEcho, Access: grpctest.EchoAccess(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Ready: func(ctx context.Context) error {
 			select {
