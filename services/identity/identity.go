@@ -96,6 +96,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 	authSvc := auth.New(auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience,
 		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, Hasher: hasher, MaxSession: cfg.SessionLifetime,
 		PerAddress: cfg.Limits.SignInPerAddress, PerAccount: cfg.Limits.LoginPerAccount}, s.store, s.keys)
+	userSvc.Guesses = authSvc // one lock-out for Login and SetPassword
 	s.auth = authSvc
 	verifier := &tokenverify.Verifier{Issuer: cfg.Issuer, Audience: cfg.Audience, Keys: keyringSource{s.keys}}
 

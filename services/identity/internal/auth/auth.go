@@ -89,8 +89,8 @@ func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*iden
 		return nil, err
 	}
 	now := s.now()
-	if wait := s.lockout.attempt(username, now); wait > 0 {
-		return nil, &apierror.RateLimitedError{RetryAfter: wait.Round(time.Second)}
+	if err := s.attempt(username, now); err != nil {
+		return nil, err
 	}
 	var rec *storagev1.UserRecord
 	err := s.store.Read(ctx, func(tx store.Tx) (err error) {
@@ -109,6 +109,20 @@ func (s *Service) Login(ctx context.Context, username, pw, tenant string) (*iden
 	}
 	s.lockout.succeed(username)
 	return s.issue(ctx, userPrincipal(rec), tenant, s.login(rec, now))
+}
+
+// Attempt counts a password guess for name (users.Guesses): SetPassword's
+// check of a current password shares Login's lock-out.
+func (s *Service) Attempt(name string) error { return s.attempt(name, s.now()) }
+
+// Succeeded forgets name's failed guesses.
+func (s *Service) Succeeded(name string) { s.lockout.succeed(name) }
+
+func (s *Service) attempt(name string, now time.Time) error {
+	if wait := s.lockout.attempt(name, now); wait > 0 {
+		return &apierror.RateLimitedError{RetryAfter: wait.Round(time.Second)}
+	}
+	return nil
 }
 
 // verify checks pw against rec, spending the same time when rec is absent;

@@ -28,6 +28,19 @@ type Service struct {
 	// hashing budget.
 	Hashing *password.Hasher
 	Now     func() time.Time
+	// Guesses, if set, counts checks of a current password against the
+	// user's name: Login's lock-out, so that guessing through SetPassword
+	// (with a stolen access token) shares Login's budget.
+	Guesses Guesses
+}
+
+// Guesses is a per-name budget of password guesses.
+type Guesses interface {
+	// Attempt counts a guess before it is checked, or refuses it
+	// (RESOURCE_EXHAUSTED with the wait) while the name is locked.
+	Attempt(name string) error
+	// Succeeded forgets the name's failed guesses.
+	Succeeded(name string)
 }
 
 // present returns the API view of a record: etag from its revision.
@@ -241,12 +254,8 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		return err
 	}
 	if checkCurrent {
-		ok, err := s.Hashing.Verify(ctx, oldPassword, rec.GetPasswordHash())
-		if password.Limited(err) {
+		if err := s.checkCurrent(ctx, rec, oldPassword); err != nil {
 			return err
-		}
-		if !ok {
-			return apierror.InvalidArgument("current_password", "does not match")
 		}
 	}
 	hash, err := s.Hashing.Hash(ctx, newPassword)
@@ -266,6 +275,28 @@ func (s *Service) SetPassword(ctx context.Context, name, newPassword string, che
 		}
 		return revokeSessions(tx, rec.GetUid(), keepSession)
 	})
+}
+
+// checkCurrent checks a user's current password as a guess: counted
+// before hashing, forgiven by a match.
+func (s *Service) checkCurrent(ctx context.Context, rec *storagev1.UserRecord, guess string) error {
+	name := rec.GetUser().GetName()
+	if s.Guesses != nil {
+		if err := s.Guesses.Attempt(name); err != nil {
+			return err
+		}
+	}
+	ok, err := s.Hashing.Verify(ctx, guess, rec.GetPasswordHash())
+	if password.Limited(err) {
+		return err
+	}
+	if !ok {
+		return apierror.InvalidArgument("current_password", "does not match")
+	}
+	if s.Guesses != nil {
+		s.Guesses.Succeeded(name)
+	}
+	return nil
 }
 
 // badPassword makes a password refused for its content a bad field; a
