@@ -112,6 +112,9 @@ func (l *Ledger) apply(t *tenant, name string, create bool, fn func(rec *TenantR
 	default:
 		return notFound(name)
 	}
+	if l.opts.GrowAt > 0 {
+		next.growTo = l.opts.GrowTo
+	}
 	if err := fn(next); err != nil {
 		if errors.Is(err, errUnchanged) {
 			return nil

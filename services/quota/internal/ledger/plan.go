@@ -27,16 +27,20 @@ func (t *TenantRecord) request(n *NamespaceRecord, r int, amount int64) Grant {
 	// A namespace giving r away gets none by moves until its moves are
 	// done: a namespace on both ends of moves could confirm its own.
 	if amount > 0 && !t.hasMove(r, n.Name, "") {
-		for _, d := range t.donors(n, r) {
-			a := min(d.slack, amount)
-			d.ns.Intended[r] -= a
+		ds := t.donors(n, r)
+		slack := make([]int64, len(ds))
+		for i, d := range ds {
+			slack[i] = d.slack
+		}
+		for i, a := range level(slack, amount) {
+			if a == 0 {
+				continue
+			}
+			ds[i].ns.Intended[r] -= a
 			t.NextMove++
-			t.Moves = append(t.Moves, Move{ID: t.NextMove, Resource: t.Resources[r], From: d.ns.Name, To: n.Name, Amount: a})
+			t.Moves = append(t.Moves, Move{ID: t.NextMove, Resource: t.Resources[r], From: ds[i].ns.Name, To: n.Name, Amount: a})
 			g.Moving += a
 			amount -= a
-			if amount == 0 {
-				break
-			}
 		}
 	}
 	g.Short = amount
@@ -56,12 +60,23 @@ func (t *TenantRecord) donors(n *NamespaceRecord, r int) []donor {
 		if d == n || t.hasMove(r, "", d.Name) {
 			continue
 		}
-		if s := d.Intended[r] - max(d.used(r), t.Min[r]); s > 0 {
+		if s := d.Intended[r] - t.keep(d, r); s > 0 {
 			ds = append(ds, donor{d, s})
 		}
 	}
 	slices.SortFunc(ds, func(a, b donor) int { return cmp.Compare(b.slack, a.slack) })
 	return ds
+}
+
+// keep is what a donor keeps of r: its usage and guaranteed minimum and,
+// when namespaces grow on their own (Options.GrowAt), enough for its usage
+// to stay at the GrowTo share, or it would ask for its slack straight back.
+func (t *TenantRecord) keep(d *NamespaceRecord, r int) int64 {
+	k := max(d.used(r), t.Min[r])
+	if t.growTo > 0 && d.Used != nil && d.Used[r] > 0 {
+		k = max(k, (d.Used[r]*1000+t.growTo-1)/t.growTo)
+	}
+	return k
 }
 
 // hasMove reports an open move of r from `from` or to `to` ("" = any).
@@ -144,13 +159,12 @@ func (t *TenantRecord) fitBudget(r int) {
 		if excess <= 0 {
 			return
 		}
-		byRoom := slices.Clone(t.Namespaces)
-		slices.SortStableFunc(byRoom, func(a, b *NamespaceRecord) int {
-			return cmp.Compare(b.Intended[r]-floor(b), a.Intended[r]-floor(a))
-		})
-		for _, n := range byRoom {
-			cut := min(excess, max(0, n.Intended[r]-floor(n)))
-			n.Intended[r] -= cut
+		slack := make([]int64, len(t.Namespaces))
+		for i, n := range t.Namespaces {
+			slack[i] = max(0, n.Intended[r]-floor(n))
+		}
+		for i, cut := range level(slack, excess) {
+			t.Namespaces[i].Intended[r] -= cut
 			excess -= cut
 		}
 	}
@@ -163,4 +177,40 @@ func (t *TenantRecord) fitBudget(r int) {
 		q, _ := bits.Div64(hi, lo, uint64(total))
 		n.Intended[r] = int64(q)
 	}
+}
+
+// level cuts up to amount from slack, evenly: it lowers the largest slacks
+// to a common level (water-filling), so no namespace is drained while its
+// siblings keep theirs. The cuts sum to min(amount, Σ slack).
+func level(slack []int64, amount int64) []int64 {
+	order := make([]int, len(slack))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(slack[b], slack[a]) })
+	cuts := make([]int64, len(slack))
+	var top int64 // Σ slack of order[:k]
+	for k := 1; k <= len(order); k++ {
+		top += slack[order[k-1]]
+		next := int64(0)
+		if k < len(order) {
+			next = slack[order[k]]
+		}
+		if top-int64(k)*next < amount && k < len(order) {
+			continue
+		}
+		// Lower order[:k] to level L with Σ (slack - L) ≥ amount, then give
+		// back the rounding from the smallest of them.
+		L := max(next, (top-amount)/int64(k))
+		extra := top - int64(k)*L - amount
+		for i := k - 1; i >= 0; i-- {
+			cuts[order[i]] = slack[order[i]] - L
+			if extra > 0 && cuts[order[i]] > 0 {
+				cuts[order[i]]--
+				extra--
+			}
+		}
+		return cuts
+	}
+	return cuts
 }

@@ -19,6 +19,8 @@ type TenantRecord struct {
 	Namespaces    []*NamespaceRecord `json:"namespaces"` // by name
 	Moves         []Move             `json:"moves,omitempty"` // oldest first
 	NextMove      uint64             `json:"nextMove"`
+
+	growTo int64 // Options.GrowTo if namespaces grow on their own, for keep
 }
 
 // NamespaceRecord is one namespace of a TenantRecord.

@@ -7,13 +7,12 @@
 //
 // A tenant is one value, so every decision is one atomic put. Values are
 // JSON for now; the service's storage protos replace it with a migration.
-// Saves from concurrent tenants share a commit (bbolt's Batch), so the
+// Saves from concurrent tenants share a commit (see committer), so the
 // fsync cost is paid once per batch, not once per decision.
 package store
 
 import (
 	"encoding/json"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,20 +31,28 @@ var migrations = []boltdb.Migration{
 }
 
 // Bolt is a ledger.Store in a bbolt file.
-type Bolt struct{ db *boltdb.DB }
+type Bolt struct {
+	db     *boltdb.DB
+	commit committer
+}
 
 var _ ledger.Store = (*Bolt)(nil)
 
+// Options tune Open.
+type Options struct {
+	// NoSync skips fsync: for tests that close and reopen the file many
+	// times. A machine crash may then lose acknowledged decisions.
+	NoSync bool
+}
+
 // Open opens (creating and migrating) the ledger file at path.
-func Open(path string) (*Bolt, error) {
+func Open(path string, opts Options) (*Bolt, error) {
 	db, err := boltdb.Open(path, migrations)
 	if err != nil {
 		return nil, err
 	}
-	// A decision waits for its batch: keep the wait well under the
-	// decision latency goal.
-	db.MaxBatchDelay = time.Millisecond
-	return &Bolt{db: db}, nil
+	db.NoSync = opts.NoSync
+	return &Bolt{db: db, commit: committer{db: db.DB}}, nil
 }
 
 // Close closes the file.
@@ -70,14 +77,14 @@ func (s *Bolt) Save(rec *ledger.TenantRecord) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.commit.run(func(tx *bolt.Tx) error {
 		return tx.Bucket(tenantsBucket).Put([]byte(rec.Name), v)
 	})
 }
 
 // Delete implements ledger.Store.
 func (s *Bolt) Delete(tenant string) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	return s.commit.run(func(tx *bolt.Tx) error {
 		return tx.Bucket(tenantsBucket).Delete([]byte(tenant))
 	})
 }
