@@ -279,4 +279,3 @@ func (s *faultyStore) Save(rec *ledger.TenantRecord) error {
 	}
 	return s.Store.Save(rec)
 }
-

@@ -16,7 +16,7 @@ type TenantRecord struct {
 	Min           []int64            `json:"min"`
 	Initial       []int64            `json:"initial"`
 	MaxNamespaces int                `json:"maxNamespaces"`
-	Namespaces    []*NamespaceRecord `json:"namespaces"` // by name
+	Namespaces    []*NamespaceRecord `json:"namespaces"`      // by name
 	Moves         []Move             `json:"moves,omitempty"` // oldest first
 	NextMove      uint64             `json:"nextMove"`
 

@@ -93,7 +93,6 @@ func (c *cluster) keys() []nsKey {
 	})
 }
 
-
 // remove is a namespace going away.
 func (c *cluster) remove(tenant, ns string) { delete(c.quotas, nsKey{tenant, ns}) }
 
