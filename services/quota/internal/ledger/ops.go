@@ -220,7 +220,9 @@ func (t *TenantRecord) amounts(v []int64) Amounts {
 func (t *TenantRecord) view() TenantView {
 	v := TenantView{
 		Budget: Budget{Limits: t.amounts(t.Limit), Min: t.amounts(t.Min), Initial: t.amounts(t.Initial), MaxNamespaces: t.MaxNamespaces},
-		Moves:  slices.Clone(t.Moves),
+	}
+	if len(t.Moves) > 0 {
+		v.Moves = slices.Clone(t.Moves)
 	}
 	for r, name := range t.Resources {
 		var used int64

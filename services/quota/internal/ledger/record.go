@@ -122,7 +122,7 @@ func (n *NamespaceRecord) pending() bool {
 func (t *TenantRecord) sum(r int) int64 {
 	var s int64
 	for _, n := range t.Namespaces {
-		s = min(s+n.counted(r), unbounded)
+		s = min(s+n.counted(r), unbounded) // both ≤ 2^61: no overflow
 	}
 	return s
 }

@@ -19,7 +19,7 @@ const MaxAmount = int64(1) << 53
 
 // unbounded is the counted hard of a resource the cluster does not limit
 // in a namespace (a quota without it, or no quota at all).
-const unbounded = int64(1) << 62
+const unbounded = int64(1) << 61
 
 // Budget is what a tenant may use, from its plan and overrides.
 type Budget struct {

@@ -1,0 +1,263 @@
+package ledger_test
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/landlord-dev/landlord/services/quota/internal/ledger"
+	"github.com/landlord-dev/landlord/services/quota/internal/ledger/store"
+)
+
+var (
+	randomSeeds = flag.Int("ledger.seeds", 40, "TestRandomized: how many seeds")
+	firstSeed   = flag.Int("ledger.seed", 0, "TestRandomized: the first seed")
+	randomSteps = flag.Int("ledger.steps", 300, "TestRandomized: steps per seed")
+)
+
+// TestRandomized drives the ledger with random operations against a
+// simulated cluster (late, lost and reordered writes; late, lost
+// observations; usage up to what admission allows), crashes (the bbolt
+// file closed and reopened, in-memory state dropped) and failed saves,
+// and checks the invariants after every step (see world.check).
+func TestRandomized(t *testing.T) {
+	seeds, steps := *randomSeeds, *randomSteps
+	if testing.Short() {
+		seeds = min(seeds, 8)
+	}
+	for seed := *firstSeed; seed < *firstSeed+seeds; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			w := newWorld(t, seed%2 == 0)
+			src := rand.New(rand.NewPCG(uint64(seed), 11))
+			for step := range steps {
+				w.step(src.IntN)
+				if t.Failed() {
+					t.Fatalf("seed %d failed at step %d; ops: %v", seed, step, w.log[max(0, len(w.log)-12):])
+				}
+			}
+			w.quiesce()
+		})
+	}
+}
+
+// FuzzLedger is TestRandomized driven by the fuzzer's bytes; its seed
+// corpus runs as a normal test.
+func FuzzLedger(f *testing.F) {
+	for seed := range uint64(6) {
+		b := make([]byte, 0, 2400)
+		r := rand.New(rand.NewPCG(seed, 7))
+		for range 300 {
+			b = binary.LittleEndian.AppendUint64(b, r.Uint64())
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w := newWorld(t, len(data)%2 == 0)
+		src := &byteSource{data: data}
+		for step := 0; step < 400 && src.left() >= 8; step++ {
+			w.step(src.intn)
+			if t.Failed() {
+				t.Fatalf("failed at step %d; ops: %v", step, w.log[max(0, len(w.log)-12):])
+			}
+		}
+		w.quiesce()
+	})
+}
+
+type byteSource struct {
+	data []byte
+	i    int
+}
+
+func (s *byteSource) left() int { return len(s.data) - s.i }
+
+func (s *byteSource) intn(n int) int {
+	if s.left() < 2 {
+		return 0
+	}
+	v := binary.LittleEndian.Uint16(s.data[s.i:])
+	s.i += 2
+	return int(v) % n
+}
+
+var (
+	tenants    = []string{"t0", "t1"}
+	namespaces = []string{"n0", "n1", "n2", "n3"}
+	resources  = []string{cpu, pods, "limits.memory"}
+)
+
+// world is the ledger, its store, the cluster and the writer in between.
+type world struct {
+	t     *testing.T
+	path  string
+	bolt  *store.Bolt
+	st    *faultyStore
+	opts  ledger.Options
+	l     *ledger.Ledger
+	c     *cluster
+	held  []ledger.Write                 // taken by the writer, not applied yet
+	queue map[nsKey][]ledger.Observation // watch events not delivered yet
+	ceil  map[string]map[string]int64    // tenant, resource: most the cluster may hold
+	seqs  map[nsKey]uint64               // newest Seq seen per namespace
+	log   []string
+}
+
+func newWorld(t *testing.T, grow bool) *world {
+	w := &world{t: t, path: filepath.Join(t.TempDir(), "ledger.db"), c: newCluster(),
+		queue: map[nsKey][]ledger.Observation{}, ceil: map[string]map[string]int64{}, seqs: map[nsKey]uint64{}}
+	if grow {
+		w.opts = ledger.DefaultOptions()
+	}
+	w.open()
+	t.Cleanup(func() { _ = w.bolt.Close() })
+	return w
+}
+
+func (w *world) open() {
+	var err error
+	w.bolt, err = store.Open(w.path, store.Options{NoSync: true})
+	must(w.t, err)
+	w.st = &faultyStore{Store: w.bolt}
+	w.l = mustOpen(w.t, w.st, w.opts)
+}
+
+func pick[T any](intn func(int) int, xs []T) T { return xs[intn(len(xs))] }
+
+// step runs one random operation and checks the invariants.
+func (w *world) step(intn func(int) int) {
+	tenant, ns := pick(intn, tenants), pick(intn, namespaces)
+	k := nsKey{tenant, ns}
+	before := w.views()
+	pendingBefore := w.l.Pending()
+	w.st.fail = intn(20) == 0 // a save fails now and then
+	var op string
+	var err error
+	switch x := intn(100); {
+	case x < 6:
+		b := randomBudget(intn, before[tenant])
+		op = fmt.Sprintf("SetBudget(%s, %v)", tenant, b)
+		err = w.l.SetBudget(tenant, b)
+	case x < 14:
+		op = fmt.Sprintf("AddNamespace(%s, %s)", tenant, ns)
+		_, err = w.l.AddNamespace(tenant, ns)
+	case x < 17:
+		op = fmt.Sprintf("RemoveNamespace(%s, %s)", tenant, ns)
+		if err = w.l.RemoveNamespace(tenant, ns); err == nil {
+			w.forget(k)
+		}
+	case x < 30:
+		r, amount := pick(intn, resources), int64(1+intn(3000))
+		op = fmt.Sprintf("Request(%s, %s, %s, %d)", tenant, ns, r, amount)
+		_, err = w.l.Request(tenant, ns, r, amount)
+	case x < 40:
+		op = "writer takes Pending"
+		w.held = append(w.held, w.l.Pending()...)
+	case x < 55 && len(w.held) > 0:
+		i := intn(len(w.held))
+		op = fmt.Sprintf("writer applies %+v", w.held[i])
+		w.c.apply(w.held[i])
+		w.held = slices.Delete(w.held, i, i+1)
+	case x < 58 && len(w.held) > 0:
+		op = "writer loses a write"
+		w.held = slices.Delete(w.held, 0, 1)
+	case x < 66 && w.c.quotas[k] != nil:
+		op = fmt.Sprintf("controller syncs %v", k)
+		w.c.sync(k)
+	case x < 74 && w.c.quotas[k] != nil:
+		q := w.c.quotas[k]
+		op = fmt.Sprintf("usage of %v changes", k)
+		for _, r := range resources { // grows only within status.hard, as admission allows
+			if top := max(q.used[r], q.status[r]); top > 0 && intn(2) == 0 {
+				q.used[r] = int64(intn(int(min(top, 1<<30)) + 1))
+			}
+		}
+	case x < 82 && w.c.quotas[k] != nil:
+		op = fmt.Sprintf("watch event of %v queued", k)
+		w.queue[k] = append(w.queue[k], w.c.observation(k))
+	case x < 94 && len(w.queue[k]) > 0:
+		o := w.queue[k][0]
+		w.queue[k] = w.queue[k][1:]
+		op = fmt.Sprintf("Observe(%v, %+v)", k, o)
+		err = w.l.Observe(tenant, ns, o)
+	case x < 96:
+		op = "watch events lost"
+		delete(w.queue, k)
+	case x < 99:
+		op = "crash"
+		w.st.fail = false
+		w.crash()
+	default:
+		op = "nothing"
+	}
+	w.log = append(w.log, op)
+	if err != nil { // refused or failed to save: nothing changed
+		w.sameAsBefore(op, before, pendingBefore)
+		w.st.fail = false
+		return
+	}
+	w.st.fail = false
+	w.check(op, before)
+}
+
+func randomBudget(intn func(int) int, v ledger.TenantView) ledger.Budget {
+	b := ledger.Budget{Limits: ledger.Amounts{}, Min: ledger.Amounts{}, Initial: ledger.Amounts{}, MaxNamespaces: intn(5)}
+	for i, r := range resources {
+		if _, managed := v.Budget.Limits[r]; !managed && i > 0 && intn(3) > 0 {
+			continue // resources join budgets one by one
+		}
+		b.Limits[r] = int64(intn(80)) * 100
+		b.Min[r] = min(b.Limits[r], int64(intn(4))*100)
+		b.Initial[r] = b.Min[r] + int64(intn(20))*100
+		b.Initial[r] = min(b.Initial[r], b.Limits[r])
+	}
+	return b
+}
+
+// forget is a removed namespace disappearing from the cluster, with what
+// the writer held for it.
+func (w *world) forget(k nsKey) {
+	w.c.remove(k.tenant, k.ns)
+	delete(w.queue, k)
+	delete(w.seqs, k)
+	w.held = slices.DeleteFunc(w.held, func(wr ledger.Write) bool { return wr.Tenant == k.tenant && wr.Namespace == k.ns })
+}
+
+func (w *world) crash() {
+	before, pending := w.views(), w.l.Pending()
+	must(w.t, w.bolt.Close())
+	w.open()
+	if after := w.views(); !maps.EqualFunc(before, after, equalViews) {
+		w.t.Errorf("reopened ledger differs:\n%+v\n%+v", before, after)
+	}
+	if after := w.l.Pending(); !slices.EqualFunc(pending, after, equalWrites) {
+		w.t.Errorf("reopened ledger has other pending writes:\n%v\n%v", pending, after)
+	}
+}
+
+func (w *world) sameAsBefore(op string, before map[string]ledger.TenantView, pending []ledger.Write) {
+	if after := w.views(); !maps.EqualFunc(before, after, equalViews) {
+		w.t.Errorf("%s failed to save but changed the ledger:\n%+v\n%+v", op, before, after)
+	}
+	if after := w.l.Pending(); !slices.EqualFunc(pending, after, equalWrites) {
+		w.t.Errorf("%s failed to save but changed pending writes", op)
+	}
+}
+
+func (w *world) views() map[string]ledger.TenantView {
+	out := map[string]ledger.TenantView{}
+	for _, tenant := range tenants {
+		if v, err := w.l.Get(tenant); err == nil {
+			out[tenant] = v
+		}
+	}
+	return out
+}
+
+func equalWrites(a, b ledger.Write) bool {
+	return a.Tenant == b.Tenant && a.Namespace == b.Namespace && a.Seq == b.Seq && maps.Equal(a.Hard, b.Hard)
+}
