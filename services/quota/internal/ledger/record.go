@@ -66,9 +66,9 @@ func (t *TenantRecord) clone() *TenantRecord {
 func (n *NamespaceRecord) clone() *NamespaceRecord {
 	c := *n
 	c.Intended, c.Spec, c.Status, c.Used = slices.Clone(n.Intended), slices.Clone(n.Spec), slices.Clone(n.Status), slices.Clone(n.Used)
-	c.Issued = make([]IssuedWrite, len(n.Issued))
-	for i, w := range n.Issued {
-		c.Issued[i] = IssuedWrite{Seq: w.Seq, Hard: slices.Clone(w.Hard)}
+	c.Issued = slices.Clone(n.Issued)
+	for i := range c.Issued {
+		c.Issued[i].Hard = slices.Clone(c.Issued[i].Hard)
 	}
 	return &c
 }
