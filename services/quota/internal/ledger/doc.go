@@ -47,7 +47,9 @@
 // and the watch must report that Seq in Observe: that is how a late retry
 // of an old, larger limit is told apart from the current one.
 //
-// Every operation is durable (Store.Save) before it returns or its writes
-// become visible in Pending. Operations on different tenants run in
-// parallel; there is no global lock on the decision path.
+// Every decision is durable (Store.Save) before it returns or its writes
+// become visible in Pending. Observations that decide nothing are kept in
+// memory only: a crash that forgets them makes the ledger count more, not
+// less, until the watch reports again. Operations on different tenants
+// run in parallel; there is no global lock on the decision path.
 package ledger

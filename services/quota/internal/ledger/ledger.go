@@ -122,8 +122,13 @@ func (l *Ledger) apply(t *tenant, name string, create bool, fn func(rec *TenantR
 		return err
 	}
 	next.issue(t.rec)
-	if err := l.store.Save(next); err != nil {
-		return fmt.Errorf("save tenant %q: %w", name, err)
+	// Observations alone need no fsync: a crash that forgets one only
+	// counts more (older observations, unpruned writes) until the watch
+	// reports again. Decisions are saved before anyone can see them.
+	if t.rec == nil || !sameDecisions(t.rec, next) {
+		if err := l.store.Save(next); err != nil {
+			return fmt.Errorf("save tenant %q: %w", name, err)
+		}
 	}
 	t.rec = next
 	l.markPending(next)

@@ -188,3 +188,20 @@ func (t *TenantRecord) addResource(name string) {
 		}
 	}
 }
+
+// sameDecisions reports whether a and b differ in observations only: the
+// same budget, namespaces, writes and moves.
+func sameDecisions(a, b *TenantRecord) bool {
+	if a.MaxNamespaces != b.MaxNamespaces || a.NextMove != b.NextMove || len(a.Namespaces) != len(b.Namespaces) ||
+		!slices.Equal(a.Resources, b.Resources) || !slices.Equal(a.Limit, b.Limit) || !slices.Equal(a.Min, b.Min) ||
+		!slices.Equal(a.Initial, b.Initial) || !slices.Equal(a.Moves, b.Moves) {
+		return false
+	}
+	for i, n := range a.Namespaces {
+		m := b.Namespaces[i]
+		if n.Name != m.Name || n.Seq != m.Seq || !slices.Equal(n.Intended, m.Intended) {
+			return false
+		}
+	}
+	return true
+}

@@ -101,7 +101,7 @@ func (c *cluster) use(tenant, ns string, used ledger.Amounts) {
 	c.quotas[nsKey{tenant, ns}].used = maps.Clone(used)
 }
 
-func mustOpen(t *testing.T, st ledger.Store, opts ledger.Options) *ledger.Ledger {
+func mustOpen(t testing.TB, st ledger.Store, opts ledger.Options) *ledger.Ledger {
 	t.Helper()
 	l, err := ledger.Open(st, opts)
 	if err != nil {
@@ -110,7 +110,7 @@ func mustOpen(t *testing.T, st ledger.Store, opts ledger.Options) *ledger.Ledger
 	return l
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -136,3 +136,17 @@ func nsView(t *testing.T, l *ledger.Ledger, tenant, ns string) ledger.NamespaceV
 }
 
 func equalViews(a, b ledger.TenantView) bool { return reflect.DeepEqual(a, b) }
+
+// sameDecisions compares what a crash must not lose: budget, intended
+// hards, writes and moves (not observations).
+func sameDecisions(a, b ledger.TenantView) bool {
+	strip := func(v ledger.TenantView) ledger.TenantView {
+		v.OverLimit = nil
+		v.Namespaces = slices.Clone(v.Namespaces)
+		for i := range v.Namespaces {
+			v.Namespaces[i].Counted, v.Namespaces[i].Used, v.Namespaces[i].ObservedSeq = nil, nil, 0
+		}
+		return v
+	}
+	return reflect.DeepEqual(strip(a), strip(b))
+}

@@ -17,7 +17,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func open(t *testing.T, path string) *store.Bolt {
+func open(t testing.TB, path string) *store.Bolt {
 	t.Helper()
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
