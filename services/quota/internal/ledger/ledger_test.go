@@ -279,3 +279,28 @@ func (s *faultyStore) Save(rec *ledger.TenantRecord) error {
 	}
 	return s.Store.Save(rec)
 }
+
+func TestChangedSignalsNewWrites(t *testing.T) {
+	l := mustOpen(t, ledger.NewMemStore(), ledger.Options{})
+	must(t, l.SetBudget("acme", budget(3)))
+	select {
+	case <-l.Changed():
+		t.Fatal("signalled without writes")
+	default:
+	}
+	_, err := l.AddNamespace("acme", "a")
+	must(t, err)
+	select {
+	case <-l.Changed():
+	default:
+		t.Fatal("no signal for the new namespace's write")
+	}
+}
+
+func TestOpenRefusesBadOptions(t *testing.T) {
+	for _, o := range []ledger.Options{{GrowAt: 1001, GrowTo: 750}, {GrowAt: 900}, {GrowAt: 700, GrowTo: 800}, {GrowAt: -1}} {
+		if _, err := ledger.Open(ledger.NewMemStore(), o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
