@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/landlord-dev/landlord/services/quota/internal/ledger"
@@ -152,15 +153,15 @@ func (w *world) quiesce() {
 	w.st.fail = false
 	w.held, w.queue = nil, map[nsKey][]ledger.Observation{}
 	for round := 0; ; round++ {
-		before := w.views()
 		for _, wr := range w.l.Pending() {
 			w.c.apply(wr)
 		}
 		for _, k := range w.c.keys() {
+			before := w.views()
 			w.c.sync(k)
 			must(t, w.l.Observe(k.tenant, k.ns, w.c.observation(k)))
+			w.check(fmt.Sprintf("quiesce: Observe(%v)", k), before)
 		}
-		w.check("quiesce", before)
 		moves := 0
 		for _, v := range w.views() {
 			moves += len(v.Moves)

@@ -30,9 +30,12 @@ func TestRandomized(t *testing.T) {
 	if testing.Short() {
 		seeds = min(seeds, 8)
 	}
+	var total stats
+	defer func() { t.Logf("%d seeds × %d steps: %+v", seeds, steps, total) }()
 	for seed := *firstSeed; seed < *firstSeed+seeds; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			w := newWorld(t, seed%2 == 0)
+			defer func() { total.add(w.stats) }()
 			src := rand.New(rand.NewPCG(uint64(seed), 11))
 			for step := range steps {
 				w.step(src.IntN)
@@ -103,18 +106,46 @@ type world struct {
 	held  []ledger.Write                 // taken by the writer, not applied yet
 	queue map[nsKey][]ledger.Observation // watch events not delivered yet
 	ceil  map[string]map[string]int64    // tenant, resource: most the cluster may hold
-	seqs  map[nsKey]uint64               // newest Seq seen per namespace
 	log   []string
+	stats stats
+}
+
+// stats say what a run went through, to show the test explores it.
+type stats struct {
+	Moves, MovesClosed, OverLimit, Refused, FailedSaves, Crashes, CrashesMidMove, StaleWritesRefused int
+}
+
+func (s *stats) add(o stats) {
+	s.Moves += o.Moves
+	s.MovesClosed += o.MovesClosed
+	s.OverLimit += o.OverLimit
+	s.Refused += o.Refused
+	s.FailedSaves += o.FailedSaves
+	s.Crashes += o.Crashes
+	s.CrashesMidMove += o.CrashesMidMove
+	s.StaleWritesRefused += o.StaleWritesRefused
 }
 
 func newWorld(t *testing.T, grow bool) *world {
 	w := &world{t: t, path: filepath.Join(t.TempDir(), "ledger.db"), c: newCluster(),
-		queue: map[nsKey][]ledger.Observation{}, ceil: map[string]map[string]int64{}, seqs: map[nsKey]uint64{}}
+		queue: map[nsKey][]ledger.Observation{}, ceil: map[string]map[string]int64{}}
 	if grow {
 		w.opts = ledger.DefaultOptions()
 	}
 	w.open()
 	t.Cleanup(func() { _ = w.bolt.Close() })
+	// Start from tenants with namespaces; operations change them later.
+	b := ledger.Budget{Limits: ledger.Amounts{}, Min: ledger.Amounts{}, Initial: ledger.Amounts{}, MaxNamespaces: 3}
+	for _, r := range resources[:2] {
+		b.Limits[r], b.Min[r], b.Initial[r] = 4000, 100, 1000
+	}
+	for _, tenant := range tenants {
+		must(t, w.l.SetBudget(tenant, b))
+		for _, ns := range namespaces[:2] {
+			_, err := w.l.AddNamespace(tenant, ns)
+			must(t, err)
+		}
+	}
 	return w
 }
 
@@ -130,65 +161,86 @@ func pick[T any](intn func(int) int, xs []T) T { return xs[intn(len(xs))] }
 
 // step runs one random operation and checks the invariants.
 func (w *world) step(intn func(int) int) {
-	tenant, ns := pick(intn, tenants), pick(intn, namespaces)
-	k := nsKey{tenant, ns}
 	before := w.views()
+	tenant, ns := pick(intn, tenants), pick(intn, namespaces)
+	if v := before[tenant]; len(v.Namespaces) > 0 && intn(4) > 0 {
+		ns = pick(intn, v.Namespaces).Name // mostly one that exists
+	}
+	k := nsKey{tenant, ns}
 	pendingBefore := w.l.Pending()
 	w.st.fail = intn(20) == 0 // a save fails now and then
 	var op string
 	var err error
 	switch x := intn(100); {
-	case x < 6:
+	case x < 4:
 		b := randomBudget(intn, before[tenant])
 		op = fmt.Sprintf("SetBudget(%s, %v)", tenant, b)
 		err = w.l.SetBudget(tenant, b)
 	case x < 14:
+		ns = pick(intn, namespaces) // not biased toward existing ones
 		op = fmt.Sprintf("AddNamespace(%s, %s)", tenant, ns)
 		_, err = w.l.AddNamespace(tenant, ns)
-	case x < 17:
+	case x < 15:
 		op = fmt.Sprintf("RemoveNamespace(%s, %s)", tenant, ns)
 		if err = w.l.RemoveNamespace(tenant, ns); err == nil {
 			w.forget(k)
 		}
-	case x < 30:
-		r, amount := pick(intn, resources), int64(1+intn(3000))
+	case x < 32:
+		r := pick(intn, resources)
+		amount := 1 + int64(intn(int(max(100, before[tenant].Budget.Limits[r]/2))))
 		op = fmt.Sprintf("Request(%s, %s, %s, %d)", tenant, ns, r, amount)
 		_, err = w.l.Request(tenant, ns, r, amount)
-	case x < 40:
+	case x < 42:
 		op = "writer takes Pending"
 		w.held = append(w.held, w.l.Pending()...)
-	case x < 55 && len(w.held) > 0:
+	case x < 57 && len(w.held) > 0:
 		i := intn(len(w.held))
 		op = fmt.Sprintf("writer applies %+v", w.held[i])
-		w.c.apply(w.held[i])
+		if !w.c.apply(w.held[i]) {
+			w.stats.StaleWritesRefused++
+		}
 		w.held = slices.Delete(w.held, i, i+1)
-	case x < 58 && len(w.held) > 0:
+	case x < 59 && len(w.held) > 0:
 		op = "writer loses a write"
 		w.held = slices.Delete(w.held, 0, 1)
-	case x < 66 && w.c.quotas[k] != nil:
+	case x < 67 && w.c.quotas[k] != nil:
 		op = fmt.Sprintf("controller syncs %v", k)
 		w.c.sync(k)
-	case x < 74 && w.c.quotas[k] != nil:
+	case x < 75 && w.c.quotas[k] != nil:
 		q := w.c.quotas[k]
 		op = fmt.Sprintf("usage of %v changes", k)
 		for _, r := range resources { // grows only within status.hard, as admission allows
 			if top := max(q.used[r], q.status[r]); top > 0 && intn(2) == 0 {
-				q.used[r] = int64(intn(int(min(top, 1<<30)) + 1))
+				x := int64(intn(101)) // mostly low: siblings keep slack
+				q.used[r] = min(top, 1<<40) * x * x / 10000
 			}
 		}
-	case x < 82 && w.c.quotas[k] != nil:
+	case x < 83 && w.c.quotas[k] != nil:
 		op = fmt.Sprintf("watch event of %v queued", k)
 		w.queue[k] = append(w.queue[k], w.c.observation(k))
-	case x < 94 && len(w.queue[k]) > 0:
+	case x < 89 && w.c.quotas[k] != nil:
+		w.c.sync(k)
+		o := w.c.observation(k)
+		delete(w.queue, k) // a watch delivers in order: older events are superseded
+		op = fmt.Sprintf("controller syncs, Observe(%v, %+v)", k, o)
+		err = w.l.Observe(tenant, ns, o)
+	case x < 95 && len(w.queue[k]) > 0:
 		o := w.queue[k][0]
 		w.queue[k] = w.queue[k][1:]
 		op = fmt.Sprintf("Observe(%v, %+v)", k, o)
 		err = w.l.Observe(tenant, ns, o)
-	case x < 96:
+	case x < 97:
 		op = "watch events lost"
 		delete(w.queue, k)
 	case x < 99:
 		op = "crash"
+		w.stats.Crashes++
+		for _, v := range before {
+			if len(v.Moves) > 0 {
+				w.stats.CrashesMidMove++
+				break
+			}
+		}
 		w.st.fail = false
 		w.crash()
 	default:
@@ -196,24 +248,45 @@ func (w *world) step(intn func(int) int) {
 	}
 	w.log = append(w.log, op)
 	if err != nil { // refused or failed to save: nothing changed
+		if w.st.fail {
+			w.stats.FailedSaves++
+		} else {
+			w.stats.Refused++
+		}
 		w.sameAsBefore(op, before, pendingBefore)
 		w.st.fail = false
 		return
 	}
 	w.st.fail = false
 	w.check(op, before)
+	for tenant, v := range w.views() {
+		for _, m := range v.Moves {
+			if !slices.ContainsFunc(before[tenant].Moves, func(o ledger.Move) bool { return o.ID == m.ID }) {
+				w.stats.Moves++
+			}
+		}
+		for _, m := range before[tenant].Moves {
+			if !slices.ContainsFunc(v.Moves, func(o ledger.Move) bool { return o.ID == m.ID }) {
+				w.stats.MovesClosed++
+			}
+		}
+		if len(v.OverLimit) > 0 {
+			w.stats.OverLimit++
+		}
+	}
 }
 
 func randomBudget(intn func(int) int, v ledger.TenantView) ledger.Budget {
-	b := ledger.Budget{Limits: ledger.Amounts{}, Min: ledger.Amounts{}, Initial: ledger.Amounts{}, MaxNamespaces: intn(5)}
+	b := ledger.Budget{Limits: ledger.Amounts{}, Min: ledger.Amounts{}, Initial: ledger.Amounts{}, MaxNamespaces: 1 + intn(4)}
 	for i, r := range resources {
 		if _, managed := v.Budget.Limits[r]; !managed && i > 0 && intn(3) > 0 {
 			continue // resources join budgets one by one
 		}
-		b.Limits[r] = int64(intn(80)) * 100
-		b.Min[r] = min(b.Limits[r], int64(intn(4))*100)
-		b.Initial[r] = b.Min[r] + int64(intn(20))*100
-		b.Initial[r] = min(b.Initial[r], b.Limits[r])
+		// Initial shares of a quarter to half the limit: 2 to 4
+		// namespaces fill it, and growth must come by moves.
+		b.Limits[r] = int64(1+intn(80)) * 100
+		b.Min[r] = int64(intn(4)) * b.Limits[r] / 16
+		b.Initial[r] = max(b.Min[r], b.Limits[r]*int64(4+intn(5))/16)
 	}
 	return b
 }
@@ -223,7 +296,6 @@ func randomBudget(intn func(int) int, v ledger.TenantView) ledger.Budget {
 func (w *world) forget(k nsKey) {
 	w.c.remove(k.tenant, k.ns)
 	delete(w.queue, k)
-	delete(w.seqs, k)
 	w.held = slices.DeleteFunc(w.held, func(wr ledger.Write) bool { return wr.Tenant == k.tenant && wr.Namespace == k.ns })
 }
 

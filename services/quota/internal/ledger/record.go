@@ -138,11 +138,6 @@ func (t *TenantRecord) reserved(r int) int64 {
 	return s
 }
 
-// free is what may be granted at once without touching open moves.
-func (t *TenantRecord) free(r int) int64 {
-	return max(0, t.Limit[r]-t.sum(r)-t.reserved(r))
-}
-
 // issue gives every namespace whose intended hard changed since prev a new
 // write: a new Seq, remembered in Issued until the cluster shows it.
 func (t *TenantRecord) issue(prev *TenantRecord) {
