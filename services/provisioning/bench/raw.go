@@ -67,7 +67,7 @@ func createOperatorObjects(c client.Client, prefix string, n int) (shared.Create
 		)
 		create := func(obj client.Object) error {
 			start := time.Now()
-			err := c.Create(ctx, obj, client.FieldOwner(FieldManager))
+			err := c.Create(ctx, obj, client.FieldOwner(v1alpha1.FieldManager))
 			mu.Lock()
 			lat = append(lat, time.Since(start))
 			mu.Unlock()
@@ -115,7 +115,7 @@ func tenantWrites(c client.Client, objects shared.CreateFunc) shared.CreateFunc 
 			t.Status.Conditions = append(t.Status.Conditions, metav1.Condition{Type: cond, Status: metav1.ConditionTrue,
 				Reason: "Reconciled", Message: "every object is in place", ObservedGeneration: t.Generation, LastTransitionTime: metav1.Now()})
 		}
-		return lat, c.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(FieldManager))
+		return lat, c.Status().Patch(ctx, t, client.MergeFrom(before), client.FieldOwner(v1alpha1.FieldManager))
 	}
 }
 

@@ -12,16 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
-
-// FieldManager is the field manager the operator creates its objects
-// under; raw creates use it too, so that their managed fields are the
-// operator's.
-const FieldManager = v1alpha1.FieldManager
 
 // RawManagedBy replaces the operator's app.kubernetes.io/managed-by value
 // on raw objects: the operator's informers select on that label, and raw
@@ -119,11 +113,11 @@ func typed(ac runtime.ApplyConfiguration) (client.Object, error) {
 	return obj, nil
 }
 
-// InstallClusterWide applies what the operator applies at start (its
-// admission policies, cluster roles and the plans' priority levels), as
-// the operator does, so that raw creates meet the same admission and
-// refer to the same priority level, and the operator finds them in place.
-// The list follows controller.Setup.
+// InstallClusterWide runs the operator's own install step (controller.
+// Install: its namespace, CRD, admission policies, cluster roles and the
+// plans' priority levels), so that raw creates meet the same admission
+// and refer to the same priority level, and the operator finds them in
+// place.
 func InstallClusterWide(ctx context.Context, cfg *rest.Config) error {
 	c, err := client.New(rest.CopyConfig(cfg), client.Options{Scheme: clientgoscheme.Scheme})
 	if err != nil {
@@ -137,21 +131,5 @@ func InstallClusterWide(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	var clusterWide []runtime.ApplyConfiguration
-	for _, p := range render.AdmissionPolicies(operator) {
-		clusterWide = append(clusterWide, p.Policy, p.Binding)
-	}
-	for _, role := range render.ClusterRoles() {
-		clusterWide = append(clusterWide, role)
-	}
-	for _, plan := range table {
-		clusterWide = append(clusterWide, render.PriorityLevel(plan))
-	}
-	a := applied.Applier{Reader: c, Writer: c, FieldManager: FieldManager}
-	for _, obj := range clusterWide {
-		if _, err := a.Apply(ctx, obj); err != nil {
-			return fmt.Errorf("applying cluster-wide objects: %w", err)
-		}
-	}
-	return nil
+	return controller.Install(ctx, c, table, operator)
 }

@@ -21,12 +21,6 @@ import (
 //go:embed *.yaml
 var files embed.FS
 
-// FieldManager is v1alpha1.FieldManager, where the name lives now.
-//
-// Deprecated: use v1alpha1.FieldManager; kept until the benchmarks
-// (provisioning/bench) refer to it there.
-const FieldManager = v1alpha1.FieldManager
-
 // Install applies every CRD (idempotent) and waits until each is
 // established, so that callers can create resources right away.
 func Install(ctx context.Context, c client.Client) error {
