@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,13 +15,18 @@ import (
 // Samples are one scrape of Prometheus text: "name{labels}" -> value.
 type Samples map[string]float64
 
-// Scrape reads http://addr/metrics.
-func Scrape(ctx context.Context, addr string) (Samples, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+// Scrape reads addr's /metrics: over HTTPS trusting tlsCfg, or plain HTTP
+// if tlsCfg is nil.
+func Scrape(ctx context.Context, addr string, tlsCfg *tls.Config) (Samples, error) {
+	scheme, c := "http", http.DefaultClient
+	if tlsCfg != nil {
+		scheme, c = "https", &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+addr+"/metrics", nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}

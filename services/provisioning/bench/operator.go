@@ -2,17 +2,21 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"path/filepath"
 
 	shared "github.com/landlord-dev/landlord/services/internal/bench"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 )
 
 // operator is a running bin/provisioning, as its own process.
 type operator struct {
 	*shared.Process
-	httpAddr string // where it serves /metrics
+	httpAddr string      // where it serves /metrics
+	tls      *tls.Config // trusts the Landlord CA its metrics are served with
 	grpcAddr string
 }
 
@@ -28,7 +32,16 @@ func startOperator(ctx context.Context, bin, kubeconfig string) (*operator, erro
 	}
 	var started struct{ HTTP, GRPC string }
 	_ = json.Unmarshal(line, &started)
-	return &operator{Process: p, httpAddr: started.HTTP, grpcAddr: started.GRPC}, nil
+	op := &operator{Process: p, httpAddr: started.HTTP, grpcAddr: started.GRPC}
+	env, err := devclusterproc.ReadEnv(kubeconfig)
+	if err == nil {
+		op.tls, err = certs.Client(env.ClientTLS())
+	}
+	if err != nil {
+		_ = p.Stop()
+		return nil, err
+	}
+	return op, nil
 }
 
 // metrics scrapes the operator's /metrics.
@@ -36,5 +49,5 @@ func (op *operator) metrics(ctx context.Context) (shared.Samples, error) {
 	if op.httpAddr == "" {
 		return nil, errors.New("the operator serves no /metrics")
 	}
-	return shared.Scrape(ctx, op.httpAddr)
+	return shared.Scrape(ctx, op.httpAddr, op.tls)
 }
