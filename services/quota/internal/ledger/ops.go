@@ -67,7 +67,7 @@ func (l *Ledger) AddNamespace(tenant, ns string) (Write, error) {
 		if len(t.Namespaces) >= t.MaxNamespaces {
 			return &apierror.QuotaExceededError{Subject: "tenant:" + tenant, Description: fmt.Sprintf("namespaces: %d of %d used", len(t.Namespaces), t.MaxNamespaces)}
 		}
-		n := &NamespaceRecord{Name: ns, Intended: make([]int64, len(t.Resources))}
+		n := &NamespaceRecord{Name: ns, Seq: t.SeqFloor, Intended: make([]int64, len(t.Resources))}
 		i, _ := slices.BinarySearchFunc(t.Namespaces, ns, func(a *NamespaceRecord, name string) int { return strings.Compare(a.Name, name) })
 		t.Namespaces = slices.Insert(t.Namespaces, i, n)
 		for r, name := range t.Resources {
@@ -104,6 +104,7 @@ func (l *Ledger) RemoveNamespace(tenant, ns string) error {
 		if i < 0 {
 			return fmt.Errorf("namespace %q of tenant %q: %w", ns, tenant, apierror.ErrNotFound)
 		}
+		t.SeqFloor = max(t.SeqFloor, t.Namespaces[i].Seq, t.Namespaces[i].ObsSeq)
 		t.Namespaces = slices.Delete(t.Namespaces, i, i+1)
 		t.settle() // its outgoing moves complete, its incoming ones are dropped
 		t.Moves = slices.DeleteFunc(t.Moves, func(m Move) bool { return m.From == ns })
@@ -150,13 +151,7 @@ func (l *Ledger) Observe(tenant, ns string, o Observation) error {
 
 // grow asks for more of r for n when its usage nears its share.
 func (t *TenantRecord) grow(n *NamespaceRecord, r int, o Options) {
-	used := n.Used[r]
-	share := n.Intended[r]
-	for _, m := range t.Moves {
-		if m.To == n.Name && m.Resource == t.Resources[r] {
-			share += m.Amount
-		}
-	}
+	used, share := n.Used[r], t.promised(n, r)
 	if used <= 0 || used*1000 < share*o.GrowAt {
 		return
 	}
@@ -164,6 +159,17 @@ func (t *TenantRecord) grow(n *NamespaceRecord, r int, o Options) {
 	if want > share {
 		t.request(n, r, want-share)
 	}
+}
+
+// promised is n's intended hard of r plus what open moves bring it.
+func (t *TenantRecord) promised(n *NamespaceRecord, r int) int64 {
+	share := n.Intended[r]
+	for _, m := range t.Moves {
+		if m.To == n.Name && m.Resource == t.Resources[r] {
+			share += m.Amount
+		}
+	}
+	return share
 }
 
 // Request asks for amount more of a resource for a namespace than it has
@@ -185,6 +191,33 @@ func (l *Ledger) Request(tenant, ns, resource string, amount int64) (Grant, erro
 		g = t.request(n, r, amount)
 		t.settle()
 		return nil
+	})
+	return g, err
+}
+
+// Ensure asks for enough of a resource for a namespace to hold total: a
+// create was refused for quota, and total is what it used plus what it
+// asked for. What the namespace already has or is promised counts, so
+// asking again for the same refusal asks for nothing more.
+func (l *Ledger) Ensure(tenant, ns, resource string, total int64) (Grant, error) {
+	if total < 0 || total > MaxAmount {
+		return Grant{}, apierror.InvalidArgument("total", "must be between 0 and 2^53")
+	}
+	var g Grant
+	_, err := l.update(tenant, false, func(t *TenantRecord) error {
+		n, r := t.namespace(ns), t.index(resource)
+		if n == nil {
+			return fmt.Errorf("namespace %q of tenant %q: %w", ns, tenant, apierror.ErrNotFound)
+		}
+		if r < 0 {
+			return apierror.InvalidArgument("resource", fmt.Sprintf("%q is not in the tenant's budget", resource))
+		}
+		if want := min(total, t.Limit[r]) - t.promised(n, r); want > 0 {
+			g = t.request(n, r, want)
+			t.settle()
+			return nil
+		}
+		return errUnchanged
 	})
 	return g, err
 }

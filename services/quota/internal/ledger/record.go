@@ -19,6 +19,10 @@ type TenantRecord struct {
 	Namespaces    []*NamespaceRecord `json:"namespaces"`      // by name
 	Moves         []Move             `json:"moves,omitempty"` // oldest first
 	NextMove      uint64             `json:"nextMove"`
+	// SeqFloor is the highest Seq a removed namespace had: one added again
+	// under its name starts above it, so that a late event of the old
+	// quota never looks newer than the new one's writes.
+	SeqFloor uint64 `json:"seqFloor,omitempty"`
 
 	growTo int64 // Options.GrowTo if namespaces grow on their own, for keep
 }
@@ -187,7 +191,7 @@ func (t *TenantRecord) addResource(name string) {
 // sameDecisions reports whether a and b differ in observations only: the
 // same budget, namespaces, writes and moves.
 func sameDecisions(a, b *TenantRecord) bool {
-	if a.MaxNamespaces != b.MaxNamespaces || a.NextMove != b.NextMove || len(a.Namespaces) != len(b.Namespaces) ||
+	if a.MaxNamespaces != b.MaxNamespaces || a.NextMove != b.NextMove || a.SeqFloor != b.SeqFloor || len(a.Namespaces) != len(b.Namespaces) ||
 		!slices.Equal(a.Resources, b.Resources) || !slices.Equal(a.Limit, b.Limit) || !slices.Equal(a.Min, b.Min) ||
 		!slices.Equal(a.Initial, b.Initial) || !slices.Equal(a.Moves, b.Moves) {
 		return false
