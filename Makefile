@@ -128,6 +128,7 @@ generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD an
 		output:rbac:dir=deploy/rbac/provisioning
 	go tool controller-gen rbac:roleName=landlord-provisioning-force \
 		paths=./services/provisioning/internal/controller/force output:rbac:dir=deploy/rbac/provisioning-force
+	go tool controller-gen rbac:roleName=landlord-quota paths=./services/quota/internal/cluster output:rbac:dir=deploy/rbac/quota
 
 .PHONY: verify
 verify: verify-generate verify-proto verify-breaking verify-go verify-imports ## Everything CI checks besides the tests

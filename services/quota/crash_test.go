@@ -1,0 +1,131 @@
+package quota_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
+	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+)
+
+// kill -9 of the quota service while headroom moves between namespaces,
+// again and again: the quotas in the cluster never sum to more than the
+// budget, at any sampled instant, and after the restarts the ledger and
+// the cluster agree.
+func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
+	e := started(t)
+	e.plan(t, "crash", 3, map[string]string{"requests.cpu": "3", "limits.cpu": "3", "pods": "200"})
+	e.tenant(t, "crash", "crash", "a", "b", "c")
+	kube := devclustertest.Admin(t)
+	namespaces := []string{"crash-a", "crash-b", "crash-c"}
+
+	budget := resource.MustParse("3")
+	var worst atomic.Value
+	worst.Store(resource.Quantity{})
+	stop := make(chan struct{})
+	var monitor sync.WaitGroup
+	monitor.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			spec, status := quotaSums(t, kube, "crash")
+			for _, sum := range []resource.Quantity{spec, status} {
+				if w := worst.Load().(resource.Quantity); sum.Cmp(w) > 0 {
+					worst.Store(sum)
+				}
+			}
+		}
+	})
+
+	for round := range 4 {
+		ns := namespaces[round%3]
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+		var fill sync.WaitGroup
+		fill.Go(func() {
+			for n := 0; ctx.Err() == nil; n++ {
+				_, err := kube.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("r%d-%d", round, n), "100m"), metav1.CreateOptions{})
+				if err != nil && !refusedForQuota(err) && ctx.Err() == nil {
+					t.Errorf("create pod in %s: %v", ns, err)
+					return
+				}
+				if err != nil {
+					time.Sleep(20 * time.Millisecond) // wait for headroom to move
+				}
+			}
+		})
+		time.Sleep(time.Duration(200+rand.IntN(1500)) * time.Millisecond) // somewhere in the moves
+		e.Quota.Kill()
+		time.Sleep(100 * time.Millisecond)
+		if err := e.Quota.Start(); err != nil {
+			t.Fatal(err)
+		}
+		fill.Wait()
+		cancel()
+		// Empty it again, so the next round moves headroom elsewhere.
+		if err := kube.CoreV1().Pods(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	monitor.Wait()
+	if w := worst.Load().(resource.Quantity); w.Cmp(budget) > 0 {
+		t.Errorf("the tenant's quotas summed to %s CPU at some instant, above its budget of 3", w.String())
+	}
+	// Settled: no move open, every decision in the cluster, and the
+	// ledger's hard limits are the cluster's.
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		q, err := e.quotas.GetTenantQuota(e.Admin, &quotav1.GetTenantQuotaRequest{Tenant: "crash"})
+		if err != nil {
+			return err
+		}
+		if len(q.GetQuota().GetMoves()) > 0 {
+			return fmt.Errorf("moves still open: %v", q.GetQuota().GetMoves())
+		}
+		for _, a := range q.GetQuota().GetNamespaces() {
+			rq, err := kube.CoreV1().ResourceQuotas(a.GetName()).Get(context.Background(), "landlord-quota", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			for r, want := range a.GetHard() {
+				got := rq.Spec.Hard[corev1.ResourceName(r)]
+				if got.Cmp(resource.MustParse(want)) != 0 || !a.GetApplied() {
+					return fmt.Errorf("%s: ledger says %s=%s (applied %v), the cluster %s", a.GetName(), r, want, a.GetApplied(), got.String())
+				}
+			}
+		}
+		return nil
+	})
+	if spec, _ := quotaSums(t, kube, "crash"); spec.Cmp(budget) > 0 {
+		t.Errorf("settled quotas sum to %s CPU, above 3", spec.String())
+	}
+	if got := requestedCPU(t, kube, namespaces...); got > 3000 {
+		t.Errorf("the tenant's pods ask for %dm CPU, above 3000m", got)
+	}
+}
+
+// quotaSums sums requests.cpu over a tenant's quotas, in spec and status.
+func quotaSums(t *testing.T, kube kubernetes.Interface, tenant string) (spec, status resource.Quantity) {
+	list, err := kube.CoreV1().ResourceQuotas("").List(context.Background(), metav1.ListOptions{LabelSelector: "landlord.dev/tenant=" + tenant})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	for _, rq := range list.Items {
+		spec.Add(rq.Spec.Hard[corev1.ResourceRequestsCPU])
+		status.Add(rq.Status.Hard[corev1.ResourceRequestsCPU])
+	}
+	return spec, status
+}

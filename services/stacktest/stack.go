@@ -1,0 +1,180 @@
+// Package stacktest runs Landlord's services together against the dev
+// cluster, the way their binaries run in a deployment, for the
+// integration tests of every service: identity in the test process,
+// quota and provisioning as binaries (so tests can kill -9 them), each
+// acting as its own ServiceAccount with the roles its markers generate,
+// talking over loopback gRPC with mutual TLS.
+package stacktest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
+)
+
+// Stack is Landlord running against one dev cluster.
+type Stack struct {
+	Env        *devclusterproc.Env
+	Kubeconfig string // the cluster admin's
+	Dir        string // state and logs
+	Issuer     string
+
+	Identity *grpc.ClientConn
+	// Admin carries the bootstrap platform admin's token.
+	Admin context.Context
+
+	Quota        *Process
+	Provisioning *Process
+}
+
+// Options tune Start.
+type Options struct {
+	// QuotaArgs and ProvisioningArgs are extra flags.
+	QuotaArgs, ProvisioningArgs []string
+}
+
+// Start runs the stack with its state in a new directory under tmp.
+func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options) (*Stack, error) {
+	dir, err := os.MkdirTemp(tmp, "landlord-stack-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{Env: env, Kubeconfig: kubeconfig, Dir: dir}
+	built := make(chan error, 1)
+	go func() { built <- build(dir) }() // while identity starts
+	id, err := s.startIdentity()
+	if err != nil {
+		return nil, err
+	}
+	if err := <-built; err != nil {
+		return nil, err
+	}
+	if err := ApplyRBAC(kubeconfig); err != nil {
+		return nil, err
+	}
+	// The quota service keeps its port across restarts: provisioning
+	// dials it by address.
+	quotaPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	tokens := []string{"--issuer", s.Issuer, "--issuer-ca", env.CACert, "--audience", "landlord", "--http-addr", ""}
+	quotaKube, err := Impersonating(kubeconfig, QuotaUser, dir)
+	if err != nil {
+		return nil, err
+	}
+	api := env.ServiceTLS("quota")
+	s.Quota = &Process{Name: "quota", Log: filepath.Join(dir, "quota.log"), Args: append(append([]string{
+		filepath.Join(dir, "quota"), "--kubeconfig", quotaKube, "--state-dir", filepath.Join(dir, "quota"),
+		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", quotaPort),
+		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), opts.QuotaArgs...)}
+	if err := s.Quota.Start(); err != nil {
+		return nil, err
+	}
+	operatorKube, err := Impersonating(kubeconfig, ProvisioningUser, dir)
+	if err != nil {
+		return nil, err
+	}
+	api = env.ServiceTLS("provisioning")
+	s.Provisioning = &Process{Name: "provisioning", Log: filepath.Join(dir, "provisioning.log"), Args: append(append([]string{
+		filepath.Join(dir, "provisioning"), "--kubeconfig", operatorKube, "--grpc-addr", "127.0.0.1:0",
+		"--identity-addr", id, "--quota-addr", s.Quota.Addr(),
+		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), opts.ProvisioningArgs...)}
+	if err := s.Provisioning.Start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// startIdentity runs identity in this process, its issuer on a port of
+// its own (identity's own tests may hold the dev cluster's), and signs
+// the bootstrap admin in. It returns identity's gRPC address.
+func (s *Stack) startIdentity() (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	cfg := identity.Defaults()
+	cfg.StateDir, cfg.GRPCAddr, cfg.HTTPAddr = filepath.Join(s.Dir, "identity"), "127.0.0.1:0", ""
+	cfg.IssuerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	cfg.Issuer, cfg.Audience = "https://"+cfg.IssuerAddr, "landlord"
+	cfg.TLSCert, cfg.TLSKey = s.Env.Identity.TLSCert, s.Env.Identity.TLSKey
+	cfg.API = s.Env.ServiceTLS("identity")
+	ctx := context.Background()
+	id, err := identity.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return "", err
+	}
+	go func() { _ = id.Run(ctx) }()
+	s.Issuer = cfg.Issuer
+	if s.Identity, err = s.Dial(id.GRPCAddr()); err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.StateDir, "bootstrap-admin"))
+	if err != nil {
+		return "", err
+	}
+	_, pw, _ := strings.Cut(string(data), "password: ")
+	token, err := s.Login(identity.BootstrapAdmin, strings.TrimSpace(pw))
+	if err != nil {
+		return "", err
+	}
+	s.Admin = Bearer(token)
+	return id.GRPCAddr(), nil
+}
+
+// Dial connects to a Landlord API as a user's client does: over TLS,
+// trusting Landlord's CA.
+func (s *Stack) Dial(addr string) (*grpc.ClientConn, error) {
+	tlsCfg, err := certs.Client(s.Env.ClientTLS())
+	if err != nil {
+		return nil, err
+	}
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+}
+
+// Close stops the binaries and removes the state.
+func (s *Stack) Close() {
+	s.Provisioning.Stop() // releasing the Lease: the next run leads at once
+	s.Quota.Stop()
+	_ = os.RemoveAll(s.Dir)
+}
+
+// build compiles the quota and provisioning binaries into dir.
+func build(dir string) error {
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/quota", "./cmd/provisioning")
+	cmd.Dir = filepath.Join(repoRoot(), "services")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// repoRoot is the repository this source file is in.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
