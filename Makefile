@@ -42,7 +42,7 @@ clean: ## Remove binaries, build state and the dev cluster's state
 ##@ Build
 
 .PHONY: build
-build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/provisioning $(BIN)/landlord-bench ## Build every binary into bin/
+build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
@@ -51,7 +51,7 @@ $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
-$(BIN)/identity $(BIN)/provisioning $(BIN)/landlord-bench: $(SERVICES_SRC)
+$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench: $(SERVICES_SRC)
 	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 ##@ Test
@@ -84,7 +84,7 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning ## Run every benchmark
+bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota ## Run every benchmark
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit
@@ -105,6 +105,13 @@ bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/provisioni
 	rm -rf $(BENCH_STATE_DIR)
 	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity
 	rm -rf $(BENCH_STATE_DIR)
+
+.PHONY: bench-quota
+bench-quota: $(BIN)/landlord-devcluster $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Pod storm vs plain quotas of the same total; rebalance end to end; allocation decisions at 1,000 tenants
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench quota --bin-dir $(BIN)
+	rm -rf $(BENCH_STATE_DIR)
+	cd services && go test -run '^$$' -bench 'Decision|Save' -benchtime 3000x ./quota/internal/ledger/ ./quota/internal/ledger/store/
 
 .PHONY: bench-devcluster-start
 bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev cluster cold and warm start times
@@ -135,7 +142,7 @@ verify: verify-generate verify-proto verify-breaking verify-go verify-imports ##
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
 	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
 		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 

@@ -67,7 +67,12 @@ wait_ready "$state/identity.log" "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
-detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+detach bin/quota --state-dir "$state/quota" --devcluster-env "$state/devcluster/landlord-dev.json" ${QUOTA_FLAGS:-} >"$state/quota.log" 2>&1 &
+pids+=($!)
+wait_ready "$state/quota.log" "${pids[-1]}"
+qgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/quota.log" | tail -1)
+
+detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --quota-addr "$qgrpc" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/provisioning.log" "${pids[-1]}"
 # Ready means the API serves; with one replica, wait until it also leads.
@@ -87,6 +92,13 @@ Identity is ready.
   log in:       user "admin", password in $state/identity/bootstrap-admin
                 (AuthService/Login returns a bearer token for the gRPC APIs and for kubectl --token)
   logs:         $state/identity.log, $state/devcluster.log
+
+Quota is ready: plans, and each tenant's budget split among its namespaces.
+  gRPC API:     $qgrpc
+  plans:        go tool grpcurl -cacert $ca -H "authorization: Bearer \$TOKEN" $qgrpc landlord.quota.v1.PlanService/ListPlans
+  a quota:      go tool grpcurl -cacert $ca -H "authorization: Bearer \$TOKEN" -d '{"tenant":"acme"}' \\
+                  $qgrpc landlord.quota.v1.TenantQuotaService/GetTenantQuota
+  logs:         $state/quota.log
 
 Provisioning is ready: the TenantService API and the Tenant operator.
   gRPC API:     $pgrpc   (send "authorization: Bearer <token>" from Login)

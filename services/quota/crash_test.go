@@ -16,6 +16,7 @@ import (
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/quota/bench"
 )
 
 // kill -9 of the quota service while headroom moves between namespaces,
@@ -56,8 +57,8 @@ func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
 		var fill sync.WaitGroup
 		fill.Go(func() {
 			for n := 0; ctx.Err() == nil; n++ {
-				_, err := kube.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("r%d-%d", round, n), "100m"), metav1.CreateOptions{})
-				if err != nil && !refusedForQuota(err) && ctx.Err() == nil {
+				_, err := kube.CoreV1().Pods(ns).Create(ctx, bench.Pod(fmt.Sprintf("r%d-%d", round, n), 100), metav1.CreateOptions{})
+				if err != nil && !bench.RefusedForQuota(err) && ctx.Err() == nil {
 					t.Errorf("create pod in %s: %v", ns, err)
 					return
 				}

@@ -3,21 +3,15 @@ package quota_test
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/quota/bench"
 )
-
-func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
 
 // The tenant-wide CPU budget holds under a storm of concurrent pod
 // creates in all of its namespaces: the API server's own quota admission
@@ -31,40 +25,19 @@ func TestPodStormNeverExceedsTheTenantBudget(t *testing.T) {
 	kube := devclustertest.Admin(t)
 	namespaces := []string{"storm-a", "storm-b", "storm-c"}
 
-	const podMilli = 100
-	var admitted atomic.Int64 // millicores of admitted pods, all namespaces
-	var over atomic.Int64
-	var wg sync.WaitGroup
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for i := range 6 {
-		ns := namespaces[i%3]
-		wg.Go(func() {
-			for n := 0; ctx.Err() == nil; n++ {
-				_, err := kube.CoreV1().Pods(ns).Create(ctx, pod(fmt.Sprintf("p%d-%d", i, n), "100m"), metav1.CreateOptions{})
-				switch {
-				case err == nil:
-					// Checked after every admission: the run's total so far.
-					if total := admitted.Add(podMilli); total > 4000 {
-						over.Store(max(over.Load(), total))
-					}
-				case refusedForQuota(err): // try again
-				case ctx.Err() != nil:
-				default:
-					t.Errorf("create pod in %s: %v", ns, err)
-					return
-				}
-			}
-		})
+	r, err := bench.Storm(ctx, kube, namespaces, 6, 100)
+	if err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	if over.Load() > 0 {
-		t.Fatalf("admitted pods asked for %dm CPU, above the tenant's 4000m", over.Load())
+	if r.MaxMilli > 4000 {
+		t.Fatalf("admitted pods asked for %dm CPU at one point, above the tenant's 4000m", r.MaxMilli)
 	}
-	if got := requestedCPU(t, kube, namespaces...); got != admitted.Load() || got > 4000 {
-		t.Fatalf("the cluster holds pods asking for %dm CPU; the storm counted %dm admitted; budget 4000m", got, admitted.Load())
+	if got := requestedCPU(t, kube, namespaces...); got != r.AdmittedMilli || got > 4000 {
+		t.Fatalf("the cluster holds pods asking for %dm CPU; the storm counted %dm admitted; budget 4000m", got, r.AdmittedMilli)
 	}
-	t.Logf("storm: %d pods admitted, %dm CPU of 4000m", admitted.Load()/podMilli, admitted.Load())
+	t.Logf("storm: %d pods admitted (%dm CPU of 4000m), %d refused", r.Admitted, r.AdmittedMilli, r.Refused)
 
 	// Empty two namespaces: the third grows into their headroom.
 	for _, ns := range namespaces[:2] {
@@ -75,7 +48,7 @@ func TestPodStormNeverExceedsTheTenantBudget(t *testing.T) {
 	n := 0
 	devclustertest.Eventually(t, 60*time.Second, func() error {
 		for {
-			_, err := kube.CoreV1().Pods("storm-c").Create(context.Background(), pod(fmt.Sprintf("grow-%d", n), "100m"), metav1.CreateOptions{})
+			_, err := kube.CoreV1().Pods("storm-c").Create(context.Background(), bench.Pod(fmt.Sprintf("grow-%d", n), 100), metav1.CreateOptions{})
 			if err != nil {
 				break
 			}
@@ -91,25 +64,12 @@ func TestPodStormNeverExceedsTheTenantBudget(t *testing.T) {
 	}
 }
 
-// refusedForQuota: the API server's quota admission refused a create.
-func refusedForQuota(err error) bool {
-	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), "exceeded quota")
-}
-
 // requestedCPU sums the CPU requests of the pods in namespaces.
 func requestedCPU(t *testing.T, kube kubernetes.Interface, namespaces ...string) int64 {
 	t.Helper()
-	var sum int64
-	for _, ns := range namespaces {
-		pods, err := kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range pods.Items {
-			for _, c := range p.Spec.Containers {
-				sum += c.Resources.Requests.Cpu().MilliValue()
-			}
-		}
+	sum, err := bench.RequestedMilli(context.Background(), kube, namespaces...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return sum
 }

@@ -45,6 +45,9 @@ type Stack struct {
 type Options struct {
 	// QuotaArgs and ProvisioningArgs are extra flags.
 	QuotaArgs, ProvisioningArgs []string
+	// BinDir holds prebuilt quota and provisioning binaries (make build's
+	// bin/); empty builds them from this source tree.
+	BinDir string
 }
 
 // Start runs the stack with its state in a new directory under tmp.
@@ -54,8 +57,14 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 		return nil, err
 	}
 	s := &Stack{Env: env, Kubeconfig: kubeconfig, Dir: dir}
+	bin := opts.BinDir
 	built := make(chan error, 1)
-	go func() { built <- build(dir) }() // while identity starts
+	if bin == "" {
+		bin = dir
+		go func() { built <- build(dir) }() // while identity starts
+	} else {
+		built <- nil
+	}
 	id, err := s.startIdentity()
 	if err != nil {
 		return nil, err
@@ -79,7 +88,7 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	}
 	api := env.ServiceTLS("quota")
 	s.Quota = &Process{Name: "quota", Log: filepath.Join(dir, "quota.log"), Args: append(append([]string{
-		filepath.Join(dir, "quota"), "--kubeconfig", quotaKube, "--state-dir", filepath.Join(dir, "quota"),
+		filepath.Join(bin, "quota"), "--kubeconfig", quotaKube, "--state-dir", filepath.Join(dir, "quota"),
 		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", quotaPort),
 		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), opts.QuotaArgs...)}
 	if err := s.Quota.Start(); err != nil {
@@ -91,7 +100,7 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	}
 	api = env.ServiceTLS("provisioning")
 	s.Provisioning = &Process{Name: "provisioning", Log: filepath.Join(dir, "provisioning.log"), Args: append(append([]string{
-		filepath.Join(dir, "provisioning"), "--kubeconfig", operatorKube, "--grpc-addr", "127.0.0.1:0",
+		filepath.Join(bin, "provisioning"), "--kubeconfig", operatorKube, "--grpc-addr", "127.0.0.1:0",
 		"--identity-addr", id, "--quota-addr", s.Quota.Addr(),
 		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), opts.ProvisioningArgs...)}
 	if err := s.Provisioning.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
@@ -16,12 +17,14 @@ import (
 	identitybench "github.com/landlord-dev/landlord/services/identity/bench"
 	"github.com/landlord-dev/landlord/services/internal/bench"
 	"github.com/landlord-dev/landlord/services/internal/cli"
+	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 	provisioningbench "github.com/landlord-dev/landlord/services/provisioning/bench"
+	quotabench "github.com/landlord-dev/landlord/services/quota/bench"
 )
 
 func main() {
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), quotaCommand())
 	cli.Main(root)
 }
 
@@ -120,6 +123,30 @@ func provisioningCommand() *cobra.Command {
 	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
 	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")
 	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
+	return cmd
+}
+
+func quotaCommand() *cobra.Command {
+	var kubeconfig, binDir string
+	o := quotabench.Options{}
+	cmd := &cobra.Command{
+		Use:   "quota",
+		Short: "Pod storm against a tenant budget vs plain quotas of the same total; rebalance end to end",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := devclusterproc.ReadEnvFile(devEnv(kubeconfig))
+			if err != nil {
+				return err
+			}
+			o.Kubeconfig, o.Env, o.BinDir = kubeconfig, env, binDir
+			return quotabench.Run(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "admin kubeconfig of the dev cluster")
+	cmd.Flags().StringVar(&binDir, "bin-dir", "bin", "directory of the quota and provisioning binaries")
+	cmd.Flags().IntVar(&o.Rounds, "rounds", 3, "storm rounds against each side")
+	cmd.Flags().DurationVar(&o.Window, "window", 8*time.Second, "how long each storm runs")
+	cmd.Flags().IntVar(&o.Samples, "samples", 20, "rebalances to time")
 	return cmd
 }
 
