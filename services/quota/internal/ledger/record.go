@@ -8,7 +8,9 @@ import (
 // TenantRecord is a tenant's whole ledger, stored as one value so that
 // every decision is one atomic, durable write. Vectors are indexed like
 // Resources (in the order resources were first budgeted, so indices never
-// move).
+// move). The store keeps it as a protobuf; the json tags are the encoding
+// of files at schema version 1, which the store's migration still reads:
+// do not change them.
 type TenantRecord struct {
 	Name          string             `json:"name"`
 	Resources     []string           `json:"resources"`

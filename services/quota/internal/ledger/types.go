@@ -73,6 +73,7 @@ type Grant struct {
 
 // Move is an open two-phase move: Amount of Resource already taken from
 // From's intended hard, to be added to To's once the cluster confirms it.
+// Its json tags are part of TenantRecord's old encoding: keep them.
 type Move struct {
 	ID       uint64 `json:"id"`
 	Resource string `json:"resource"`

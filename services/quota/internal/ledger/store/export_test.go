@@ -1,0 +1,4 @@
+package store
+
+// Migrations are the file's schema steps, for tests that write an older file.
+var Migrations = migrations
