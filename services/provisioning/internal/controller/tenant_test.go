@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -97,6 +98,13 @@ func runOperator(t *testing.T, cfg *rest.Config) *operator {
 	r := &controller.TenantReconciler{Plans: syncer, PlansReady: syncer.Ready, Quota: quota, Network: render.DefaultNetwork()}
 	syncer.OnPlans = r.PlansChanged
 	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
+	namespaces, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{}, cache.BlockUntilSynced(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syncer.ForgetDeletedNamespaces(namespaces); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

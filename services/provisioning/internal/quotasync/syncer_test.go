@@ -12,6 +12,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
@@ -233,4 +236,33 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// handlers is an informer that only keeps its handlers.
+type handlers struct{ list []toolscache.ResourceEventHandler }
+
+func (h *handlers) AddEventHandler(e toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error) {
+	h.list = append(h.list, e)
+	return nil, nil
+}
+
+// TestDeletedNamespacesAreForgotten: a deleted namespace's last write is
+// not applied to a namespace made again under its name.
+func TestDeletedNamespacesAreForgotten(t *testing.T) {
+	s := &Syncer{}
+	s.init()
+	s.remember([]*quotav1.QuotaWrite{write("acme-web", 3), write("acme-jobs", 4), write("acme-db", 5)})
+	inf := &handlers{}
+	if err := s.ForgetDeletedNamespaces(inf); err != nil || len(inf.list) != 1 {
+		t.Fatal(err)
+	}
+	ns := func(name string) *corev1.Namespace { return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}} }
+	inf.list[0].OnDelete(ns("acme-web"))
+	inf.list[0].OnDelete(toolscache.DeletedFinalStateUnknown{Key: "acme-jobs", Obj: ns("acme-jobs")})
+	inf.list[0].OnUpdate(ns("acme-db"), ns("acme-db"))
+	for name, want := range map[string]bool{"acme-web": false, "acme-jobs": false, "acme-db": true} {
+		if _, ok := s.Latest(name); ok != want {
+			t.Errorf("%s remembered: %v, want %v", name, ok, want)
+		}
+	}
 }

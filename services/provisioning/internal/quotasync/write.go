@@ -157,7 +157,7 @@ func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool)
 	// number there at or above w's is one the live object has too.
 	cached := &corev1.ResourceQuota{}
 	if err := s.Kube.Get(ctx, key, cached); err == nil {
-		if seq, _ := seqOf(cached); seq >= w.GetSeq() {
+		if seq, _ := seqOf(cached); seq >= w.GetSeq() && cached.Labels[render.LabelTenant] == w.GetTenant() {
 			return Current, nil
 		}
 	}
