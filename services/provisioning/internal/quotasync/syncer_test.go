@@ -239,7 +239,9 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 }
 
 // handlers is an informer that only keeps its handlers.
-type handlers struct{ list []toolscache.ResourceEventHandler }
+type handlers struct {
+	list []toolscache.ResourceEventHandler
+}
 
 func (h *handlers) AddEventHandler(e toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error) {
 	h.list = append(h.list, e)
@@ -256,7 +258,9 @@ func TestDeletedNamespacesAreForgotten(t *testing.T) {
 	if err := s.ForgetDeletedNamespaces(inf); err != nil || len(inf.list) != 1 {
 		t.Fatal(err)
 	}
-	ns := func(name string) *corev1.Namespace { return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}} }
+	ns := func(name string) *corev1.Namespace {
+		return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	}
 	inf.list[0].OnDelete(ns("acme-web"))
 	inf.list[0].OnDelete(toolscache.DeletedFinalStateUnknown{Key: "acme-jobs", Obj: ns("acme-jobs")})
 	inf.list[0].OnUpdate(ns("acme-db"), ns("acme-db"))
