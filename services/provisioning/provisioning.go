@@ -13,10 +13,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -30,7 +32,7 @@ import (
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/api"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/quotasync"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
@@ -68,6 +70,10 @@ type Config struct {
 	// tenant is deleted, so that its memberships go with it. Empty: no
 	// one is told (a cluster without identity).
 	IdentityAddr string
+	// QuotaAddr is the quota service's gRPC API (mutual TLS, with the API
+	// certificate): plans and each namespace's ResourceQuota come from it,
+	// and it admits namespace counts. Required.
+	QuotaAddr string
 }
 
 // Defaults suit `make run`.
@@ -81,6 +87,12 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.IdentityAddr != "" && !c.API.Enabled() {
 		errs = append(errs, errors.New("identity address: provisioning proves itself to identity with its API certificate; set --api-tls-cert and --api-tls-key"))
+	}
+	switch {
+	case c.QuotaAddr == "":
+		errs = append(errs, errors.New("quota address: plans and quotas come from the quota service; set --quota-addr"))
+	case !c.API.Enabled():
+		errs = append(errs, errors.New("quota address: provisioning proves itself to the quota service with its API certificate; set --api-tls-cert and --api-tls-key"))
 	}
 	if c.QPS <= 0 || c.Burst < 1 {
 		errs = append(errs, fmt.Errorf("qps %v and burst %d must be positive", c.QPS, c.Burst))
@@ -152,38 +164,62 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	table, err := plans.Builtin()
-	if err != nil {
-		return nil, err
-	}
 	// The cluster-wide objects exist before any replica reconciles.
 	direct, err := client.New(mgr.GetConfig(), client.Options{Scheme: scheme, HTTPClient: mgr.GetHTTPClient(), Mapper: mgr.GetRESTMapper()})
 	if err != nil {
 		return nil, err
 	}
-	if err := controller.Install(ctx, direct, table, operator); err != nil {
+	if err := controller.Install(ctx, direct, operator); err != nil {
 		return nil, err
 	}
 	members, err := dialIdentity(cfg)
 	if err != nil {
 		return nil, err
 	}
-	reconciler := &controller.TenantReconciler{Plans: table, Network: cfg.Network, Memberships: members}
+	quota, err := dialQuota(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Plans and quotas arrive on every replica (each serves the API from
+	// the plans); only the leader writes quotas, the others remember them.
+	syncer := &quotasync.Syncer{Client: quota, Kube: mgr.GetClient(), Live: mgr.GetAPIReader(),
+		Log: log.With("component", "quotasync"), Leading: mgr.Elected()}
+	reconciler := &controller.TenantReconciler{Plans: syncer, PlansReady: syncer.Ready, Quota: syncer,
+		Network: cfg.Network, Memberships: members}
+	syncer.OnPlans = reconciler.PlansChanged
 	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(syncer); err != nil {
+		return nil, err
+	}
+	namespaces, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{}, cache.BlockUntilSynced(false))
+	if err != nil {
+		return nil, err
+	}
+	if err := syncer.ForgetDeletedNamespaces(namespaces); err != nil {
 		return nil, err
 	}
 	verifier, err := cfg.verifier()
 	if err != nil {
 		return nil, err
 	}
-	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(), Plans: table}
+	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
+		Plans: syncer, Quota: quotaAdmission{client: quota}}
 	srv, err := server.New(server.Config{
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
 		Access:        api.Access(),
 		Auditor:       grpcmw.LogAuditor{Logger: log},
-		Ready:         reconciler.Ready, // caches synced; the controller runs if it leads
+		// The quota service's plans arrived, caches synced, and the
+		// controller runs if this replica leads.
+		Ready: func(ctx context.Context) error {
+			if err := syncer.WaitReady(ctx); err != nil {
+				return err
+			}
+			return reconciler.Ready(ctx)
+		},
 		Register: func(r grpc.ServiceRegistrar) {
 			provisioningv1.RegisterTenantServiceServer(r, &api.TenantServer{Tenants: tenantSvc, Watch: &api.Watcher{Cache: mgr.GetCache()}})
 		},

@@ -53,6 +53,7 @@ func command() *cobra.Command {
 	f.StringVar(&devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA, and the API certificate from a dev cluster's landlord-dev.json")
 	cli.APITLSFlags(f, &cfg.API)
 	f.StringVar(&cfg.IdentityAddr, "identity-addr", cfg.IdentityAddr, "identity's gRPC API, told over mutual TLS when a tenant is deleted (empty: no one is told)")
+	f.StringVar(&cfg.QuotaAddr, "quota-addr", cfg.QuotaAddr, "the quota service's gRPC API (mutual TLS, required): plans, namespace quotas and namespace counts come from it")
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https)")
 	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
 	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")

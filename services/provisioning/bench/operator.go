@@ -21,12 +21,12 @@ type operator struct {
 }
 
 // startOperator starts the provisioning binary without leader election,
-// trusting the dev cluster's identity issuer, and waits until it says it
-// started.
-func startOperator(ctx context.Context, bin, kubeconfig string) (*operator, error) {
+// trusting the dev cluster's identity issuer and taking plans and quotas
+// from the quota service at quotaAddr, and waits until it says it started.
+func startOperator(ctx context.Context, bin, kubeconfig, quotaAddr string) (*operator, error) {
 	p, line, err := shared.StartProcess(ctx, bin, []string{"--kubeconfig", kubeconfig, "--leader-elect=false",
 		"--devcluster-env", filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json"),
-		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, nil, "tenant operator started")
+		"--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--quota-addr", quotaAddr}, nil, "tenant operator started")
 	if err != nil {
 		return nil, err
 	}

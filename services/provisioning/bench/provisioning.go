@@ -40,6 +40,10 @@ type Options struct {
 	Kube        *rest.Config
 	Kubeconfig  string
 	OperatorBin string
+	// QuotaAddr is the quota service the operator takes plans and quotas
+	// from (its --quota-addr); the bench's tenants are on the plans of
+	// planstest, which that service must offer.
+	QuotaAddr string
 	// Login starts what issues the bench's token and returns a platform
 	// admin's access token and how to stop it. Run calls it once the raw
 	// phases are done, right before it starts the operator.
@@ -126,7 +130,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	defer stopLogin()
-	op, err := startOperator(ctx, o.OperatorBin, o.Kubeconfig)
+	op, err := startOperator(ctx, o.OperatorBin, o.Kubeconfig, o.QuotaAddr)
 	if err != nil {
 		return err
 	}
@@ -192,7 +196,7 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	fmt.Fprintf(w, " restart with %d Active tenants (SIGTERM, start again):\n", restartN)
-	if op, err = startOperator(ctx, o.OperatorBin, o.Kubeconfig); err != nil {
+	if op, err = startOperator(ctx, o.OperatorBin, o.Kubeconfig, o.QuotaAddr); err != nil {
 		return err
 	}
 	resync, scrape, err := waitResync(ctx, op, restartN, 5*time.Minute)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -13,7 +16,7 @@ import (
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -36,27 +39,33 @@ type Objects struct {
 // Len is the number of objects.
 func (o Objects) Len() int { return 1 + len(o.Rest) }
 
-var builtin = sync.OnceValues(plans.Builtin)
+// table is the bench's plans: those Landlord used to ship built in, as a
+// quota service would send them (planstest).
+var table = sync.OnceValue(planstest.Table)
 
 // Render renders tenant namespace ns of t (on t.Spec.Plan, with the
 // default network) with the operator's renderer, for creates that bypass
 // the operator: without owner references (t need not exist; the garbage
 // collector would delete what a missing owner owned) and labelled as
-// managed by RawManagedBy.
+// managed by RawManagedBy. The namespace's ResourceQuota, which
+// provisioning's quota writer creates from the quota service's write, is
+// made as that writer makes it, with the plan's namespace limits.
 func Render(t *v1alpha1.Tenant, ns string) (Objects, error) {
-	table, err := builtin()
-	if err != nil {
-		return Objects{}, err
-	}
-	plan := table[t.Spec.Plan]
-	if plan == nil {
+	plan, ok := table().Plan(t.Spec.Plan)
+	if !ok {
 		return Objects{}, fmt.Errorf("no plan %q", t.Spec.Plan)
 	}
 	rendered := render.Namespace(t, ns, render.Inputs{Plan: plan, Network: render.DefaultNetwork()})
 	var out Objects
+	var err error
 	if out.Namespace, err = typed(rendered.Namespace); err != nil {
 		return Objects{}, err
 	}
+	rq, err := quota(t, ns)
+	if err != nil {
+		return Objects{}, err
+	}
+	out.Rest = append(out.Rest, rq)
 	for _, ac := range rendered.Inside() {
 		obj, err := typed(ac)
 		if err != nil {
@@ -64,12 +73,33 @@ func Render(t *v1alpha1.Tenant, ns string) (Objects, error) {
 		}
 		out.Rest = append(out.Rest, obj)
 	}
-	fs, err := typed(render.FlowSchema(t, []string{render.ClusterName(t.Name, ns)}))
+	fs, err := typed(render.FlowSchema(t, plan, []string{render.ClusterName(t.Name, ns)}))
 	if err != nil {
 		return Objects{}, err
 	}
 	out.Rest = append(out.Rest, fs)
 	return out, nil
+}
+
+// quota is the ResourceQuota of tenant namespace ns as the quota writer
+// creates it (quotasync), labelled as managed by RawManagedBy.
+func quota(t *v1alpha1.Tenant, ns string) (client.Object, error) {
+	hard := corev1.ResourceList{}
+	for name, v := range planstest.NamespaceHard(t.Spec.Plan) {
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			return nil, err
+		}
+		hard[corev1.ResourceName(name)] = q
+	}
+	lbl := render.Labels(t.Name, ns)
+	lbl[render.LabelManagedBy] = RawManagedBy
+	return &corev1.ResourceQuota{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: render.ClusterName(t.Name, ns), Name: render.QuotaName, Labels: lbl,
+			Annotations: map[string]string{render.AnnotationQuotaSeq: "1"}},
+		Spec: corev1.ResourceQuotaSpec{Hard: hard},
+	}, nil
 }
 
 // configuration is what every generated apply configuration provides.
@@ -115,7 +145,7 @@ func typed(ac runtime.ApplyConfiguration) (client.Object, error) {
 
 // InstallClusterWide runs the operator's own install step (controller.
 // Install: its namespace, CRD, admission policies, cluster roles and the
-// plans' priority levels), so that raw creates meet the same admission
+// API tiers' priority levels), so that raw creates meet the same admission
 // and refer to the same priority level, and the operator finds them in
 // place.
 func InstallClusterWide(ctx context.Context, cfg *rest.Config) error {
@@ -127,9 +157,5 @@ func InstallClusterWide(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	table, err := builtin()
-	if err != nil {
-		return err
-	}
-	return controller.Install(ctx, c, table, operator)
+	return controller.Install(ctx, c, operator)
 }

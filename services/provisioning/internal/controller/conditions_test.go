@@ -24,10 +24,11 @@ import (
 // TestOnlyQuotaFails: the API server refuses every ResourceQuota write in
 // one tenant's namespace (an admission policy this test installs, the
 // way a cluster's own policy or a full etcd would refuse). QuotaReady
-// turns False and says why, while NamespacesReady, AccessReady and
+// turns False and says why; the role bindings wait for the quota, so
+// AccessReady is False too, saying so, while NamespacesReady and
 // PoliciesReady, whose objects were written, stay True; Ready names
 // QuotaReady. Once the policy is gone, the operator's own retries bring
-// QuotaReady back to True and the tenant to Active.
+// every condition back to True and the tenant to Active.
 func TestOnlyQuotaFails(t *testing.T) {
 	c := startOperator(t)
 	ctx := context.Background()
@@ -59,7 +60,7 @@ func TestOnlyQuotaFails(t *testing.T) {
 	t.Cleanup(func() { _ = c.Delete(context.Background(), provisionAs) })
 	failing := waitConditions(t, c, tenant, map[string]metav1.ConditionStatus{
 		v1alpha1.ConditionNamespacesReady: metav1.ConditionTrue,
-		v1alpha1.ConditionAccessReady:     metav1.ConditionTrue,
+		v1alpha1.ConditionAccessReady:     metav1.ConditionFalse,
 		v1alpha1.ConditionPoliciesReady:   metav1.ConditionTrue,
 		v1alpha1.ConditionQuotaReady:      metav1.ConditionFalse,
 		v1alpha1.ConditionReady:           metav1.ConditionFalse,
@@ -87,8 +88,11 @@ func TestOnlyQuotaFails(t *testing.T) {
 	if _, err := kube.CoreV1().LimitRanges(ns).Get(ctx, render.LimitRangeName, metav1.GetOptions{}); err != nil {
 		t.Errorf("limit range: %v", err)
 	}
-	if bindings, err := kube.RbacV1().RoleBindings(ns).List(ctx, metav1.ListOptions{LabelSelector: "landlord.dev/tenant=" + tenant}); err != nil || len(bindings.Items) != 4 {
-		t.Errorf("role bindings: %d, %v", len(bindings.Items), err)
+	if access := meta.FindStatusCondition(failing.Status.Conditions, v1alpha1.ConditionAccessReady); access.Reason != "WaitingForQuota" || !strings.Contains(access.Message, "wait for its quota") {
+		t.Errorf("AccessReady = %s: %s, want it waiting for the quota", access.Reason, access.Message)
+	}
+	if bindings, err := kube.RbacV1().RoleBindings(ns).List(ctx, metav1.ListOptions{LabelSelector: "landlord.dev/tenant=" + tenant}); err != nil || len(bindings.Items) != 0 {
+		t.Errorf("role bindings without a quota: %d, %v", len(bindings.Items), err)
 	}
 
 	deny()
@@ -107,6 +111,77 @@ func TestOnlyQuotaFails(t *testing.T) {
 	if _, err := kube.CoreV1().ResourceQuotas(ns).Get(ctx, render.QuotaName, metav1.GetOptions{}); err != nil {
 		t.Errorf("quota: %v", err)
 	}
+	if bindings, err := kube.RbacV1().RoleBindings(ns).List(ctx, metav1.ListOptions{LabelSelector: "landlord.dev/tenant=" + tenant}); err != nil || len(bindings.Items) != 4 {
+		t.Errorf("role bindings: %d, %v", len(bindings.Items), err)
+	}
+}
+
+// TestRoleBindingsWaitForTheQuota: until the quota service has allocated a
+// namespace's quota, the namespace has its limit range and network
+// policy but no role bindings, so the tenant's users can create nothing
+// there without a quota; QuotaReady says what it waits for. Once the
+// allocation arrives, the quota and then the bindings follow, unprompted.
+func TestRoleBindingsWaitForTheQuota(t *testing.T) {
+	op := runOperator(t, devclustertest.AdminConfig(t))
+	c := op.client
+	ctx := context.Background()
+	const tenant, ns = "cond-wait", "cond-wait-web"
+	op.quota.withhold(tenant, true)
+	tn := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: tenant},
+		Spec: v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "web"}}}}
+	if err := c.Create(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), tn) })
+	waiting := waitConditions(t, c, tenant, map[string]metav1.ConditionStatus{
+		v1alpha1.ConditionNamespacesReady: metav1.ConditionTrue,
+		v1alpha1.ConditionAccessReady:     metav1.ConditionFalse,
+		v1alpha1.ConditionPoliciesReady:   metav1.ConditionTrue,
+		v1alpha1.ConditionQuotaReady:      metav1.ConditionFalse,
+		v1alpha1.ConditionReady:           metav1.ConditionFalse,
+	})
+	quota := meta.FindStatusCondition(waiting.Status.Conditions, v1alpha1.ConditionQuotaReady)
+	if quota.Reason != "WaitingForQuota" || !strings.Contains(quota.Message, "waiting for the quota service to allocate "+ns) {
+		t.Errorf("QuotaReady = %s: %s", quota.Reason, quota.Message)
+	}
+	if waiting.Status.Phase != v1alpha1.PhaseProvisioning {
+		t.Errorf("phase = %s, want Provisioning", waiting.Status.Phase)
+	}
+	kube := devclustertest.Admin(t)
+	if bindings, err := kube.RbacV1().RoleBindings(ns).List(ctx, metav1.ListOptions{}); err != nil || len(bindings.Items) != 0 {
+		t.Errorf("role bindings without a quota: %d, %v", len(bindings.Items), err)
+	}
+	if _, err := kube.CoreV1().LimitRanges(ns).Get(ctx, render.LimitRangeName, metav1.GetOptions{}); err != nil {
+		t.Errorf("limit range: %v", err)
+	}
+	if _, err := kube.NetworkingV1().NetworkPolicies(ns).Get(ctx, render.IsolationName, metav1.GetOptions{}); err != nil {
+		t.Errorf("network policy: %v", err)
+	}
+	owner := impersonate(t, "landlord:olga", "landlord:tenant:"+tenant+":owner")
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "early"}}
+	if _, err := owner.CoreV1().ConfigMaps(ns).Create(ctx, cm, dryRunCreate); !apierrors.IsForbidden(err) {
+		t.Errorf("the tenant's owner before the quota: %v, want Forbidden", err)
+	}
+
+	op.quota.withhold(tenant, false)
+	allocated := time.Now()
+	waitConditions(t, c, tenant, map[string]metav1.ConditionStatus{
+		v1alpha1.ConditionNamespacesReady: metav1.ConditionTrue,
+		v1alpha1.ConditionAccessReady:     metav1.ConditionTrue,
+		v1alpha1.ConditionPoliciesReady:   metav1.ConditionTrue,
+		v1alpha1.ConditionQuotaReady:      metav1.ConditionTrue,
+		v1alpha1.ConditionReady:           metav1.ConditionTrue,
+	})
+	t.Logf("Ready %s after the allocation", time.Since(allocated).Round(time.Millisecond))
+	q, err := kube.CoreV1().ResourceQuotas(ns).Get(ctx, render.QuotaName, metav1.GetOptions{})
+	if err != nil || q.Annotations[render.AnnotationQuotaSeq] == "" {
+		t.Fatalf("quota %v, %v", q, err)
+	}
+	waitQuotaTracked(t, ns)
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		_, err := owner.CoreV1().ConfigMaps(ns).Create(ctx, cm, dryRunCreate)
+		return err
+	})
 }
 
 // denyQuotas installs an admission policy refusing every ResourceQuota

@@ -11,7 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -23,9 +22,12 @@ import (
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
-// TestEditedQuotaIsRestored: a cluster admin raising a tenant's quota by
-// hand is drift; the operator puts the plan's limits back.
-func TestEditedQuotaIsRestored(t *testing.T) {
+// TestDeletedQuotaIsRestored: a tenant's quota deleted behind the
+// operator's back comes back, as the quota service last decided it: the
+// deletion wakes the tenant, whose pass finds no quota and creates it from
+// the newest write the syncer holds. (Hard limits edited by hand are the
+// quota service's to notice: it sends what the cluster lacks.)
+func TestDeletedQuotaIsRestored(t *testing.T) {
 	c := startOperator(t)
 	ctx := context.Background()
 	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "ctl-drift"},
@@ -43,23 +45,22 @@ func TestEditedQuotaIsRestored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := q.Spec.Hard[corev1.ResourcePods]
-	q.Spec.Hard[corev1.ResourcePods] = resource.MustParse("5000")
-	if _, err := kube.CoreV1().ResourceQuotas(key.Namespace).Update(ctx, q, metav1.UpdateOptions{}); err != nil { // a plain update
+	want, seq := q.Spec.Hard[corev1.ResourcePods], q.Annotations[render.AnnotationQuotaSeq]
+	if err := kube.CoreV1().ResourceQuotas(key.Namespace).Delete(ctx, key.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	edited := time.Now()
+	deleted := time.Now()
 	devclustertest.Eventually(t, 30*time.Second, func() error {
 		live, err := kube.CoreV1().ResourceQuotas(key.Namespace).Get(ctx, key.Name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		if got := live.Spec.Hard[corev1.ResourcePods]; got.Cmp(want) != 0 {
-			return fmt.Errorf("pods quota is %s, want the plan's %s", got.String(), want.String())
+		if got := live.Spec.Hard[corev1.ResourcePods]; got.Cmp(want) != 0 || live.Annotations[render.AnnotationQuotaSeq] != seq {
+			return fmt.Errorf("pods quota is %s at write %s, want %s at write %s", got.String(), live.Annotations[render.AnnotationQuotaSeq], want.String(), seq)
 		}
 		return nil
 	})
-	t.Logf("edited quota restored after %s", time.Since(edited).Round(time.Millisecond))
+	t.Logf("deleted quota restored after %s", time.Since(deleted).Round(time.Millisecond))
 }
 
 // TestRestartWritesOnlyDrift: an operator that starts on a cluster where

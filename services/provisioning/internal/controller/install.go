@@ -12,7 +12,6 @@ import (
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/crds"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -33,9 +32,10 @@ const LeaderElectionID = "landlord-provisioning"
 // the tenants', under the reconciler's rule). Each object is read, then server-side applied
 // only if it differs; an apply that creates is authorized as a create of
 // that name, so every rule names its objects. The names are those of
-// render's constants and of the plans' priority levels (the plan table is
-// built in): a new one is refused until it is added here, and the tests,
-// which run the operator with this role, say so.
+// render's constants and of the API tiers' priority levels (render.Tiers,
+// fixed: plans name a tier, they do not make one): a new one is refused
+// until it is added here, and the tests, which run the operator with this
+// role, say so.
 //
 // +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,resourceNames=tenants.landlord.dev,verbs=get;create;patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingadmissionpolicies;validatingadmissionpolicybindings,resourceNames=landlord-protect-managed-objects;landlord-tenant-deletion-protection;landlord-namespaces-only-through-landlord;landlord-allowed-storage-classes;landlord-runtime-classes;landlord-service-exposure;landlord-ingress-hosts;landlord-no-long-lived-tokens;landlord-no-tenant-events,verbs=get;create;patch
@@ -51,12 +51,12 @@ const LeaderElectionID = "landlord-provisioning"
 // Install applies, in one step, every cluster-wide object Landlord relies
 // on: the system namespace, the Tenant CRD (and waits until it is
 // established), the admission policies, the tenant cluster roles and the
-// plans' priority levels. It runs once at start, before the manager's
+// API tiers' priority levels. It runs once at start, before the manager's
 // controllers do. Every replica runs it; it is idempotent and writes only
 // what is not in place. c must read from the API server, not from a cache
 // (none runs yet). operator is the user the operator acts as: the
 // admission policies let it, and no one else, write Landlord's objects.
-func Install(ctx context.Context, c client.Client, table plans.Table, operator string) error {
+func Install(ctx context.Context, c client.Client, operator string) error {
 	if operator == "" {
 		return errors.New("install: the operator's user name is required")
 	}
@@ -74,8 +74,8 @@ func Install(ctx context.Context, c client.Client, table plans.Table, operator s
 	for _, role := range render.ClusterRoles() {
 		clusterWide = append(clusterWide, role)
 	}
-	for _, plan := range table {
-		clusterWide = append(clusterWide, render.PriorityLevel(plan))
+	for _, tier := range render.TierNames() {
+		clusterWide = append(clusterWide, render.PriorityLevel(tier, render.Tiers[tier]))
 	}
 	for _, obj := range clusterWide {
 		if _, err := a.Apply(ctx, obj); err != nil {

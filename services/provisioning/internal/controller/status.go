@@ -74,6 +74,24 @@ func (r *results) err() error {
 	return errors.Join(all...)
 }
 
+// waiting reports whether every failure is a wait for the quota service.
+func (r *results) waiting() bool {
+	for cond := range r.errs {
+		if !r.waitingFor(cond) {
+			return false
+		}
+	}
+	return !r.ok()
+}
+
+// waitingFor: every failure under cond is a wait for the quota service.
+func (r *results) waitingFor(cond string) bool {
+	return !slices.ContainsFunc(r.errs[cond], func(err error) bool {
+		_, waiting := errors.AsType[*waitingError](err)
+		return !waiting
+	})
+}
+
 // permanent reports whether every failure is a claim someone else holds:
 // retrying at once cannot help.
 func (r *results) permanent() bool {
@@ -94,8 +112,11 @@ func (r *results) condition(cond string, generation int64) metav1.Condition {
 	}
 	if len(msgs) > 0 {
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "ApplyFailed", strings.Join(msgs, "; ")
-		if r.permanentFor(cond) {
+		switch {
+		case r.permanentFor(cond):
 			c.Reason = "Taken"
+		case r.waitingFor(cond):
+			c.Reason = "WaitingForQuota"
 		}
 	}
 	return c

@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/applied"
@@ -36,8 +38,15 @@ type TenantReconciler struct {
 	// Reader reads straight from the API server, for objects (tenant
 	// workloads, namespaces that are not Landlord's) that the operator does
 	// not cache.
-	Reader  client.Reader
-	Plans   plans.Table
+	Reader client.Reader
+	// Plans are the quota service's plans. PlansReady, if set, says
+	// whether they have arrived: until then a pass waits (and comes back)
+	// instead of failing every tenant as on an unknown plan.
+	Plans      plans.Source
+	PlansReady func() bool
+	// Quota puts each namespace's ResourceQuota in place before its role
+	// bindings let tenant users create anything there.
+	Quota   Quota
 	Network render.Network
 	Events  events.EventRecorder
 	// Force removes finalizers when a platform admin forces a deletion.
@@ -50,6 +59,18 @@ type TenantReconciler struct {
 	written statusMemo
 	created applied.Recent
 	ready   readiness
+	// plansChanged carries one event per changed plan (PlansChanged), once
+	// elected says this replica leads.
+	plansChanged chan event.GenericEvent
+	elected      <-chan struct{}
+}
+
+// Quota is the gate before a namespace's role bindings: EnsureQuota says
+// whether the namespace's ResourceQuota, as the quota service decided it,
+// is in place (putting it there if it can), so that tenant users can
+// never create anything in a namespace without a quota.
+type Quota interface {
+	EnsureQuota(ctx context.Context, tenant, clusterNamespace string) (bool, error)
 }
 
 // Memberships removes a tenant's memberships (identity's, over gRPC).
@@ -61,8 +82,8 @@ type Memberships interface {
 // its watches, and the runnable that says when it runs (Ready). The
 // cluster-wide objects come first, from Install.
 func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	if r.Plans == nil {
-		return errors.New("controller: no plans")
+	if r.Plans == nil || r.Quota == nil {
+		return errors.New("controller: plans and quota are required")
 	}
 	if r.Client == nil {
 		r.Client = mgr.GetClient()
@@ -95,6 +116,9 @@ func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		b = b.Watches(kind, toTenant)
 	}
 	b = b.Watches(&v1alpha1.Tenant{}, domainNeighbours(mgr.GetClient()))
+	r.plansChanged = make(chan event.GenericEvent, 64)
+	r.elected = mgr.Elected()
+	b = b.WatchesRawSource(source.Channel(r.plansChanged, onPlan(mgr.GetClient())))
 	if err := b.Complete(r); err != nil {
 		return err
 	}
@@ -150,13 +174,15 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 			return ctrl.Result{}, err
 		}
 	}
-	plan := r.Plans[t.Spec.Plan]
-	switch {
-	case plan == nil:
+	if r.PlansReady != nil && !r.PlansReady() {
+		return ctrl.Result{RequeueAfter: time.Second}, nil // no plans from the quota service yet
+	}
+	// The quota service decides how many namespaces a tenant may have
+	// (the API asks it before it writes a Tenant); the operator renders
+	// what the Tenant asks for.
+	plan, ok := r.Plans.Plan(t.Spec.Plan)
+	if !ok {
 		return ctrl.Result{}, r.fail(ctx, t, "UnknownPlan", fmt.Sprintf("plan %q does not exist", t.Spec.Plan))
-	case len(t.Spec.Namespaces) > plan.MaxNamespaces:
-		return ctrl.Result{}, r.fail(ctx, t, "TooManyNamespaces",
-			fmt.Sprintf("plan %q allows %d namespaces, the tenant asks for %d", plan.Name, plan.MaxNamespaces, len(t.Spec.Namespaces)))
 	}
 	in := render.Inputs{Plan: plan, Network: r.Network}
 	res := newResults(len(t.Spec.Namespaces))
@@ -180,6 +206,10 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	case res.permanent():
 		// The settings ask for what someone else holds; it may be freed.
 		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	case res.waiting():
+		// Only the quota service is awaited: look again soon (a quota
+		// created meanwhile wakes the tenant sooner, through its watch).
+		return ctrl.Result{RequeueAfter: quotaWait}, nil
 	case res.ok() && res.wrote.Load():
 		// Passes trust what this one wrote until the cache shows it; look
 		// again once they no longer do, in case it vanished meanwhile.
@@ -190,9 +220,11 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 
 // applyNamespaces claims every namespace at once, then applies the
 // objects of those that are the tenant's, and the flow schema, all at
-// once: round trips, not the API server, bound one tenant. It keeps going
-// after a failure so that status says what is ready. It returns the
-// cluster names of the namespaces the tenant owns.
+// once: round trips, not the API server, bound one tenant. The role
+// bindings of a namespace wait for its ResourceQuota (Quota): until it is
+// in place, tenant users get no rights there. It keeps going after a
+// failure so that status says what is ready. It returns the cluster names
+// of the namespaces the tenant owns.
 func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, in render.Inputs, res *results) []string {
 	objs := make([]render.Objects, len(t.Spec.Namespaces))
 	claimed := make([]error, len(t.Spec.Namespaces))
@@ -216,21 +248,60 @@ func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tena
 		}
 	}
 	wg.Go(func() {
-		res.add(v1alpha1.ConditionPoliciesReady, r.applyOwned(ctx, render.FlowSchema(t, owned), t.UID, res))
+		res.add(v1alpha1.ConditionPoliciesReady, r.applyOwned(ctx, render.FlowSchema(t, in.Plan, owned), t.UID, res))
 	})
 	for i, ns := range t.Spec.Namespaces {
 		if claimed[i] != nil {
 			continue
 		}
-		for cond, obj := range objs[i].Inside() {
-			wg.Go(func() {
-				res.namespace(i, ns.Name, render.ClusterName(t.Name, ns.Name), conditionOf[cond], r.applyOwned(ctx, obj, "", res))
-			})
+		cluster := render.ClusterName(t.Name, ns.Name)
+		apply := func(purpose render.Purpose, obj runtime.ApplyConfiguration) {
+			wg.Go(func() { res.namespace(i, ns.Name, cluster, conditionOf[purpose], r.applyOwned(ctx, obj, "", res)) })
 		}
+		var access []runtime.ApplyConfiguration
+		for purpose, obj := range objs[i].Inside() {
+			if purpose == render.PurposeAccess {
+				access = append(access, obj)
+				continue
+			}
+			apply(purpose, obj)
+		}
+		wg.Go(func() {
+			if r.quotaInPlace(ctx, t.Name, i, ns.Name, cluster, res) {
+				for _, obj := range access {
+					apply(render.PurposeAccess, obj) // this goroutine still counts: Wait has not returned
+				}
+			}
+		})
 	}
 	wg.Wait()
 	return owned
 }
+
+// quotaWait is how soon a pass waiting for the quota service comes back.
+const quotaWait = time.Second
+
+// quotaInPlace asks Quota whether namespace i's ResourceQuota is in place,
+// and records under QuotaReady (and, since its role bindings wait, under
+// AccessReady) why not.
+func (r *TenantReconciler) quotaInPlace(ctx context.Context, tenant string, i int, name, cluster string, res *results) bool {
+	ok, err := r.Quota.EnsureQuota(ctx, tenant, cluster)
+	switch {
+	case err != nil:
+		res.namespace(i, name, cluster, v1alpha1.ConditionQuotaReady, fmt.Errorf("ResourceQuota %s/%s: %w", cluster, render.QuotaName, err))
+	case !ok:
+		res.namespace(i, name, cluster, v1alpha1.ConditionQuotaReady, &waitingError{fmt.Sprintf("waiting for the quota service to allocate %s", cluster)})
+	default:
+		return true
+	}
+	res.namespace(i, name, cluster, v1alpha1.ConditionAccessReady, &waitingError{fmt.Sprintf("the role bindings of %s wait for its quota", cluster)})
+	return false
+}
+
+// waitingError is a failure that only time (the quota service) mends.
+type waitingError struct{ msg string }
+
+func (e *waitingError) Error() string { return e.msg }
 
 // applyOwned writes obj unless the informer cache (or what this operator
 // just created, which the cache may not show yet) says it is already in

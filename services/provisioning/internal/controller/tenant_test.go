@@ -20,14 +20,17 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/quotasync"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -42,6 +45,24 @@ func startOperator(t *testing.T) client.Client {
 
 // startOperatorWith runs an operator on cfg; stop stops it (idempotent).
 func startOperatorWith(t *testing.T, cfg *rest.Config) (c client.Client, stop func()) {
+	t.Helper()
+	op := runOperator(t, cfg)
+	return op.client, op.stop
+}
+
+// operator is a running reconciler with its quota syncer, fed by a
+// stand-in for the quota service (testQuota).
+type operator struct {
+	client client.Client
+	stop   func()
+	syncer *quotasync.Syncer
+	quota  *testQuota
+}
+
+// runOperator runs the reconciler in a manager against cfg, the way
+// provisioning wires it, with the quota service's plans (planstest)
+// already received.
+func runOperator(t *testing.T, cfg *rest.Config) *operator {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
@@ -60,11 +81,7 @@ func startOperatorWith(t *testing.T, cfg *rest.Config) (c client.Client, stop fu
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	operator, err := controller.OperatorIdentity(ctx, cfg)
+	operatorName, err := controller.OperatorIdentity(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,23 +89,74 @@ func startOperatorWith(t *testing.T, cfg *rest.Config) (c client.Client, stop fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := controller.Install(ctx, direct, table, operator); err != nil {
+	if err := controller.Install(ctx, direct, operatorName); err != nil {
 		t.Fatal(err)
 	}
-	r := &controller.TenantReconciler{Plans: table, Network: render.DefaultNetwork()}
+	syncer := &quotasync.Syncer{Kube: mgr.GetClient(), Live: mgr.GetAPIReader()}
+	syncer.Handle(ctx, &quotav1.SyncResponse{Plans: planstest.Protos()})
+	quota := &testQuota{Syncer: syncer, tenants: mgr.GetAPIReader()}
+	r := &controller.TenantReconciler{Plans: syncer, PlansReady: syncer.Ready, Quota: quota, Network: render.DefaultNetwork()}
+	syncer.OnPlans = r.PlansChanged
 	if err := r.SetupWithManager(mgr); err != nil {
+		t.Fatal(err)
+	}
+	namespaces, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{}, cache.BlockUntilSynced(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syncer.ForgetDeletedNamespaces(namespaces); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	stop = sync.OnceFunc(func() {
+	stop := sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("manager: %v", err)
 		}
 	})
 	t.Cleanup(stop)
-	return mgr.GetClient(), stop
+	return &operator{client: mgr.GetClient(), stop: stop, syncer: syncer, quota: quota}
+}
+
+// testQuota stands in for the quota service: the first time the operator
+// asks for a namespace's quota, it sends the syncer a write of the plan's
+// namespace limits (planstest), which the syncer applies as it would one
+// from the stream; then the syncer answers. Writes for the tenants in
+// withheld are not sent (the quota service has not allocated yet).
+type testQuota struct {
+	*quotasync.Syncer
+	tenants client.Reader
+
+	mu       sync.Mutex
+	withheld map[string]bool
+}
+
+func (q *testQuota) withhold(tenant string, withhold bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.withheld == nil {
+		q.withheld = map[string]bool{}
+	}
+	q.withheld[tenant] = withhold
+}
+
+func (q *testQuota) EnsureQuota(ctx context.Context, tenant, namespace string) (bool, error) {
+	if ok, err := q.Syncer.EnsureQuota(ctx, tenant, namespace); ok || err != nil {
+		return ok, err
+	}
+	q.mu.Lock()
+	withheld := q.withheld[tenant]
+	q.mu.Unlock()
+	if _, known := q.Latest(namespace); known || withheld {
+		return false, nil
+	}
+	owner := &v1alpha1.Tenant{}
+	if err := q.tenants.Get(ctx, client.ObjectKey{Name: tenant}, owner); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	q.Handle(ctx, &quotav1.SyncResponse{Writes: []*quotav1.QuotaWrite{planstest.Write(tenant, namespace, owner.Spec.Plan)}})
+	return q.Syncer.EnsureQuota(ctx, tenant, namespace)
 }
 
 func waitPhase(t *testing.T, c client.Client, name string, phase v1alpha1.TenantPhase) *v1alpha1.Tenant {
@@ -246,12 +314,14 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 	})
 }
 
+// TestPlanProblemsFailTheTenant: a tenant on a plan the quota service
+// does not have fails and gets nothing. (How many namespaces a tenant may
+// have is the quota service's to say, when the API writes the Tenant.)
 func TestPlanProblemsFailTheTenant(t *testing.T) {
 	c := startOperator(t)
 	ctx := context.Background()
 	for name, spec := range map[string]v1alpha1.TenantSpec{
-		"ctl-noplan":  {Plan: "platinum"},
-		"ctl-toomany": {Plan: "free", Namespaces: []v1alpha1.TenantNamespace{{Name: "a"}, {Name: "b"}}},
+		"ctl-noplan": {Plan: "platinum", Namespaces: []v1alpha1.TenantNamespace{{Name: "a"}}},
 	} {
 		tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec}
 		if err := c.Create(ctx, tenant); err != nil {
@@ -291,4 +361,39 @@ func matchedFlowSchema(t *testing.T, user string, groups ...string) string {
 	}
 	resp.Body.Close()
 	return resp.Header.Get("X-Kubernetes-PF-FlowSchema-UID")
+}
+
+// TestPlanChangesReachTheirTenants: when the quota service sends a changed
+// plan, the tenants on it are reconciled without any other prompt, and
+// their namespaces follow the plan.
+func TestPlanChangesReachTheirTenants(t *testing.T) {
+	op := runOperator(t, devclustertest.AdminConfig(t))
+	c := op.client
+	ctx := context.Background()
+	provision(t, c, "ctl-replan", v1alpha1.TenantSpec{Plan: "standard", Namespaces: []v1alpha1.TenantNamespace{{Name: "web"}}})
+	ns := &corev1.Namespace{}
+	if err := c.Get(ctx, client.ObjectKey{Name: "ctl-replan-web"}, ns); err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.Annotations[render.AnnotationRuntimeClasses]; got != "" {
+		t.Fatalf("runtime classes %q before the change", got)
+	}
+	changed := planstest.Protos()
+	for _, p := range changed {
+		if p.GetName() == "standard" {
+			p.RuntimeClasses = []string{"gvisor"}
+		}
+	}
+	sent := time.Now()
+	op.syncer.Handle(ctx, &quotav1.SyncResponse{Plans: changed})
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		if err := c.Get(ctx, client.ObjectKey{Name: "ctl-replan-web"}, ns); err != nil {
+			return err
+		}
+		if got := ns.Annotations[render.AnnotationRuntimeClasses]; got != "gvisor" {
+			return fmt.Errorf("runtime classes %q, want the changed plan's gvisor", got)
+		}
+		return nil
+	})
+	t.Logf("plan change reached the namespace after %s", time.Since(sent).Round(time.Millisecond))
 }

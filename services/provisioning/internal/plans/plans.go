@@ -1,40 +1,47 @@
-// Package plans is the built-in table of plans (tiers): per-namespace quota,
-// container defaults and the namespace count. It is configuration, loaded
-// from plans.yaml, until the quota service provides allocations.
+// Package plans is what rendering needs of a plan (tier): its container
+// defaults, what its tenants may use besides quota (Service types,
+// RuntimeClasses, egress) and its API Priority and Fairness tier. Plans
+// come from the quota service, which owns and validates them; budgets and
+// namespace counts are the quota service's business and are not here.
 package plans
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/yaml"
+
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 )
 
-// Plan is one tier.
+// Plan is one tier, as rendering needs it.
 type Plan struct {
-	Name              string              `json:"name"`
-	MaxNamespaces     int                 `json:"maxNamespaces"`
-	APIShares         int32               `json:"apiShares"`
-	NamespaceQuota    corev1.ResourceList `json:"namespaceQuota"`
-	ContainerDefaults struct {
-		Request corev1.ResourceList `json:"request"`
-		Limit   corev1.ResourceList `json:"limit"`
-		// Max bounds each container's limits.
-		Max corev1.ResourceList `json:"max"`
-	} `json:"containerDefaults"`
+	Name string
+	// APITier is the API Priority and Fairness tier of the tenants'
+	// Kubernetes requests (render.Tiers).
+	APITier           string
+	ContainerDefaults ContainerDefaults
 	// RuntimeClasses, when not empty, are the only RuntimeClasses the
 	// tier's pods may run under (sandboxes such as gVisor or Kata).
-	RuntimeClasses []string `json:"runtimeClasses,omitempty"`
+	RuntimeClasses []string
 	// ServiceTypes are the Service types the tier allows besides
 	// ClusterIP: NodePort, LoadBalancer, ExternalName.
-	ServiceTypes []corev1.ServiceType `json:"serviceTypes,omitempty"`
-	// Egress is where the tier's pods may connect (EgressInternet if unset).
-	Egress Egress `json:"egress,omitempty"`
+	ServiceTypes []corev1.ServiceType
+	// Egress is where the tier's pods may connect.
+	Egress Egress
+}
+
+// ContainerDefaults are each namespace's LimitRange for containers.
+type ContainerDefaults struct {
+	// Request and Limit are what a container gets when it sets none.
+	Request corev1.ResourceList
+	Limit   corev1.ResourceList
+	// Max bounds each container's limits.
+	Max corev1.ResourceList
 }
 
 // Egress says where a tenant's pods may open connections. Every mode
@@ -53,109 +60,91 @@ const (
 	EgressOpen Egress = "Open"
 )
 
-// RequiredQuota are the resources every plan must bound: node resources,
-// exposure, and the count of every namespaced kind Landlord's tenant roles
-// can create, so that no tenant can fill etcd for everyone. The
-// integration tests walk what the roles can create in a real cluster and
-// fail if it is not all here.
-var RequiredQuota = []corev1.ResourceName{
-	"requests.cpu", "requests.memory", "limits.cpu", "limits.memory",
-	"requests.ephemeral-storage", "limits.ephemeral-storage", "requests.storage",
-	"pods", "services", "services.nodeports", "services.loadbalancers",
-	"persistentvolumeclaims", "replicationcontrollers",
-	"count/configmaps", "count/secrets", "count/serviceaccounts",
-	"count/deployments.apps", "count/replicasets.apps", "count/statefulsets.apps", "count/daemonsets.apps",
-	"count/jobs.batch", "count/cronjobs.batch", "count/horizontalpodautoscalers.autoscaling",
-	"count/ingresses.networking.k8s.io", "count/networkpolicies.networking.k8s.io",
-	"count/poddisruptionbudgets.policy", "count/roles.rbac.authorization.k8s.io",
-	"count/rolebindings.rbac.authorization.k8s.io", "count/leases.coordination.k8s.io",
-	"count/resourceclaims.resource.k8s.io", "count/resourceclaimtemplates.resource.k8s.io",
-}
-
 // Events are the one kind tenant roles can create that quota cannot count
 // (Kubernetes' quota ignores them); an admission policy refuses them to
 // tenant identities instead (render.NoTenantEvents).
 
-//go:embed plans.yaml
-var builtin []byte
-
-// Table maps plan names to plans.
-type Table map[string]*Plan
-
-// Builtin is the table shipped with Landlord.
-func Builtin() (Table, error) { return Parse(builtin) }
-
-// Parse reads a plans file and checks every plan.
-func Parse(data []byte) (Table, error) {
-	var file struct {
-		Plans []*Plan `json:"plans"`
-	}
-	if err := yaml.UnmarshalStrict(data, &file); err != nil {
-		return nil, fmt.Errorf("plans: %w", err)
-	}
-	table := Table{}
-	for _, p := range file.Plans {
-		if p.Name == "" || table[p.Name] != nil {
-			return nil, fmt.Errorf("plans: missing or duplicate name %q", p.Name)
-		}
-		if p.MaxNamespaces < 1 || p.APIShares < 1 {
-			return nil, fmt.Errorf("plan %s: maxNamespaces and apiShares must be at least 1", p.Name)
-		}
-		if err := p.check(); err != nil {
-			return nil, fmt.Errorf("plan %s: %w", p.Name, err)
-		}
-		table[p.Name] = p
-	}
-	return table, nil
+// Source is where the operator and the API find plans: the quota
+// service's, as last received (quotasync), or a Table.
+type Source interface {
+	// Plan returns the named plan, if there is one.
+	Plan(name string) (*Plan, bool)
+	// Names lists every plan, sorted.
+	Names() []string
 }
 
-// check refuses a plan that would allow what Landlord promises never to.
-func (p *Plan) check() error {
-	var missing []string
-	for _, must := range RequiredQuota {
-		if _, ok := p.NamespaceQuota[must]; !ok {
-			missing = append(missing, string(must))
-		}
+// Table maps plan names to plans; a fixed Source.
+type Table map[string]*Plan
+
+// Plan returns the named plan.
+func (t Table) Plan(name string) (*Plan, bool) {
+	p := t[name]
+	return p, p != nil
+}
+
+// Names lists the table's plans, sorted.
+func (t Table) Names() []string { return slices.Sorted(maps.Keys(t)) }
+
+// FromProto converts one of the quota service's plans. The quota service
+// validates plans; what is checked again here is what would otherwise
+// reach the cluster wrong: quantities that do not parse, and names that
+// travel comma-joined in namespace annotations the admission policies
+// split again (a comma would allow what no one meant to).
+func FromProto(p *quotav1.Plan) (*Plan, error) {
+	if p.GetName() == "" {
+		return nil, errors.New("plan without a name")
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("namespaceQuota must set %s", strings.Join(missing, ", "))
+	out := &Plan{Name: p.GetName(), APITier: p.GetApiTier(), Egress: Egress(p.GetEgress())}
+	wrap := func(err error) error { return fmt.Errorf("plan %s: %w", p.GetName(), err) }
+	cd := p.GetContainerDefaults()
+	var err error
+	if out.ContainerDefaults.Request, err = resourceList("container_defaults.request", cd.GetRequest()); err != nil {
+		return nil, wrap(err)
 	}
-	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
-		for what, list := range map[string]corev1.ResourceList{"request": p.ContainerDefaults.Request, "limit": p.ContainerDefaults.Limit, "max": p.ContainerDefaults.Max} {
-			if _, ok := list[r]; !ok {
-				return fmt.Errorf("containerDefaults.%s must set %s", what, r)
-			}
-		}
-		if limit, max := p.ContainerDefaults.Limit[r], p.ContainerDefaults.Max[r]; limit.Cmp(max) > 0 {
-			return fmt.Errorf("containerDefaults: default limit of %s above the maximum", r)
-		}
-		// The API server refuses such a LimitRange: every tenant on the
-		// plan would lack its defaults.
-		if request, limit := p.ContainerDefaults.Request[r], p.ContainerDefaults.Limit[r]; request.Cmp(limit) > 0 {
-			return fmt.Errorf("containerDefaults: default request of %s above the default limit", r)
-		}
+	if out.ContainerDefaults.Limit, err = resourceList("container_defaults.limit", cd.GetLimit()); err != nil {
+		return nil, wrap(err)
 	}
-	// Names travel comma-joined in a namespace annotation that an
-	// admission policy splits again: each must be a RuntimeClass name.
-	for _, rc := range p.RuntimeClasses {
+	if out.ContainerDefaults.Max, err = resourceList("container_defaults.max", cd.GetMax()); err != nil {
+		return nil, wrap(err)
+	}
+	for _, rc := range p.GetRuntimeClasses() {
 		if errs := validation.IsDNS1123Subdomain(rc); len(errs) > 0 {
-			return fmt.Errorf("runtime class %q: %s", rc, errs[0])
+			return nil, wrap(fmt.Errorf("runtime class %q: %s", rc, errs[0]))
 		}
-	}
-	if len(slices.Compact(slices.Sorted(slices.Values(p.RuntimeClasses)))) != len(p.RuntimeClasses) {
-		return errors.New("duplicate runtime class")
-	}
-	for _, st := range p.ServiceTypes {
-		if !slices.Contains([]corev1.ServiceType{corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeExternalName}, st) {
-			return fmt.Errorf("service type %q: NodePort, LoadBalancer or ExternalName (ClusterIP is always allowed)", st)
+		if slices.Contains(out.RuntimeClasses, rc) {
+			return nil, wrap(fmt.Errorf("runtime class %q twice", rc))
 		}
+		out.RuntimeClasses = append(out.RuntimeClasses, rc)
 	}
-	switch p.Egress {
+	allowed := []corev1.ServiceType{corev1.ServiceTypeNodePort, corev1.ServiceTypeLoadBalancer, corev1.ServiceTypeExternalName}
+	for _, st := range p.GetServiceTypes() {
+		if !slices.Contains(allowed, corev1.ServiceType(st)) {
+			return nil, wrap(fmt.Errorf("service type %q: NodePort, LoadBalancer or ExternalName (ClusterIP is always allowed)", st))
+		}
+		out.ServiceTypes = append(out.ServiceTypes, corev1.ServiceType(st))
+	}
+	switch out.Egress {
 	case "":
-		p.Egress = EgressInternet
+		out.Egress = EgressInternet
 	case EgressTenant, EgressInternet, EgressOpen:
 	default:
-		return fmt.Errorf("egress %q: Tenant, Internet or Open", p.Egress)
+		return nil, wrap(fmt.Errorf("egress %q: Tenant, Internet or Open", out.Egress))
 	}
-	return nil
+	return out, nil
+}
+
+// resourceList parses a map of Kubernetes quantities; nil for none.
+func resourceList(field string, m map[string]string) (corev1.ResourceList, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(corev1.ResourceList, len(m))
+	for name, s := range m {
+		q, err := resource.ParseQuantity(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%s]: %q is not a quantity", field, name, s)
+		}
+		out[corev1.ResourceName(name)] = q
+	}
+	return out, nil
 }

@@ -6,131 +6,112 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 )
 
-func TestBuiltinPlansParse(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"free", "standard", "enterprise", "isolated"} {
-		p := table[name]
-		if p == nil {
-			t.Fatalf("plan %s missing", name)
-		}
-		if np := p.NamespaceQuota[corev1.ResourceServicesNodePorts]; !np.IsZero() {
-			t.Errorf("plan %s allows NodePort services", name)
-		}
+func validProto() *quotav1.Plan {
+	return &quotav1.Plan{
+		Name: "x", ApiTier: "standard", Budget: map[string]string{"pods": "10"}, MaxNamespaces: 3,
+		ContainerDefaults: &quotav1.ContainerDefaults{
+			Request: map[string]string{"cpu": "10m", "memory": "10Mi"},
+			Limit:   map[string]string{"cpu": "100m", "memory": "100Mi"},
+			Max:     map[string]string{"cpu": "1", "memory": "1Gi"},
+		},
+		ServiceTypes: []string{"LoadBalancer"}, RuntimeClasses: []string{"gvisor"}, Egress: "Tenant",
 	}
 }
 
-func TestBadPlansAreRefused(t *testing.T) {
-	if _, err := plans.Parse([]byte("plans:\n" + validPlan("x", ""))); err != nil {
-		t.Fatalf("the valid plan is refused: %v", err)
+func TestFromProto(t *testing.T) {
+	p, err := plans.FromProto(validProto())
+	if err != nil {
+		t.Fatal(err)
 	}
-	for name, data := range map[string]string{
-		"unknown field":   "plans:\n- name: x\n  maxNamespaces: 1\n  colour: red\n",
-		"no namespaces":   "plans:\n- name: x\n  maxNamespaces: 0\n",
-		"no nodeport cap": "plans:\n" + strings.Replace(validPlan("x", ""), "    services.nodeports: \"0\"\n", "", 1),
-		"no role count":   "plans:\n" + strings.Replace(validPlan("x", ""), "    count/roles.rbac.authorization.k8s.io: \"1\"\n", "", 1),
-		"bad quantity":    "plans:\n- name: x\n  maxNamespaces: 1\n  namespaceQuota: {pods: lots}\n",
-		"duplicate":       "plans:\n" + validPlan("x", "") + validPlan("x", ""),
-		"no max":          "plans:\n" + strings.Replace(validPlan("x", ""), "    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n", "", 1),
-		"bad egress":      "plans:\n" + validPlan("x", "  egress: Everywhere\n"),
-		"ClusterIP type":  "plans:\n" + validPlan("x", "  serviceTypes: [ClusterIP]\n"),
-		"request > limit": "plans:\n" + strings.Replace(validPlan("x", ""), "request: {cpu: 10m,", "request: {cpu: 200m,", 1),
-		"no apiShares":    "plans:\n" + strings.Replace(validPlan("x", ""), "  apiShares: 1\n", "", 1),
-		"no name":         "plans:\n" + strings.Replace(validPlan("x", ""), "- name: x\n", "- maxNamespaces: 1\n", 1),
+	if p.Name != "x" || p.APITier != "standard" || p.Egress != plans.EgressTenant {
+		t.Errorf("plan = %+v", p)
+	}
+	if want := resource.MustParse("100Mi"); !p.ContainerDefaults.Limit.Memory().Equal(want) {
+		t.Errorf("default memory limit = %s", p.ContainerDefaults.Limit.Memory())
+	}
+	if !slices.Equal(p.ServiceTypes, []corev1.ServiceType{corev1.ServiceTypeLoadBalancer}) || !slices.Equal(p.RuntimeClasses, []string{"gvisor"}) {
+		t.Errorf("service types %v, runtime classes %v", p.ServiceTypes, p.RuntimeClasses)
+	}
+
+	unset := validProto()
+	unset.Egress, unset.ContainerDefaults = "", nil
+	if p, err := plans.FromProto(unset); err != nil || p.Egress != plans.EgressInternet || p.ContainerDefaults.Max != nil {
+		t.Errorf("unset egress and defaults: %+v, %v; want Internet and no defaults", p, err)
+	}
+}
+
+func TestFromProtoRefusesWhatWouldReachTheClusterWrong(t *testing.T) {
+	for name, change := range map[string]func(*quotav1.Plan){
+		"no name":              func(p *quotav1.Plan) { p.Name = "" },
+		"bad quantity":         func(p *quotav1.Plan) { p.ContainerDefaults.Max["cpu"] = "lots" },
+		"bad request quantity": func(p *quotav1.Plan) { p.ContainerDefaults.Request["memory"] = "1 GB" },
+		"bad egress":           func(p *quotav1.Plan) { p.Egress = "Everywhere" },
+		"ClusterIP type":       func(p *quotav1.Plan) { p.ServiceTypes = []string{"ClusterIP"} },
+		"runtime class comma":  func(p *quotav1.Plan) { p.RuntimeClasses = []string{"a,b"} },
+		"runtime class empty":  func(p *quotav1.Plan) { p.RuntimeClasses = []string{""} },
+		"runtime class upper":  func(p *quotav1.Plan) { p.RuntimeClasses = []string{"GVisor"} },
+		"runtime class twice":  func(p *quotav1.Plan) { p.RuntimeClasses = []string{"kata", "kata"} },
 	} {
-		if _, err := plans.Parse([]byte(data)); err == nil || !strings.Contains(err.Error(), "plan") {
-			t.Errorf("%s: Parse = %v, want an error", name, err)
+		p := validProto()
+		change(p)
+		if _, err := plans.FromProto(p); err == nil || !strings.Contains(err.Error(), "plan") {
+			t.Errorf("%s: FromProto = %v, want an error naming the plan", name, err)
 		}
 	}
 }
 
-func TestRuntimeClasses(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
+func TestTableIsASource(t *testing.T) {
+	var src plans.Source = planstest.Table()
+	if got := src.Names(); !slices.Equal(got, []string{"enterprise", "free", "isolated", "standard"}) {
+		t.Errorf("names = %v", got)
 	}
-	if got := table["isolated"].RuntimeClasses; !slices.Equal(got, []string{"gvisor", "kata"}) {
-		t.Errorf("isolated runtime classes = %v", got)
+	if p, ok := src.Plan("isolated"); !ok || !slices.Equal(p.RuntimeClasses, []string{"gvisor", "kata"}) || p.Egress != plans.EgressTenant {
+		t.Errorf("isolated = %+v, %v", p, ok)
 	}
-	if got := table["standard"].RuntimeClasses; len(got) != 0 {
-		t.Errorf("standard runtime classes = %v, want none", got)
+	if _, ok := src.Plan("platinum"); ok {
+		t.Error("an unknown plan is found")
 	}
-	if !table["isolated"].NamespaceQuota.Pods().Equal(*table["standard"].NamespaceQuota.Pods()) {
-		t.Error("isolated should have standard's limits")
-	}
-	head := "plans:\n" + validPlan("x", "")
-	for name, rcs := range map[string]string{
-		"comma":     "  runtimeClasses: [\"a,b\"]\n",
-		"empty":     "  runtimeClasses: [\"\"]\n",
-		"uppercase": "  runtimeClasses: [GVisor]\n",
-		"duplicate": "  runtimeClasses: [gvisor, kata, gvisor]\n",
-	} {
-		if _, err := plans.Parse([]byte(head + rcs)); err == nil || !strings.Contains(err.Error(), "runtime class") {
-			t.Errorf("%s: Parse = %v, want a runtime class error", name, err)
-		}
-	}
-	if _, err := plans.Parse([]byte(head + "  runtimeClasses: [gvisor]\n")); err != nil {
-		t.Errorf("good runtime classes refused: %v", err)
+	if _, ok := (plans.Table{"nil": nil}).Plan("nil"); ok {
+		t.Error("a nil entry is a plan")
 	}
 }
 
-// validPlan is a plan that bounds everything it must; extra adds lines.
-func validPlan(name, extra string) string {
-	var b strings.Builder
-	b.WriteString("- name: " + name + "\n  maxNamespaces: 1\n  apiShares: 1\n" + extra + "  namespaceQuota:\n")
-	for _, r := range plans.RequiredQuota {
-		b.WriteString("    " + string(r) + ": \"" + map[bool]string{true: "0", false: "1"}[strings.HasPrefix(string(r), "services.")] + "\"\n")
-	}
-	b.WriteString("  containerDefaults:\n    request: {cpu: 10m, memory: 10Mi, ephemeral-storage: 10Mi}\n" +
-		"    limit: {cpu: 100m, memory: 100Mi, ephemeral-storage: 100Mi}\n    max: {cpu: \"1\", memory: 1Gi, ephemeral-storage: 1Gi}\n")
-	return b.String()
-}
-
-// The built-in table is what tenants get: each plan's container defaults
-// are a valid LimitRange (request <= limit <= max), its quota leaves room
-// for what Landlord and the cluster put in every namespace, and a plan
-// without an egress setting gets Internet.
-func TestBuiltinTableFitsWhatEveryNamespaceHolds(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Landlord's 4 role bindings and 1 network policy; the cluster's
-	// default service account and root CA config map.
-	own := map[corev1.ResourceName]int64{
+// The fixture is what tests provision with: each plan's container defaults
+// are a valid LimitRange (request <= limit <= max), and its namespace quota
+// bounds every required resource and leaves room for what Landlord and the
+// cluster put in every namespace.
+func TestFixtureFitsWhatEveryNamespaceHolds(t *testing.T) {
+	own := map[string]int64{
 		"count/rolebindings.rbac.authorization.k8s.io": 4, "count/networkpolicies.networking.k8s.io": 1,
 		"count/serviceaccounts": 1, "count/configmaps": 1,
 	}
-	for name, p := range table {
-		if p.Name != name || p.MaxNamespaces < 1 || p.APIShares < 1 {
-			t.Errorf("plan %s: name %q, maxNamespaces %d, apiShares %d", name, p.Name, p.MaxNamespaces, p.APIShares)
-		}
+	for name, p := range planstest.Table() {
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage} {
 			req, limit, max := p.ContainerDefaults.Request[r], p.ContainerDefaults.Limit[r], p.ContainerDefaults.Max[r]
-			if req.Cmp(limit) > 0 || limit.Cmp(max) > 0 {
+			if req.IsZero() || req.Cmp(limit) > 0 || limit.Cmp(max) > 0 {
 				t.Errorf("plan %s %s: request %s, limit %s, max %s", name, r, req.String(), limit.String(), max.String())
 			}
 		}
+		hard := planstest.NamespaceHard(name)
+		for _, r := range planstest.RequiredQuota {
+			if _, ok := hard[r]; !ok {
+				t.Errorf("plan %s: %s unbounded", name, r)
+			}
+		}
 		for r, n := range own {
-			if q := p.NamespaceQuota[r]; q.Value() < n {
+			if q := resource.MustParse(hard[r]); q.Value() < n {
 				t.Errorf("plan %s: %s is %s, below the %d every namespace holds", name, r, q.String(), n)
 			}
 		}
-		if p.Egress == "" {
-			t.Errorf("plan %s: egress left unset", name)
+		if hard["services.nodeports"] != "0" {
+			t.Errorf("plan %s allows NodePort services", name)
 		}
-	}
-	parsed, err := plans.Parse([]byte("plans:\n" + validPlan("x", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := parsed["x"].Egress; got != plans.EgressInternet {
-		t.Errorf("unset egress = %q, want Internet", got)
 	}
 }

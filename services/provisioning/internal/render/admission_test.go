@@ -8,17 +8,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
 // TestNamespaceAnnotations: the policies read what a namespace may use from
 // its annotations, so they must always be there, empty meaning none.
 func TestNamespaceAnnotations(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := planstest.Table()
 	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}
 	for _, c := range []struct {
 		plan         string

@@ -1,6 +1,9 @@
 package render
 
 import (
+	"maps"
+	"slices"
+
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	flowac "k8s.io/client-go/applyconfigurations/flowcontrol/v1"
 
@@ -12,20 +15,30 @@ import (
 // catch-alls (global-default is 9900) but behind system traffic.
 const flowSchemaPrecedence = 8000
 
-// PriorityLevelName is the priority level of a plan's tier.
-func PriorityLevelName(plan string) string { return "landlord-" + plan }
+// Tiers are the API Priority and Fairness tiers a plan may name, each
+// with its share of the API server's concurrency; within a tier each
+// tenant user is its own flow, so one noisy user cannot starve the others.
+// The tiers are fixed, not configuration: each is a priority level the
+// operator's role names (install.go), so a new one is a code change.
+var Tiers = map[string]int32{"free": 5, "standard": 10, "enterprise": 20, "isolated": 10}
+
+// TierNames lists the tiers, sorted.
+func TierNames() []string { return slices.Sorted(maps.Keys(Tiers)) }
+
+// PriorityLevelName is the priority level of an API tier.
+func PriorityLevelName(tier string) string { return "landlord-" + tier }
 
 // FlowSchemaName is a tenant's flow schema.
 func FlowSchemaName(tenant string) string { return "landlord-tenant-" + tenant }
 
-// PriorityLevel is a plan's share of the API server, queued fairly per flow.
-func PriorityLevel(plan *plans.Plan) *flowac.PriorityLevelConfigurationApplyConfiguration {
-	return flowac.PriorityLevelConfiguration(PriorityLevelName(plan.Name)).
+// PriorityLevel is a tier's share of the API server, queued fairly per flow.
+func PriorityLevel(tier string, shares int32) *flowac.PriorityLevelConfigurationApplyConfiguration {
+	return flowac.PriorityLevelConfiguration(PriorityLevelName(tier)).
 		WithLabels(map[string]string{LabelManagedBy: ManagedBy}).
 		WithSpec(flowac.PriorityLevelConfigurationSpec().
 			WithType(flowcontrolv1.PriorityLevelEnablementLimited).
 			WithLimited(flowac.LimitedPriorityLevelConfiguration().
-				WithNominalConcurrencyShares(plan.APIShares).
+				WithNominalConcurrencyShares(shares).
 				WithLimitResponse(flowac.LimitResponse().
 					WithType(flowcontrolv1.LimitResponseTypeQueue).
 					WithQueuing(flowac.QueuingConfiguration().WithQueues(64).WithHandSize(6).WithQueueLengthLimit(50)))))
@@ -33,10 +46,10 @@ func PriorityLevel(plan *plans.Plan) *flowac.PriorityLevelConfigurationApplyConf
 
 // FlowSchema sends every request of the tenant's role groups and of the
 // ServiceAccounts of its namespaces (its workloads, and whatever its users
-// bind) to its plan's priority level, one flow per user. namespaces are
+// bind) to the priority level of its plan's API tier, one flow per user. namespaces are
 // the cluster names of the tenant's namespaces (those it owns: a name
 // another tenant holds is not this tenant's to classify).
-func FlowSchema(t *v1alpha1.Tenant, namespaces []string) *flowac.FlowSchemaApplyConfiguration {
+func FlowSchema(t *v1alpha1.Tenant, plan *plans.Plan, namespaces []string) *flowac.FlowSchemaApplyConfiguration {
 	rule := flowac.PolicyRulesWithSubjects().
 		WithResourceRules(flowac.ResourcePolicyRule().WithVerbs("*").WithAPIGroups("*").WithResources("*").
 			WithClusterScope(true).WithNamespaces("*")).
@@ -53,7 +66,7 @@ func FlowSchema(t *v1alpha1.Tenant, namespaces []string) *flowac.FlowSchemaApply
 		WithLabels(map[string]string{LabelTenant: t.Name, LabelManagedBy: ManagedBy}).
 		WithOwnerReferences(ownerReference(t)).
 		WithSpec(flowac.FlowSchemaSpec().
-			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(t.Spec.Plan))).
+			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(plan.APITier))).
 			WithMatchingPrecedence(flowSchemaPrecedence).
 			WithDistinguisherMethod(flowac.FlowDistinguisherMethod().WithType(flowcontrolv1.FlowDistinguisherMethodByUserType)).
 			WithRules(rule))

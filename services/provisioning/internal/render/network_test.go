@@ -9,6 +9,7 @@ import (
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -45,10 +46,7 @@ func egressOf(t *testing.T, np *netac.NetworkPolicyApplyConfiguration) egressTo 
 }
 
 func TestEgressModes(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := planstest.Table()
 	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}
 	net := render.Network{InternalCIDRs: []string{"10.0.0.0/8", "fd00::/8"}, DNSCIDRs: []string{"169.254.20.10/32"}}
 	render1 := func(plan string) egressTo {

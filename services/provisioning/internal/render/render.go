@@ -27,18 +27,24 @@ const (
 	ManagedBy      = "landlord-provisioning"
 )
 
-// Names of the objects in each tenant namespace.
+// Names of the objects in each tenant namespace. The ResourceQuota is not
+// rendered here: its hard limits are the quota service's, written by
+// provisioning's quota writer (quotasync) under the same labels.
 const (
 	QuotaName      = "landlord-quota"
 	LimitRangeName = "landlord-defaults"
 	IsolationName  = "landlord-isolation"
 )
 
+// AnnotationQuotaSeq on the ResourceQuota is the sequence number of the
+// quota service's write it holds: a write with a lower one is never
+// applied over it.
+const AnnotationQuotaSeq = "landlord.dev/quota-seq"
+
 // Objects are one tenant namespace's objects.
 type Objects struct {
 	Namespace       *corev1ac.NamespaceApplyConfiguration
 	RoleBindings    []*rbacac.RoleBindingApplyConfiguration
-	Quota           *corev1ac.ResourceQuotaApplyConfiguration
 	LimitRange      *corev1ac.LimitRangeApplyConfiguration
 	NetworkPolicies []*netac.NetworkPolicyApplyConfiguration
 }
@@ -50,14 +56,14 @@ type Purpose string
 // Purposes of the objects inside a namespace.
 const (
 	PurposeAccess   Purpose = "Access"   // role bindings
-	PurposeQuota    Purpose = "Quota"    // resource quota, limit range
+	PurposeQuota    Purpose = "Quota"    // limit range (the resource quota is the quota writer's)
 	PurposePolicies Purpose = "Policies" // network policies
 )
 
 // Inside lists the objects in the namespace, each with its purpose.
 func (o Objects) Inside() iter.Seq2[Purpose, runtime.ApplyConfiguration] {
 	return func(yield func(Purpose, runtime.ApplyConfiguration) bool) {
-		if !yield(PurposeQuota, o.Quota) || !yield(PurposeQuota, o.LimitRange) {
+		if !yield(PurposeQuota, o.LimitRange) {
 			return
 		}
 		for _, rb := range o.RoleBindings {
@@ -73,8 +79,10 @@ func (o Objects) Inside() iter.Seq2[Purpose, runtime.ApplyConfiguration] {
 	}
 }
 
-func labels(t *v1alpha1.Tenant, ns string) map[string]string {
-	return map[string]string{LabelTenant: t.Name, LabelNamespace: ns, LabelManagedBy: ManagedBy}
+// Labels are those of every object in tenant namespace ns (its short
+// name, not the cluster's).
+func Labels(tenant, ns string) map[string]string {
+	return map[string]string{LabelTenant: tenant, LabelNamespace: ns, LabelManagedBy: ManagedBy}
 }
 
 // Inputs are what rendering needs besides the Tenant.
@@ -90,7 +98,7 @@ type Inputs struct {
 func Namespace(t *v1alpha1.Tenant, ns string, in Inputs) Objects {
 	plan := in.Plan
 	name := ClusterName(t.Name, ns)
-	lbl := labels(t, ns)
+	lbl := Labels(t.Name, ns)
 	level := string(t.Spec.PodSecurity)
 	if level == "" {
 		level = string(v1alpha1.PodSecurityRestricted)
@@ -113,8 +121,6 @@ func Namespace(t *v1alpha1.Tenant, ns string, in Inputs) Objects {
 		RoleBindings: roleBindings(t.Name, name, lbl),
 		// Copies: the client decodes the server's answer back into the apply
 		// configuration, and the plan is shared by concurrent reconciles.
-		Quota: corev1ac.ResourceQuota(QuotaName, name).WithLabels(lbl).
-			WithSpec(corev1ac.ResourceQuotaSpec().WithHard(plan.NamespaceQuota.DeepCopy())),
 		LimitRange: corev1ac.LimitRange(LimitRangeName, name).WithLabels(lbl).
 			WithSpec(corev1ac.LimitRangeSpec().WithLimits(corev1ac.LimitRangeItem().
 				WithType(corev1.LimitTypeContainer).

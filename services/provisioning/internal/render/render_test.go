@@ -5,17 +5,16 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
 func TestNamespaceObjects(t *testing.T) {
-	table, err := plans.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := planstest.Table()
 	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "uid-1"}, Spec: v1alpha1.TenantSpec{Plan: "standard"}}
 	objs := render.Namespace(tenant, "web", render.Inputs{Plan: table["standard"]})
 
@@ -32,8 +31,13 @@ func TestNamespaceObjects(t *testing.T) {
 	if ref := objs.Namespace.OwnerReferences[0]; *ref.Kind != "Tenant" || string(*ref.UID) != "uid-1" {
 		t.Errorf("owner = %+v", ref)
 	}
-	if got := (*objs.Quota.Spec.Hard)[corev1.ResourcePods]; got.String() != "50" {
-		t.Errorf("pods quota = %s, want the standard plan's 50", got.String())
+	if got := (*objs.LimitRange.Spec.Limits[0].Max)[corev1.ResourceCPU]; got.String() != "4" {
+		t.Errorf("container cpu max = %s, want the standard plan's 4", got.String())
+	}
+	for purpose, obj := range objs.Inside() {
+		if _, quota := obj.(*corev1ac.ResourceQuotaApplyConfiguration); quota {
+			t.Errorf("a %s ResourceQuota is rendered: it is the quota writer's", purpose)
+		}
 	}
 	subjects := map[string]string{}
 	for _, rb := range objs.RoleBindings {
@@ -60,16 +64,35 @@ func TestNamespaceObjects(t *testing.T) {
 // TestObjectsDoNotShareThePlan: the API client writes the server's answer
 // into the apply configuration; that must never reach the shared plan.
 func TestObjectsDoNotShareThePlan(t *testing.T) {
-	table, _ := plans.Builtin()
-	plan := table["standard"]
+	plan := planstest.Table()["standard"]
 	objs := render.Namespace(&v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}, "web", render.Inputs{Plan: plan})
-	(*objs.Quota.Spec.Hard)[corev1.ResourcePods] = *plan.NamespaceQuota.Pods()
-	(*objs.Quota.Spec.Hard)["scribbled"] = *plan.NamespaceQuota.Pods()
-	(*objs.LimitRange.Spec.Limits[0].Default)["scribbled"] = *plan.NamespaceQuota.Pods()
-	if _, ok := plan.NamespaceQuota["scribbled"]; ok {
-		t.Error("writing to a rendered quota changed the plan")
+	(*objs.LimitRange.Spec.Limits[0].Default)["scribbled"] = *plan.ContainerDefaults.Max.Cpu()
+	(*objs.LimitRange.Spec.Limits[0].Max)[corev1.ResourceCPU] = *plan.ContainerDefaults.Limit.Cpu()
+	if got := plan.ContainerDefaults.Max[corev1.ResourceCPU]; got.String() != "4" {
+		t.Errorf("writing to a rendered limit range changed the plan's max cpu to %s", got.String())
 	}
 	if _, ok := plan.ContainerDefaults.Limit["scribbled"]; ok {
 		t.Error("writing to a rendered limit range changed the plan")
+	}
+}
+
+// TestFlowSchemaFollowsTheAPITier: a plan's tenants go to its API tier's
+// priority level, whatever the plan is called; every tier has a level the
+// operator's role may write.
+func TestFlowSchemaFollowsTheAPITier(t *testing.T) {
+	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}, Spec: v1alpha1.TenantSpec{Plan: "gold"}}
+	fs := render.FlowSchema(tenant, &plans.Plan{Name: "gold", APITier: "enterprise"}, []string{"acme-web"})
+	if got := *fs.Spec.PriorityLevelConfiguration.Name; got != "landlord-enterprise" {
+		t.Errorf("flow schema level = %s", got)
+	}
+	want := map[string]int32{"free": 5, "standard": 10, "enterprise": 20, "isolated": 10}
+	for _, tier := range render.TierNames() {
+		pl := render.PriorityLevel(tier, render.Tiers[tier])
+		if *pl.Name != "landlord-"+tier || *pl.Spec.Limited.NominalConcurrencyShares != want[tier] {
+			t.Errorf("tier %s: level %s with %d shares", tier, *pl.Name, *pl.Spec.Limited.NominalConcurrencyShares)
+		}
+	}
+	if len(render.Tiers) != len(want) {
+		t.Errorf("tiers %v", render.Tiers)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -45,7 +44,18 @@ type Service struct {
 	Reader client.Reader
 	// Cache lists from the operator's informer, for lists and watches.
 	Cache client.Reader
-	Plans plans.Table
+	// Plans are the quota service's plans, as last received.
+	Plans plans.Source
+	// Quota decides how many namespaces a tenant may have.
+	Quota Quota
+}
+
+// Quota is the quota service's admission: whether a tenant on plan may
+// have count namespaces. Its error is a gRPC status the caller gets as it
+// is: RESOURCE_EXHAUSTED naming the limit, INVALID_ARGUMENT for a plan it
+// does not know.
+type Quota interface {
+	AdmitNamespaces(ctx context.Context, tenant, plan string, count int) error
 }
 
 // Create stores a new tenant. The finalizer is set at once, so the
@@ -62,7 +72,7 @@ func (s *Service) Create(ctx context.Context, in *provisioningv1.Tenant, request
 	for _, ns := range t.Spec.Namespaces {
 		names = append(names, ns.Name)
 	}
-	if err := s.check(ctx, t, names, ""); err != nil {
+	if err := s.check(ctx, t, names, "", true); err != nil {
 		return nil, err
 	}
 	err := s.Client.Create(ctx, t)
@@ -96,12 +106,13 @@ func (s *Service) Get(ctx context.Context, name string) (*v1alpha1.Tenant, error
 // tenant's current one.
 func (s *Service) Update(ctx context.Context, in *provisioningv1.Tenant, mask []string) (*v1alpha1.Tenant, error) {
 	return s.modify(ctx, in.GetName(), in.GetEtag(), func(t *v1alpha1.Tenant) error {
+		plan := t.Spec.Plan
 		for _, f := range mask {
 			if !setField(&t.Spec, in, f) {
 				return apierror.InvalidArgument("update_mask", fmt.Sprintf("%q cannot be updated; updatable: %v", f, UpdatableFields))
 			}
 		}
-		return s.check(ctx, t, nil, "")
+		return s.check(ctx, t, nil, "", t.Spec.Plan != plan)
 	})
 }
 
@@ -150,7 +161,7 @@ func (s *Service) AddNamespace(ctx context.Context, tenant, name string) (*v1alp
 			return fmt.Errorf("namespace %s of tenant %s %w", name, tenant, apierror.ErrAlreadyExists)
 		}
 		t.Spec.Namespaces = append(t.Spec.Namespaces, v1alpha1.TenantNamespace{Name: name})
-		return s.check(ctx, t, []string{name}, "namespace.name")
+		return s.check(ctx, t, []string{name}, "namespace.name", true)
 	})
 }
 
@@ -205,20 +216,20 @@ func conflictOrDomain(err error) error {
 	return fromKube(err)
 }
 
-// check enforces the plan (it must exist, and the namespace count fit)
-// and the names: each namespace fits, is not reserved and, among added
-// (the namespaces this call adds), is no one else's; each ingress domain
-// is no other tenant's.
+// check enforces the plan (it must exist) and the names: each namespace
+// fits, is not reserved and, among added (the namespaces this call adds),
+// is no one else's; each ingress domain is no other tenant's. With admit
+// (a new tenant, a new plan, more namespaces) the quota service must admit
+// the namespace count.
 // A violation in an added namespace names addedField when set (the
 // request's own field, for CreateNamespace).
-func (s *Service) check(ctx context.Context, t *v1alpha1.Tenant, added []string, addedField string) error {
+func (s *Service) check(ctx context.Context, t *v1alpha1.Tenant, added []string, addedField string, admit bool) error {
 	spec := t.Spec
-	plan := s.Plans[spec.Plan]
 	if spec.Plan == "" {
-		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("required; plans: %v", slices.Sorted(maps.Keys(s.Plans))))
+		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("required; plans: %v", s.Plans.Names()))
 	}
-	if plan == nil {
-		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, slices.Sorted(maps.Keys(s.Plans))))
+	if _, ok := s.Plans.Plan(spec.Plan); !ok {
+		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, s.Plans.Names()))
 	}
 	if why := render.ReservedTenantName(t.Name); why != "" {
 		return apierror.InvalidArgument("tenant.name", why)
@@ -245,9 +256,12 @@ func (s *Service) check(ctx context.Context, t *v1alpha1.Tenant, added []string,
 	if len(bad.Violations) > 0 {
 		return &bad
 	}
-	if len(spec.Namespaces) > plan.MaxNamespaces {
-		return &apierror.QuotaExceededError{Subject: "tenant:" + t.Name,
-			Description: fmt.Sprintf("namespaces: %d asked, plan %s allows %d", len(spec.Namespaces), plan.Name, plan.MaxNamespaces)}
+	if err := s.claims(ctx, t, added); err != nil || !admit {
+		return err
 	}
-	return s.claims(ctx, t, added)
+	// Last: the one check that costs a call to another service.
+	if s.Quota == nil {
+		return errors.New("tenants: no quota service to admit namespaces")
+	}
+	return s.Quota.AdmitNamespaces(ctx, t.Name, spec.Plan, len(spec.Namespaces))
 }

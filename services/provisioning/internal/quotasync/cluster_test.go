@@ -1,0 +1,274 @@
+package quotasync_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
+	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/quotasync"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+func TestMain(m *testing.M) { os.Exit(devclustertest.Main(m)) }
+
+// kube is an uncached client of the dev cluster: reads are always live,
+// so "the cache" these tests give the syncer is never behind.
+func kube(t *testing.T) client.Client {
+	t.Helper()
+	c, err := client.New(devclustertest.AdminConfig(t), client.Options{Scheme: clientgoscheme.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// tenantNamespace creates namespace tenant-short labelled as the tenant's,
+// as the operator would, and deletes it after the test.
+func tenantNamespace(t *testing.T, c client.Client, tenant, short string) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: render.ClusterName(tenant, short), Labels: render.Labels(tenant, short)}}
+	if err := c.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), ns) })
+	return ns.Name
+}
+
+func qw(tenant, ns string, seq uint64, hard map[string]string) *quotav1.QuotaWrite {
+	return &quotav1.QuotaWrite{Tenant: tenant, Namespace: ns, Seq: seq, Hard: hard}
+}
+
+func quota(t *testing.T, c client.Client, ns string) *corev1.ResourceQuota {
+	t.Helper()
+	rq := &corev1.ResourceQuota{}
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: render.QuotaName}, rq); err != nil {
+		t.Fatal(err)
+	}
+	return rq
+}
+
+// hardIs: the quota's spec.hard is exactly want, and it holds write seq.
+func hardIs(rq *corev1.ResourceQuota, seq uint64, want map[string]string) error {
+	if got := rq.Annotations[render.AnnotationQuotaSeq]; got != fmt.Sprint(seq) {
+		return fmt.Errorf("quota holds write %q, want %d", got, seq)
+	}
+	if len(rq.Spec.Hard) != len(want) {
+		return fmt.Errorf("hard %v, want %v", rq.Spec.Hard, want)
+	}
+	for name, v := range want {
+		if got := rq.Spec.Hard[corev1.ResourceName(name)]; got.Cmp(resource.MustParse(v)) != 0 {
+			return fmt.Errorf("hard %s = %s, want %s", name, got.String(), v)
+		}
+	}
+	return nil
+}
+
+// TestOlderWritesNeverOverwriteNewer: writes applied in any order leave
+// the quota holding the newest; a patch replaces the whole hard map.
+func TestOlderWritesNeverOverwriteNewer(t *testing.T) {
+	c := kube(t)
+	ctx := context.Background()
+	ns := tenantNamespace(t, c, "qs-order", "web")
+	s := &quotasync.Syncer{Kube: c, Live: c}
+	v5 := map[string]string{"pods": "5", "requests.cpu": "2"}
+	v7 := map[string]string{"pods": "7", "requests.memory": "1Gi"}
+	for _, step := range []struct {
+		seq  uint64
+		hard map[string]string
+		want quotasync.Outcome
+	}{
+		{5, v5, quotasync.Created},
+		{3, map[string]string{"pods": "3"}, quotasync.Current},
+		{5, v5, quotasync.Current},
+		{7, v7, quotasync.Patched},
+		{6, map[string]string{"pods": "6"}, quotasync.Current},
+		{1, map[string]string{"pods": "1"}, quotasync.Current},
+	} {
+		got, err := s.Apply(ctx, qw("qs-order", ns, step.seq, step.hard), false)
+		if err != nil || got != step.want {
+			t.Errorf("write %d: %v, %v; want %v", step.seq, got, err, step.want)
+		}
+	}
+	rq := quota(t, c, ns)
+	if err := hardIs(rq, 7, v7); err != nil {
+		t.Error(err)
+	}
+	if rq.Labels[render.LabelTenant] != "qs-order" || rq.Labels[render.LabelNamespace] != "web" || rq.Labels[render.LabelManagedBy] != render.ManagedBy {
+		t.Errorf("labels %v", rq.Labels)
+	}
+}
+
+// TestWritesGoOnlyToTheTenantsNamespaces: a write for a namespace that
+// does not exist, is another tenant's or is terminating creates nothing;
+// a quota labelled for another tenant is never written.
+func TestWritesGoOnlyToTheTenantsNamespaces(t *testing.T) {
+	c := kube(t)
+	ctx := context.Background()
+	s := &quotasync.Syncer{Kube: c, Live: c}
+	hard := map[string]string{"pods": "1"}
+	other := tenantNamespace(t, c, "qs-other", "web")
+	terminating := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "qs-mine-going", Labels: render.Labels("qs-mine", "going"),
+		Finalizers: []string{"landlord.dev/test-hold"}}}
+	if err := c.Create(ctx, terminating); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ns := &corev1.Namespace{}
+		if c.Get(context.Background(), client.ObjectKeyFromObject(terminating), ns) == nil {
+			ns.Finalizers = nil
+			_ = c.Update(context.Background(), ns)
+		}
+	})
+	if err := c.Delete(ctx, terminating); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*quotav1.QuotaWrite{
+		qw("qs-mine", "qs-mine-absent", 1, hard),
+		qw("qs-mine", other, 1, hard), // qs-other's namespace
+		qw("qs-mine", terminating.Name, 1, hard),
+	} {
+		if got, err := s.Apply(ctx, w, false); err != nil || got != quotasync.Skipped {
+			t.Errorf("write for %s: %v, %v; want skipped", w.GetNamespace(), got, err)
+		}
+		err := c.Get(ctx, client.ObjectKey{Namespace: w.GetNamespace(), Name: render.QuotaName}, &corev1.ResourceQuota{})
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("%s: quota written (%v)", w.GetNamespace(), err)
+		}
+	}
+	if _, err := s.Apply(ctx, qw("qs-other", other, 1, hard), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Apply(ctx, qw("qs-mine", other, 2, map[string]string{"pods": "100"}), true); err == nil || got == quotasync.Patched {
+		t.Errorf("a write over another tenant's quota: %v, %v", got, err)
+	}
+	if err := hardIs(quota(t, c, other), 1, hard); err != nil {
+		t.Error(err)
+	}
+	bad := qw("qs-other", other, 3, map[string]string{"pods": "many"})
+	if _, err := s.Apply(ctx, bad, false); err == nil || !strings.Contains(err.Error(), "quantity") {
+		t.Errorf("a bad quantity: %v", err)
+	}
+	if err := hardIs(quota(t, c, other), 1, hard); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestEnsureQuotaCreatesFromTheLatestWrite: no write known, no quota: not
+// ready. Once a write is known (received while another replica leads, so
+// only remembered), EnsureQuota creates the quota from it; a quota in
+// place is ready without a write.
+func TestEnsureQuotaCreatesFromTheLatestWrite(t *testing.T) {
+	c := kube(t)
+	ctx := context.Background()
+	ns := tenantNamespace(t, c, "qs-ensure", "web")
+	s := &quotasync.Syncer{Kube: c, Live: c, Leading: make(chan struct{})}
+	if ok, err := s.EnsureQuota(ctx, "qs-ensure", ns); ok || err != nil {
+		t.Fatalf("EnsureQuota without a write = %v, %v", ok, err)
+	}
+	hard := map[string]string{"pods": "4", "count/secrets": "9"}
+	s.Handle(ctx, &quotav1.SyncResponse{Writes: []*quotav1.QuotaWrite{qw("qs-ensure", ns, 1, map[string]string{"pods": "1"}), qw("qs-ensure", ns, 2, hard)}})
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: render.QuotaName}, &corev1.ResourceQuota{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a replica that does not lead wrote (%v)", err)
+	}
+	if ok, err := s.EnsureQuota(ctx, "qs-other", ns); ok || err != nil {
+		t.Errorf("EnsureQuota for another tenant = %v, %v", ok, err)
+	}
+	if ok, err := s.EnsureQuota(ctx, "qs-ensure", ns); !ok || err != nil {
+		t.Fatalf("EnsureQuota with a write = %v, %v", ok, err)
+	}
+	if err := hardIs(quota(t, c, ns), 2, hard); err != nil {
+		t.Error(err)
+	}
+	fresh := &quotasync.Syncer{Kube: c, Live: c}
+	if ok, err := fresh.EnsureQuota(ctx, "qs-ensure", ns); !ok || err != nil {
+		t.Errorf("EnsureQuota with the quota in place = %v, %v", ok, err)
+	}
+}
+
+// bumping reads like the API server, but the first bumps reads change the
+// quota behind the reader's back right after it was read (a label, as
+// another writer would), so the patch made from the read conflicts.
+type bumping struct {
+	client.Client
+	bumps atomic.Int32
+	reads atomic.Int32
+}
+
+func (b *bumping) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if err := b.Client.Get(ctx, key, obj, opts...); err != nil {
+		return err
+	}
+	if _, ok := obj.(*corev1.ResourceQuota); !ok {
+		return nil
+	}
+	b.reads.Add(1)
+	if b.bumps.Add(-1) < 0 {
+		return nil
+	}
+	bump := fmt.Appendf(nil, `{"metadata":{"labels":{"test-bump":"%d"}}}`, b.reads.Load())
+	return b.Client.Patch(ctx, obj.DeepCopyObject().(client.Object), client.RawPatch(types.MergePatchType, bump))
+}
+
+// TestConflictsAreRetried: a patch whose read went stale conflicts (the
+// resourceVersion precondition) and is made again from a new read, up to
+// three more times; then the write is left and the quota is as it was.
+func TestConflictsAreRetried(t *testing.T) {
+	c := kube(t)
+	ctx := context.Background()
+	ns := tenantNamespace(t, c, "qs-conflict", "web")
+	v1 := map[string]string{"pods": "1"}
+	if _, err := (&quotasync.Syncer{Kube: c, Live: c}).Apply(ctx, qw("qs-conflict", ns, 1, v1), false); err != nil {
+		t.Fatal(err)
+	}
+	// The quota controller writes status once it sees the quota: wait for
+	// that, so that only the test's own bumps conflict.
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		if _, ok := quota(t, c, ns).Status.Hard[corev1.ResourcePods]; !ok {
+			return errors.New("quota controller has not seen the quota yet")
+		}
+		return nil
+	})
+	// The "cache" is uncached too, and its read must not be bumped: Kube
+	// reads and writes, Live is the bumping reader.
+	live := &bumping{Client: c}
+	live.bumps.Store(2)
+	s := &quotasync.Syncer{Kube: c, Live: live}
+	v2 := map[string]string{"pods": "2"}
+	if got, err := s.Apply(ctx, qw("qs-conflict", ns, 2, v2), false); err != nil || got != quotasync.Patched {
+		t.Fatalf("two conflicts, then: %v, %v; want patched", got, err)
+	}
+	if n := live.reads.Load(); n != 3 {
+		t.Errorf("%d reads, want 3 (two conflicts, one success)", n)
+	}
+	if err := hardIs(quota(t, c, ns), 2, v2); err != nil {
+		t.Error(err)
+	}
+
+	live.bumps.Store(100)
+	live.reads.Store(0)
+	got, err := s.Apply(ctx, qw("qs-conflict", ns, 3, map[string]string{"pods": "3"}), false)
+	if err == nil || !apierrors.IsConflict(err) {
+		t.Errorf("always conflicting: %v, %v; want the conflict", got, err)
+	}
+	if n := live.reads.Load(); n != 4 {
+		t.Errorf("%d reads, want 4 (one try and three retries)", n)
+	}
+	if err := hardIs(quota(t, c, ns), 2, v2); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,273 @@
+package quotasync
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
+)
+
+// conflictRetries is how often a write is tried again after someone else
+// changed the quota between its read and its patch; after that it is left
+// (the quota service sends writes the cluster lacks again).
+const conflictRetries = 3
+
+// Outcome is what applying a write did.
+type Outcome int
+
+// Outcomes of Apply.
+const (
+	// Created: the ResourceQuota did not exist and was created.
+	Created Outcome = iota + 1
+	// Patched: the ResourceQuota held an older write and now holds this one.
+	Patched
+	// Current: the ResourceQuota already holds this write or a newer one.
+	Current
+	// Skipped: no ResourceQuota, and its namespace is not (or no longer)
+	// the write's tenant's: EnsureQuota creates it once the namespace is.
+	Skipped
+)
+
+func (o Outcome) String() string {
+	return [...]string{"none", "created", "patched", "current", "skipped"}[o]
+}
+
+// remember keeps the newest write of each namespace and returns, one per
+// namespace, the writes of a message that are the newest seen for theirs.
+// A write sent again (the same sequence number: the quota service resends
+// what the cluster still lacks) is applied again; an older one is not.
+func (s *Syncer) remember(writes []*quotav1.QuotaWrite) []*quotav1.QuotaWrite {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*quotav1.QuotaWrite
+	for _, w := range writes {
+		if old := s.latest[w.GetNamespace()]; old != nil && old.GetSeq() > w.GetSeq() {
+			continue
+		}
+		s.latest[w.GetNamespace()] = w
+	}
+	seen := map[string]bool{}
+	for _, w := range writes {
+		if ns := w.GetNamespace(); !seen[ns] && s.latest[ns] == w {
+			seen[ns] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Latest is the newest write seen for a namespace, if any.
+func (s *Syncer) Latest(namespace string) (*quotav1.QuotaWrite, bool) {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.latest[namespace]
+	return w, ok
+}
+
+// applyRemembered applies every write remembered so far, once this
+// replica leads.
+func (s *Syncer) applyRemembered(ctx context.Context) {
+	s.mu.Lock()
+	writes := make([]*quotav1.QuotaWrite, 0, len(s.latest))
+	for _, w := range s.latest {
+		writes = append(writes, w)
+	}
+	s.mu.Unlock()
+	s.applyAll(ctx, writes)
+}
+
+// applyAll applies writes (one per namespace) with bounded concurrency;
+// each failure is logged, not returned: the quota service sends what the
+// cluster lacks again.
+func (s *Syncer) applyAll(ctx context.Context, writes []*quotav1.QuotaWrite) {
+	var g errgroup.Group
+	g.SetLimit(cmp.Or(s.Workers, DefaultWorkers))
+	for _, w := range writes {
+		g.Go(func() error {
+			out, err := s.Apply(ctx, w, false)
+			if err != nil && ctx.Err() == nil {
+				s.log().Error("applying a quota write", "tenant", w.GetTenant(), "namespace", w.GetNamespace(), "seq", w.GetSeq(), "error", err)
+			} else if err == nil {
+				s.log().Debug("quota write", "tenant", w.GetTenant(), "namespace", w.GetNamespace(), "seq", w.GetSeq(), "outcome", out)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+// EnsureQuota reports whether the namespace's ResourceQuota holds one of
+// the quota service's writes; if not, and the newest write for it (of this
+// tenant) is known, it applies that write now. The operator calls it
+// before it binds tenant roles in the namespace, once it holds the
+// namespace for tenant.
+func (s *Syncer) EnsureQuota(ctx context.Context, tenant, namespace string) (bool, error) {
+	s.init()
+	cached := &corev1.ResourceQuota{}
+	err := s.Kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: render.QuotaName}, cached)
+	switch {
+	case err == nil:
+		if _, ok := seqOf(cached); ok && cached.Labels[render.LabelTenant] == tenant {
+			return true, nil
+		}
+	case !apierrors.IsNotFound(err):
+		return false, err
+	}
+	// Absent from the cache (or holding no write yet): if this syncer just
+	// created it, Apply finds it on the API server and writes nothing.
+	w, ok := s.Latest(namespace)
+	if !ok || w.GetTenant() != tenant {
+		return false, nil
+	}
+	out, err := s.Apply(ctx, w, true)
+	if err != nil {
+		return false, err
+	}
+	return out != Skipped, nil
+}
+
+// Apply writes w into its namespace's ResourceQuota unless the quota holds
+// w or a newer write already. Without a quota there, it is created only if
+// the namespace exists, is not terminating and is labelled as w's
+// tenant's, or if trusted (the caller, the operator, holds the namespace
+// for the tenant and its cache may not show it yet). A quota found
+// labelled for another tenant is never written.
+func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool) (Outcome, error) {
+	s.init()
+	hard, err := parseHard(w.GetHard())
+	if err != nil {
+		return 0, fmt.Errorf("quota write %d for %s: %w", w.GetSeq(), w.GetNamespace(), err)
+	}
+	key := client.ObjectKey{Namespace: w.GetNamespace(), Name: render.QuotaName}
+	// What the cache shows is at most as new as the object: a sequence
+	// number there at or above w's is one the live object has too.
+	cached := &corev1.ResourceQuota{}
+	if err := s.Kube.Get(ctx, key, cached); err == nil {
+		if seq, _ := seqOf(cached); seq >= w.GetSeq() && cached.Labels[render.LabelTenant] == w.GetTenant() {
+			return Current, nil
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		live := &corev1.ResourceQuota{}
+		err := s.Live.Get(ctx, key, live)
+		switch {
+		case apierrors.IsNotFound(err):
+			if !trusted {
+				if ok, err := s.namespaceIsTenants(ctx, w); err != nil || !ok {
+					return Skipped, err
+				}
+			}
+			err = s.create(ctx, w, hard)
+			if err == nil {
+				return Created, nil
+			}
+			if !apierrors.IsAlreadyExists(err) {
+				return 0, err
+			}
+			// Created meanwhile (by the operator's pass or a previous
+			// write): read it again.
+		case err != nil:
+			return 0, err
+		default:
+			if live.Labels[render.LabelTenant] != w.GetTenant() {
+				return Skipped, fmt.Errorf("quota %s/%s belongs to tenant %q, not %q: left alone", key.Namespace, key.Name, live.Labels[render.LabelTenant], w.GetTenant())
+			}
+			if seq, _ := seqOf(live); seq >= w.GetSeq() {
+				return Current, nil // never older over newer
+			}
+			err = s.patch(ctx, live, w, hard)
+			if err == nil {
+				return Patched, nil
+			}
+			if !apierrors.IsConflict(err) {
+				return 0, err
+			}
+		}
+		if attempt >= conflictRetries {
+			return 0, fmt.Errorf("quota %s/%s changed under every one of %d tries: %w", key.Namespace, key.Name, attempt+1, err)
+		}
+	}
+}
+
+// create makes the ResourceQuota holding w.
+func (s *Syncer) create(ctx context.Context, w *quotav1.QuotaWrite, hard corev1.ResourceList) error {
+	short := strings.TrimPrefix(w.GetNamespace(), w.GetTenant()+"-")
+	rq := &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.GetNamespace(), Name: render.QuotaName,
+			Labels:      render.Labels(w.GetTenant(), short),
+			Annotations: map[string]string{render.AnnotationQuotaSeq: strconv.FormatUint(w.GetSeq(), 10)}},
+		Spec: corev1.ResourceQuotaSpec{Hard: hard},
+	}
+	return s.Kube.Create(ctx, rq, client.FieldOwner(v1alpha1.FieldManager))
+}
+
+// patch replaces live's hard limits and sequence number with w's, on the
+// condition that live is still the version read (resourceVersion is a
+// precondition of the patch): its sequence number was checked on it.
+func (s *Syncer) patch(ctx context.Context, live *corev1.ResourceQuota, w *quotav1.QuotaWrite, hard corev1.ResourceList) error {
+	orig := live.DeepCopy()
+	metav1.SetMetaDataAnnotation(&live.ObjectMeta, render.AnnotationQuotaSeq, strconv.FormatUint(w.GetSeq(), 10))
+	live.Spec.Hard = hard
+	return s.Kube.Patch(ctx, live, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}),
+		client.FieldOwner(v1alpha1.FieldManager))
+}
+
+// namespaceIsTenants: the namespace exists, is not terminating and is
+// labelled as w's tenant's (a label only the operator may write). The
+// cache first; the API server if the cache does not have it yet.
+func (s *Syncer) namespaceIsTenants(ctx context.Context, w *quotav1.QuotaWrite) (bool, error) {
+	ns := &corev1.Namespace{}
+	err := s.Kube.Get(ctx, client.ObjectKey{Name: w.GetNamespace()}, ns)
+	if apierrors.IsNotFound(err) {
+		err = s.Live.Get(ctx, client.ObjectKey{Name: w.GetNamespace()}, ns)
+	}
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return ns.DeletionTimestamp.IsZero() && ns.Status.Phase != corev1.NamespaceTerminating &&
+		ns.Labels[render.LabelTenant] == w.GetTenant(), nil
+}
+
+// seqOf is the sequence number of the write a quota holds (0, false if it
+// holds none).
+func seqOf(rq *corev1.ResourceQuota) (uint64, bool) {
+	v, ok := rq.Annotations[render.AnnotationQuotaSeq]
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(v, 10, 64)
+	return seq, err == nil
+}
+
+// parseHard parses a write's hard limits; any quantity that does not parse
+// refuses the whole write.
+func parseHard(m map[string]string) (corev1.ResourceList, error) {
+	out := make(corev1.ResourceList, len(m))
+	var errs []error
+	for name, v := range m {
+		q, err := resource.ParseQuantity(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a quantity", name, v))
+			continue
+		}
+		out[corev1.ResourceName(name)] = q
+	}
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,44 @@
+package provisioning
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
+
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
+	"github.com/landlord-dev/landlord/services/internal/certs"
+)
+
+// quotaAdmission asks the quota service whether a tenant may have so many
+// namespaces; its answer (a gRPC status) goes back to the caller as is.
+type quotaAdmission struct {
+	client quotav1.QuotaAdmissionServiceClient
+}
+
+func (q quotaAdmission) AdmitNamespaces(ctx context.Context, tenant, plan string, count int) error {
+	_, err := q.client.AdmitNamespaces(ctx, &quotav1.AdmitNamespacesRequest{
+		Tenant: tenant, Plan: plan, NamespaceCount: int32(min(count, math.MaxInt32)),
+	})
+	return err
+}
+
+// dialQuota connects to the quota service's admission API with
+// provisioning's certificate: the quota service admits only it there.
+// Keepalive pings (within what Landlord's servers permit) find a dead peer
+// under the long-lived Sync stream.
+func dialQuota(cfg Config) (quotav1.QuotaAdmissionServiceClient, error) {
+	tlsCfg, err := certs.Client(cfg.API)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(cfg.QuotaAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}))
+	if err != nil {
+		return nil, err
+	}
+	return quotav1.NewQuotaAdmissionServiceClient(conn), nil
+}
