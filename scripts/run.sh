@@ -69,11 +69,15 @@ issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "
 
 detach bin/quota --state-dir "$state/quota" --devcluster-env "$state/devcluster/landlord-dev.json" ${QUOTA_FLAGS:-} >"$state/quota.log" 2>&1 &
 pids+=($!)
-wait_ready "$state/quota.log" "${pids[-1]}"
+# Quota is ready once provisioning has installed the Tenant CRD; provisioning
+# needs quota's plans to be ready. Start both, then wait.
+wait_for "$state/quota.log" '"msg":"serving"' "${pids[-1]}"
+qpid=${pids[-1]}
 qgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/quota.log" | tail -1)
 
 detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --quota-addr "$qgrpc" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
+wait_ready "$state/quota.log" "$qpid"
 wait_ready "$state/provisioning.log" "${pids[-1]}"
 # Ready means the API serves; with one replica, wait until it also leads.
 # It does at once unless an earlier run was killed holding the Lease.

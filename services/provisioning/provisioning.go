@@ -205,7 +205,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 		return nil, err
 	}
 	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
-		Plans: syncer, Quota: quotaAdmission{client: quota}}
+		Plans: syncer, PlansReady: syncer.Ready, Quota: quotaAdmission{client: quota}}
 	srv, err := server.New(server.Config{
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API,
 		Authenticator: authn.Bearer{Verifier: verifier},

@@ -2,7 +2,6 @@ package provisioning_test
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
@@ -89,28 +88,6 @@ func (s *stack) deleted(t *testing.T, name string) {
 		}
 		return fmt.Errorf("tenant %s not deleted yet (%v)", name, err)
 	})
-}
-
-// stopOperator sends SIGTERM, as Ctrl-C or a rolling update would, and
-// waits for the process to exit (SIGKILL after 30 s).
-func (s *stack) stopOperator() error {
-	defer s.provisioning.Close()
-	if err := s.operator.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- s.operator.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			return fmt.Errorf("operator exited with %v after SIGTERM; log: %s", err, s.operatorLog)
-		}
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = s.operator.Process.Kill()
-		<-exited
-		return fmt.Errorf("operator still running 30 s after SIGTERM; log: %s", s.operatorLog)
-	}
 }
 
 // waitServing waits until the operator's gRPC health says SERVING: what

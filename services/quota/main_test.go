@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc"
+	"k8s.io/client-go/kubernetes"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
@@ -17,7 +18,7 @@ import (
 func TestMain(m *testing.M) {
 	code := devclustertest.Main(m)
 	if shared != nil {
-		shared.Close()
+		shared.Close(code != 0)
 	}
 	os.Exit(code)
 }
@@ -34,6 +35,7 @@ type env struct {
 	plans   quotav1.PlanServiceClient
 	quotas  quotav1.TenantQuotaServiceClient
 	tenants provisioningv1.TenantServiceClient
+	kube    kubernetes.Interface // the cluster admin's
 }
 
 func started(t *testing.T) *env {
@@ -45,7 +47,8 @@ func started(t *testing.T) *env {
 	}
 	return &env{Stack: shared, plans: quotav1.NewPlanServiceClient(dial(t, shared.Quota.Addr())),
 		quotas:  quotav1.NewTenantQuotaServiceClient(dial(t, shared.Quota.Addr())),
-		tenants: provisioningv1.NewTenantServiceClient(dial(t, shared.Provisioning.Addr()))}
+		tenants: provisioningv1.NewTenantServiceClient(dial(t, shared.Provisioning.Addr())),
+		kube:    devclustertest.Admin(t)}
 }
 
 func dial(t *testing.T, addr string) *grpc.ClientConn {

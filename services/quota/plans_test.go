@@ -67,7 +67,10 @@ func TestPlanChangesOverridesAndNamespaceLimit(t *testing.T) {
 	e.waitBudget(t, "tier-two", "requests.cpu", "6") // the other tenant keeps the plan's
 	// tier-one's namespaces together hold at most the overridden 1.5 CPU.
 	devclustertest.Eventually(t, 30*time.Second, func() error {
-		sum := e.hardSum(t, "requests.cpu", "tier-one-a", "tier-one-b", "tier-one-c")
+		sum, err := e.hardSum("requests.cpu", "tier-one-a", "tier-one-b", "tier-one-c")
+		if err != nil {
+			return err
+		}
 		if sum.Cmp(resource.MustParse("1500m")) > 0 {
 			return fmt.Errorf("tier-one's quotas sum to %s CPU, above the override's 1500m", sum.String())
 		}
@@ -100,18 +103,16 @@ func (e *env) waitBudget(t *testing.T, tenant, resourceName, want string) {
 }
 
 // hardSum sums spec.hard of resource over the namespaces' quotas.
-func (e *env) hardSum(t *testing.T, resourceName string, namespaces ...string) resource.Quantity {
-	t.Helper()
-	kube := devclustertest.Admin(t)
+func (e *env) hardSum(resourceName string, namespaces ...string) (resource.Quantity, error) {
 	var sum resource.Quantity
 	for _, ns := range namespaces {
-		rq, err := kube.CoreV1().ResourceQuotas(ns).Get(context.Background(), "landlord-quota", metav1.GetOptions{})
+		rq, err := e.kube.CoreV1().ResourceQuotas(ns).Get(context.Background(), "landlord-quota", metav1.GetOptions{})
 		if err != nil {
-			t.Fatal(err)
+			return sum, err
 		}
 		sum.Add(rq.Spec.Hard[corev1.ResourceName(resourceName)])
 	}
-	return sum
+	return sum, nil
 }
 
 // Bad plans and overrides are refused with the field, and nothing of them

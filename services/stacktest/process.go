@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/server"
 )
@@ -58,11 +59,29 @@ func (p *Process) Kill() {
 	}
 }
 
-// Stop asks the process to shut down cleanly and waits for it.
-func (p *Process) Stop() {
-	if p.cmd != nil {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		_ = p.cmd.Wait()
-		p.cmd = nil
+// Stop sends SIGTERM, as Ctrl-C or a rolling update would, and waits for
+// the process to exit: an error if it exits with one, or is still running
+// after 30 s (then it is killed).
+func (p *Process) Stop() error {
+	if p.cmd == nil {
+		return nil
+	}
+	cmd := p.cmd
+	p.cmd = nil
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			return fmt.Errorf("%s exited with %v after SIGTERM; log: %s", p.Name, err, p.Log)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("%s still running 30 s after SIGTERM; log: %s", p.Name, p.Log)
 	}
 }

@@ -17,9 +17,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/landlord-dev/landlord/services/identity"
 	"github.com/landlord-dev/landlord/services/internal/certs"
@@ -60,8 +62,8 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	bin := opts.BinDir
 	built := make(chan error, 1)
 	if bin == "" {
-		bin = dir
-		go func() { built <- build(dir) }() // while identity starts
+		bin = filepath.Join(dir, "bin")
+		go func() { built <- build(bin) }() // while identity starts
 	} else {
 		built <- nil
 	}
@@ -91,6 +93,8 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 		filepath.Join(bin, "quota"), "--kubeconfig", quotaKube, "--state-dir", filepath.Join(dir, "quota"),
 		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", quotaPort),
 		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), opts.QuotaArgs...)}
+	// Not ready until provisioning has installed the Tenant CRD, which
+	// provisioning does before it needs quota: start both, then wait.
 	if err := s.Quota.Start(); err != nil {
 		return nil, err
 	}
@@ -106,7 +110,34 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	if err := s.Provisioning.Start(); err != nil {
 		return nil, err
 	}
-	return s, nil
+	if err := s.WaitServing(s.Quota.Addr()); err != nil {
+		return nil, err
+	}
+	return s, s.WaitServing(s.Provisioning.Addr())
+}
+
+// WaitServing waits up to a minute until the service at addr says it is
+// ready: its gRPC health (what /readyz serves) is SERVING.
+func (s *Stack) WaitServing(addr string) error {
+	conn, err := s.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	health := healthpb.NewHealthClient(conn)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
+		cancel()
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not serving after a minute (%v, %v)", addr, resp.GetStatus(), err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // startIdentity runs identity in this process, its issuer on a port of
@@ -156,10 +187,19 @@ func (s *Stack) Dial(addr string) (*grpc.ClientConn, error) {
 	return grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
 }
 
-// Close stops the binaries and removes the state.
-func (s *Stack) Close() {
-	s.Provisioning.Stop() // releasing the Lease: the next run leads at once
-	s.Quota.Stop()
+// Close stops the binaries and removes the state, unless the tests
+// failed: then the logs stay, and Close says where.
+func (s *Stack) Close(failed bool) {
+	if s.Provisioning != nil {
+		_ = s.Provisioning.Stop() // releasing the Lease: the next run leads at once
+	}
+	if s.Quota != nil {
+		_ = s.Quota.Stop()
+	}
+	if failed {
+		fmt.Fprintf(os.Stderr, "stacktest: logs and state kept in %s\n", s.Dir)
+		return
+	}
 	_ = os.RemoveAll(s.Dir)
 }
 

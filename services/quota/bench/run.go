@@ -43,7 +43,7 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer s.Close(false)
 	cfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
 		return err
@@ -116,7 +116,9 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 // headroom (no growing ahead of use), fills one namespace of a tenant
 // whose other namespace is idle, and times each refusal's rebalance.
 func rebalances(ctx context.Context, s *stacktest.Stack, kube kubernetes.Interface, plans quotav1.PlanServiceClient, tenants provisioningv1.TenantServiceClient, samples int) (bench.Latencies, error) {
-	s.Quota.Stop()
+	if err := s.Quota.Stop(); err != nil {
+		return nil, err
+	}
 	s.Quota.Args = append(s.Quota.Args, "--grow-at", "0")
 	if err := s.Quota.Start(); err != nil {
 		return nil, err

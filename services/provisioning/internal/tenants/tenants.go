@@ -46,6 +46,9 @@ type Service struct {
 	Cache client.Reader
 	// Plans are the quota service's plans, as last received.
 	Plans plans.Source
+	// PlansReady, if set, says whether any plans were received yet: until
+	// then a plan is not unknown, only not known yet (UNAVAILABLE).
+	PlansReady func() bool
 	// Quota decides how many namespaces a tenant may have.
 	Quota Quota
 }
@@ -225,10 +228,15 @@ func conflictOrDomain(err error) error {
 // request's own field, for CreateNamespace).
 func (s *Service) check(ctx context.Context, t *v1alpha1.Tenant, added []string, addedField string, admit bool) error {
 	spec := t.Spec
+	if s.PlansReady != nil && !s.PlansReady() {
+		return fmt.Errorf("plans not received from the quota service yet; retry: %w", apierror.ErrUnavailable)
+	}
 	if spec.Plan == "" {
 		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("required; plans: %v", s.Plans.Names()))
 	}
-	if _, ok := s.Plans.Plan(spec.Plan); !ok {
+	// The plans received are a cache: a plan created a moment ago may not
+	// be in it yet, so when quota is asked anyway, its answer decides.
+	if _, ok := s.Plans.Plan(spec.Plan); !ok && !admit {
 		return apierror.InvalidArgument("tenant.plan", fmt.Sprintf("no plan %q; plans: %v", spec.Plan, s.Plans.Names()))
 	}
 	if why := render.ReservedTenantName(t.Name); why != "" {

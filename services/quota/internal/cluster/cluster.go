@@ -13,6 +13,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -111,7 +112,7 @@ func (w *Watcher) Run(ctx context.Context, workers int, ready chan<- struct{}) e
 	for obj, fn := range map[client.Object]func(any){
 		&v1alpha1.Tenant{}: byName, &corev1.Namespace{}: byTenantLabel, &corev1.ResourceQuota{}: byTenantLabel, &corev1.Event{}: refused,
 	} {
-		inf, err := w.cache.GetInformer(ctx, obj)
+		inf, err := w.informer(ctx, obj)
 		if err != nil {
 			return err
 		}
@@ -141,6 +142,23 @@ func (w *Watcher) Run(ctx context.Context, workers int, ready chan<- struct{}) e
 		return nil
 	case err := <-errc:
 		return err
+	}
+}
+
+// informer waits for obj's kind to exist: provisioning installs the
+// Tenant CRD when it starts, which may be after the quota service.
+func (w *Watcher) informer(ctx context.Context, obj client.Object) (cache.Informer, error) {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		inf, err := w.cache.GetInformer(ctx, obj)
+		if !meta.IsNoMatchError(err) {
+			return inf, err
+		}
+		w.log.Info("waiting for a kind to be installed (provisioning installs the Tenant CRD)", "kind", fmt.Sprintf("%T", obj), "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 
