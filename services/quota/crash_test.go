@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -51,14 +52,17 @@ func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
 		}
 	})
 
-	for round := range 4 {
+	const rounds = 6
+	midMove := 0
+	for round := range rounds {
 		ns := namespaces[round%3]
 		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 		var fill sync.WaitGroup
 		fill.Go(func() {
 			for n := 0; ctx.Err() == nil; n++ {
 				_, err := kube.CoreV1().Pods(ns).Create(ctx, bench.Pod(fmt.Sprintf("r%d-%d", round, n), 100), metav1.CreateOptions{})
-				if err != nil && !bench.RefusedForQuota(err) && ctx.Err() == nil {
+				// A conflict on the quota is a retry, as clients do.
+				if err != nil && !bench.RefusedForQuota(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
 					t.Errorf("create pod in %s: %v", ns, err)
 					return
 				}
@@ -67,8 +71,33 @@ func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
 				}
 			}
 		})
-		time.Sleep(time.Duration(200+rand.IntN(1500)) * time.Millisecond) // somewhere in the moves
+		// Even rounds make sure the kill lands between a move's phases:
+		// provisioning is paused, so the donor's shrink cannot land and the
+		// move stays open until the kill. Odd rounds kill at a random point.
+		paused := round%2 == 0
+		if paused {
+			if err := e.Provisioning.Pause(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(time.Duration(500+rand.IntN(1500)) * time.Millisecond)
+		if paused {
+			deadline = time.Now().Add(5 * time.Second)
+		}
+		for time.Now().Before(deadline) {
+			q, err := e.quotas.GetTenantQuota(e.Admin, &quotav1.GetTenantQuotaRequest{Tenant: "crash"})
+			if err == nil && len(q.GetQuota().GetMoves()) > 0 {
+				midMove++
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		e.Quota.Kill()
+		if paused {
+			if err := e.Provisioning.Resume(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		time.Sleep(100 * time.Millisecond)
 		if err := e.Quota.Start(); err != nil {
 			t.Fatal(err)
@@ -82,6 +111,10 @@ func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
 	}
 	close(stop)
 	monitor.Wait()
+	t.Logf("%d of %d kills came with a move open", midMove, rounds)
+	if midMove < rounds/2 {
+		t.Errorf("only %d kills came in the middle of a move: the test did not test what it says", midMove)
+	}
 	if w := worst.Load().(resource.Quantity); w.Cmp(budget) > 0 {
 		t.Errorf("the tenant's quotas summed to %s CPU at some instant, above its budget of 3", w.String())
 	}

@@ -85,3 +85,10 @@ func (p *Process) Stop() error {
 		return fmt.Errorf("%s still running 30 s after SIGTERM; log: %s", p.Name, p.Log)
 	}
 }
+
+// Pause stops the process (SIGSTOP) where it is, holding its connections
+// and state: its writes stop landing until Resume.
+func (p *Process) Pause() error { return p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume continues a paused process (SIGCONT).
+func (p *Process) Resume() error { return p.cmd.Process.Signal(syscall.SIGCONT) }

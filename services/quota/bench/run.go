@@ -92,13 +92,14 @@ func Run(ctx context.Context, out io.Writer, o Options) error {
 		sums[which].Admitted += r.Admitted
 		sums[which].Elapsed += r.Elapsed
 		sums[which].MaxMilli = max(sums[which].MaxMilli, r.MaxMilli)
+		sums[which].Conflicts += r.Conflicts
 	}
 	fmt.Fprintf(out, "bench-quota: pod storm, %d workers, pods of %dm CPU, budget %dm over 3 namespaces, %d rounds of %s each\n",
 		stormWorkers, stormPodMilli, stormBudget, o.Rounds, o.Window)
 	for i, name := range []string{"plain quotas (baseline)", "Landlord tenant budget"} {
 		r := sums[i]
-		bench.Row(out, name, fmt.Sprintf("%d pods in %.2f s: %.0f pods/s, peak %dm CPU admitted, overshoot %dm",
-			r.Admitted, r.Elapsed.Seconds(), r.PerSecond(), r.MaxMilli, max(0, r.MaxMilli-stormBudget)))
+		bench.Row(out, name, fmt.Sprintf("%d pods in %.2f s: %.0f pods/s, peak %dm CPU admitted, overshoot %dm, %d quota conflicts",
+			r.Admitted, r.Elapsed.Seconds(), r.PerSecond(), r.MaxMilli, max(0, r.MaxMilli-stormBudget), r.Conflicts))
 	}
 	bench.Row(out, "admitted pods/s vs plain (goal ≥ 0.8)", fmt.Sprintf("%.2fx", sums[1].PerSecond()/sums[0].PerSecond()))
 

@@ -52,6 +52,9 @@ type StormResult struct {
 	// Elapsed runs from the start to the last admission.
 	Elapsed time.Duration
 	Refused int
+	// Conflicts are creates the API server's quota admission gave up on
+	// because the quota changed under it (409); clients retry them.
+	Conflicts int
 }
 
 // PerSecond is admitted pods per second.
@@ -59,9 +62,10 @@ func (r StormResult) PerSecond() float64 { return float64(r.Admitted) / r.Elapse
 
 // Storm creates pods of podMilli CPU in namespaces, workers at once
 // spread over them, as fast as the API server answers, until ctx ends. A
-// create refused for quota is tried again; any other error ends the storm.
+// create refused for quota, or that met a conflict on the quota, is tried
+// again; any other error ends the storm.
 func Storm(ctx context.Context, kube kubernetes.Interface, namespaces []string, workers int, podMilli int64) (StormResult, error) {
-	var admitted, refused, total, highest atomic.Int64
+	var admitted, refused, conflicts, total, highest atomic.Int64
 	var last atomic.Int64 // nanoseconds since start of the last admission
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -80,6 +84,8 @@ func Storm(ctx context.Context, kube kubernetes.Interface, namespaces []string, 
 					last.Store(int64(time.Since(start)))
 				case RefusedForQuota(err):
 					refused.Add(1)
+				case apierrors.IsConflict(err):
+					conflicts.Add(1)
 				case ctx.Err() != nil:
 				default:
 					errs <- fmt.Errorf("create pod in %s: %w", ns, err)
@@ -91,7 +97,7 @@ func Storm(ctx context.Context, kube kubernetes.Interface, namespaces []string, 
 	wg.Wait()
 	close(errs)
 	r := StormResult{Admitted: int(admitted.Load()), AdmittedMilli: total.Load(), MaxMilli: highest.Load(),
-		Elapsed: time.Duration(last.Load()), Refused: int(refused.Load())}
+		Elapsed: time.Duration(last.Load()), Refused: int(refused.Load()), Conflicts: int(conflicts.Load())}
 	return r, <-errs
 }
 

@@ -50,3 +50,27 @@ func TestReaddedNamespaceSeqContinues(t *testing.T) {
 		t.Errorf("re-added namespace's first write has Seq %d, want above the old quota's 7", w.Seq)
 	}
 }
+
+// A namespace whose headroom is less than half its reserve grows, though
+// its usage is below GrowAt: pods as large as its headroom would
+// otherwise be refused for good, and no one would know.
+func TestNamespaceWithoutHeadroomGrows(t *testing.T) {
+	l, c := threeNamespaces(t, ledger.NewMemStore(), ledger.DefaultOptions())
+	c.use("acme", "a", ledger.Amounts{cpu: 0, pods: 0})
+	c.use("acme", "b", ledger.Amounts{cpu: 0, pods: 0})
+	c.use("acme", "c", ledger.Amounts{cpu: 0, pods: 0})
+	c.settle(t, l)
+	_, err := l.Request("acme", "a", cpu, 5000) // b and c go down to their reserve
+	must(t, err)
+	c.settle(t, l)
+	if n := nsView(t, l, "acme", "b"); n.Intended[cpu] != 125 {
+		t.Fatalf("b at %d, want its 125m reserve", n.Intended[cpu])
+	}
+	// 100m of 125m: 80%, under GrowAt, but 25m of headroom fits no pod.
+	c.use("acme", "b", ledger.Amounts{cpu: 100, pods: 1})
+	c.settle(t, l)
+	if n := nsView(t, l, "acme", "b"); n.Intended[cpu] < 100+125 {
+		t.Errorf("b at %d with 100m used, want at least its usage plus the 125m reserve", n.Intended[cpu])
+	}
+	assertWithinBudget(t, l, c)
+}

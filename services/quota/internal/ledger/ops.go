@@ -149,14 +149,14 @@ func (l *Ledger) Observe(tenant, ns string, o Observation) error {
 	return err
 }
 
-// grow asks for more of r for n when its usage nears its share.
+// grow asks for more of r for n when its usage nears its share (GrowAt),
+// or its headroom falls below half its reserve, up to what it needs.
 func (t *TenantRecord) grow(n *NamespaceRecord, r int, o Options) {
 	used, share := n.Used[r], t.promised(n, r)
-	if used <= 0 || used*1000 < share*o.GrowAt {
+	if used < 0 || (used*1000 < share*o.GrowAt && share-used >= t.reserve(r)/2) {
 		return
 	}
-	want := min((used*1000+o.GrowTo-1)/o.GrowTo, t.Limit[r])
-	if want > share {
+	if want := min(t.needs(n, r), t.Limit[r]); want > share {
 		t.request(n, r, want-share)
 	}
 }

@@ -68,13 +68,30 @@ func (t *TenantRecord) donors(n *NamespaceRecord, r int) []donor {
 	return ds
 }
 
-// keep is what a donor keeps of r: its usage and guaranteed minimum and,
-// when namespaces grow on their own (Options.GrowAt), enough for its usage
-// to stay at the GrowTo share, or it would ask for its slack straight back.
+// keep is what a donor keeps of r: its usage, its guaranteed minimum and
+// what it needs (see needs), or it would ask for its slack straight back.
 func (t *TenantRecord) keep(d *NamespaceRecord, r int) int64 {
-	k := max(d.used(r), t.Min[r])
-	if t.growTo > 0 && d.Used != nil && d.Used[r] > 0 {
-		k = max(k, (d.Used[r]*1000+t.growTo-1)/t.growTo)
+	return max(d.used(r), t.Min[r], t.needs(d, r))
+}
+
+// reserve is the headroom above its usage every namespace keeps of r: an
+// eighth of its initial share. A namespace without headroom admits
+// nothing, so its usage could never show that it needs more (a refused
+// create leaves no trace unless a controller reports it), and it would
+// stay full, or empty, for good.
+func (t *TenantRecord) reserve(r int) int64 { return t.Initial[r] / 8 }
+
+// needs is what n should hold of r for its known usage: the reserve above
+// it and, when namespaces grow on their own, enough for usage to be the
+// GrowTo share. Unknown usage needs nothing (and gives nothing away).
+func (t *TenantRecord) needs(n *NamespaceRecord, r int) int64 {
+	if n.Used == nil || n.Used[r] < 0 {
+		return 0
+	}
+	used := n.Used[r]
+	k := used + t.reserve(r)
+	if t.growTo > 0 && used > 0 {
+		k = max(k, (used*1000+t.growTo-1)/t.growTo)
 	}
 	return k
 }
