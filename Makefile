@@ -101,9 +101,9 @@ bench-identity: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/landlord-bench
 	cd services && go test -run '^$$' -bench 'Verify' ./identity/internal/signing/
 
 .PHONY: bench-provisioning
-bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/provisioning $(BIN)/landlord-bench ## Tenants through the operator vs raw client-go creates; restart at 1,000 tenants: resync time, writes, RSS
+bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Tenants through the operator vs raw client-go creates; restart at 1,000 tenants: resync time, writes, RSS
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity --quota-bin $(BIN)/quota
 	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-quota

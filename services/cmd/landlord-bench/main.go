@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,7 +96,7 @@ func identityCommand() *cobra.Command {
 }
 
 func provisioningCommand() *cobra.Command {
-	var operatorBin, identityBin, kubeconfig string
+	var operatorBin, identityBin, quotaBin, kubeconfig string
 	var tenants, restartTenants, workers int
 	cmd := &cobra.Command{
 		Use:   "provisioning",
@@ -107,8 +108,13 @@ func provisioningCommand() *cobra.Command {
 				return err
 			}
 			cfg.QPS, cfg.Burst = -1, 0
+			quota, quotaAddr, err := startQuota(cmd.Context(), quotaBin, kubeconfig)
+			if err != nil {
+				return err
+			}
+			defer quota.Stop()
 			return provisioningbench.Run(cmd.Context(), cmd.OutOrStdout(), provisioningbench.Options{
-				Kube: cfg, Kubeconfig: kubeconfig, OperatorBin: operatorBin,
+				Kube: cfg, Kubeconfig: kubeconfig, OperatorBin: operatorBin, QuotaAddr: quotaAddr,
 				// The bench's token: a platform admin's, from bin/identity.
 				Login: func(ctx context.Context) (string, func(), error) {
 					return identitybench.AdminToken(ctx, identityBin, devEnv(kubeconfig))
@@ -119,11 +125,32 @@ func provisioningCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&operatorBin, "provisioning-bin", "bin/provisioning", "the provisioning binary to measure")
 	cmd.Flags().StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary that issues the bench's token")
+	cmd.Flags().StringVar(&quotaBin, "quota-bin", "bin/quota", "the quota service binary the operator takes plans and quotas from")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
 	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
 	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")
 	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
 	return cmd
+}
+
+// startQuota runs the quota service for the dev cluster of kubeconfig,
+// its state in a temporary directory, and returns its gRPC address.
+func startQuota(ctx context.Context, bin, kubeconfig string) (*bench.Process, string, error) {
+	dir, err := os.MkdirTemp("", "bench-quota-state-")
+	if err != nil {
+		return nil, "", err
+	}
+	p, line, err := bench.StartProcess(ctx, bin, []string{"--devcluster-env", devEnv(kubeconfig), "--kubeconfig", kubeconfig,
+		"--state-dir", dir, "--grpc-addr", "127.0.0.1:0", "--http-addr", ""}, nil, "serving")
+	if err != nil {
+		return nil, "", err
+	}
+	var serving struct{ GRPC string }
+	if err := json.Unmarshal(line, &serving); err != nil {
+		_ = p.Stop()
+		return nil, "", err
+	}
+	return p, serving.GRPC, nil
 }
 
 func quotaCommand() *cobra.Command {

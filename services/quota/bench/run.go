@@ -38,12 +38,12 @@ const stormBudget, stormPodMilli, stormWorkers = 4000, 10, 6
 // Run is make bench-quota's cluster part: the storm against a tenant's
 // budget and against plain per-namespace quotas of the same total, then
 // rebalancing end to end.
-func Run(ctx context.Context, out io.Writer, o Options) error {
+func Run(ctx context.Context, out io.Writer, o Options) (err error) {
 	s, err := stacktest.Start(o.Kubeconfig, o.Env, os.TempDir(), stacktest.Options{BinDir: o.BinDir})
 	if err != nil {
 		return err
 	}
-	defer s.Close(false)
+	defer func() { s.Close(err != nil) }()
 	cfg, err := clientcmd.BuildConfigFromFlags("", o.Kubeconfig)
 	if err != nil {
 		return err

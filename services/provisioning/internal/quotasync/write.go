@@ -3,6 +3,7 @@ package quotasync
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
@@ -193,7 +195,9 @@ func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool)
 			if err == nil {
 				return Patched, nil
 			}
-			if !apierrors.IsConflict(err) {
+			// Conflict: the resourceVersion fallback lost a race. Invalid:
+			// the sequence number test failed, a newer write landed.
+			if !apierrors.IsConflict(err) && !apierrors.IsInvalid(err) {
 				return 0, err
 			}
 		}
@@ -216,14 +220,33 @@ func (s *Syncer) create(ctx context.Context, w *quotav1.QuotaWrite, hard corev1.
 }
 
 // patch replaces live's hard limits and sequence number with w's, on the
-// condition that live is still the version read (resourceVersion is a
-// precondition of the patch): its sequence number was checked on it.
+// condition that the quota still holds the write it held when read. That
+// condition is a JSON patch test of the sequence number, not a
+// resourceVersion precondition: the API server's quota admission updates
+// the quota's status with every admitted object, so under load a
+// resourceVersion precondition would lose nearly every time, while the
+// test holds whatever happens to the status. A quota without a sequence
+// number (written before the quota service) falls back to the
+// resourceVersion.
 func (s *Syncer) patch(ctx context.Context, live *corev1.ResourceQuota, w *quotav1.QuotaWrite, hard corev1.ResourceList) error {
-	orig := live.DeepCopy()
-	metav1.SetMetaDataAnnotation(&live.ObjectMeta, render.AnnotationQuotaSeq, strconv.FormatUint(w.GetSeq(), 10))
-	live.Spec.Hard = hard
-	return s.Kube.Patch(ctx, live, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}),
-		client.FieldOwner(v1alpha1.FieldManager))
+	held, ok := live.Annotations[render.AnnotationQuotaSeq]
+	if !ok {
+		orig := live.DeepCopy()
+		metav1.SetMetaDataAnnotation(&live.ObjectMeta, render.AnnotationQuotaSeq, strconv.FormatUint(w.GetSeq(), 10))
+		live.Spec.Hard = hard
+		return s.Kube.Patch(ctx, live, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}),
+			client.FieldOwner(v1alpha1.FieldManager))
+	}
+	seqPath := "/metadata/annotations/" + strings.ReplaceAll(strings.ReplaceAll(render.AnnotationQuotaSeq, "~", "~0"), "/", "~1")
+	ops, err := json.Marshal([]map[string]any{
+		{"op": "test", "path": seqPath, "value": held},
+		{"op": "add", "path": seqPath, "value": strconv.FormatUint(w.GetSeq(), 10)},
+		{"op": "add", "path": "/spec/hard", "value": hard},
+	})
+	if err != nil {
+		return err
+	}
+	return s.Kube.Patch(ctx, live, client.RawPatch(types.JSONPatchType, ops), client.FieldOwner(v1alpha1.FieldManager))
 }
 
 // namespaceIsTenants: the namespace exists, is not terminating and is

@@ -179,20 +179,7 @@ func (l *Ledger) Request(tenant, ns, resource string, amount int64) (Grant, erro
 	if amount <= 0 || amount > MaxAmount {
 		return Grant{}, apierror.InvalidArgument("amount", "must be between 1 and 2^53")
 	}
-	var g Grant
-	_, err := l.update(tenant, false, func(t *TenantRecord) error {
-		n, r := t.namespace(ns), t.index(resource)
-		if n == nil {
-			return fmt.Errorf("namespace %q of tenant %q: %w", ns, tenant, apierror.ErrNotFound)
-		}
-		if r < 0 {
-			return apierror.InvalidArgument("resource", fmt.Sprintf("%q is not in the tenant's budget", resource))
-		}
-		g = t.request(n, r, amount)
-		t.settle()
-		return nil
-	})
-	return g, err
+	return l.ask(tenant, ns, resource, func(*TenantRecord, *NamespaceRecord, int) int64 { return amount })
 }
 
 // Ensure asks for enough of a resource for a namespace to hold total: a
@@ -203,6 +190,14 @@ func (l *Ledger) Ensure(tenant, ns, resource string, total int64) (Grant, error)
 	if total < 0 || total > MaxAmount {
 		return Grant{}, apierror.InvalidArgument("total", "must be between 0 and 2^53")
 	}
+	return l.ask(tenant, ns, resource, func(t *TenantRecord, n *NamespaceRecord, r int) int64 {
+		return min(total, t.Limit[r]) - t.promised(n, r)
+	})
+}
+
+// ask requests for a namespace as much more of a resource as how says,
+// if that is more than nothing.
+func (l *Ledger) ask(tenant, ns, resource string, how func(t *TenantRecord, n *NamespaceRecord, r int) int64) (Grant, error) {
 	var g Grant
 	_, err := l.update(tenant, false, func(t *TenantRecord) error {
 		n, r := t.namespace(ns), t.index(resource)
@@ -212,12 +207,13 @@ func (l *Ledger) Ensure(tenant, ns, resource string, total int64) (Grant, error)
 		if r < 0 {
 			return apierror.InvalidArgument("resource", fmt.Sprintf("%q is not in the tenant's budget", resource))
 		}
-		if want := min(total, t.Limit[r]) - t.promised(n, r); want > 0 {
-			g = t.request(n, r, want)
-			t.settle()
-			return nil
+		amount := how(t, n, r)
+		if amount <= 0 {
+			return errUnchanged
 		}
-		return errUnchanged
+		g = t.request(n, r, amount)
+		t.settle()
+		return nil
 	})
 	return g, err
 }
