@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"maps"
 
 	"buf.build/go/protovalidate"
@@ -49,7 +50,8 @@ func withBuiltins(t *access.Table) *access.Table {
 //     caller-level rule, protovalidate, the request-level rule, and the
 //     audit record of the outcome (grpcmw.Access). Only callers who may
 //     call a method at all learn how its requests are validated.
-func chain(cfg Config, table *access.Table, v protovalidate.Validator) []grpc.ServerOption {
+//  6. streams only: end when the server starts shutting down (endStreams).
+func chain(cfg Config, table *access.Table, v protovalidate.Validator, stopping context.Context) []grpc.ServerOption {
 	var unary []grpc.UnaryServerInterceptor
 	var stream []grpc.StreamServerInterceptor
 	add := func(u grpc.UnaryServerInterceptor, s grpc.StreamServerInterceptor) {
@@ -60,5 +62,6 @@ func chain(cfg Config, table *access.Table, v protovalidate.Validator) []grpc.Se
 	add(grpcmw.Errors(cfg.Logger))
 	add(grpcmw.Recovery(cfg.Logger))
 	add(grpcmw.Access(table, cfg.Authenticator, v, cfg.Auditor, cfg.MaxStreamsPerCaller))
+	stream = append(stream, endStreams(stopping))
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }

@@ -41,6 +41,8 @@ type Server struct {
 	grpcLis   net.Listener
 	httpLis   net.Listener
 	tls       *tls.Config // nil: plaintext, on loopback only
+	stopping  context.Context
+	stop      context.CancelFunc // called when shutdown begins
 }
 
 // connectionLimits keep idle and long-lived connections in check: dead
@@ -71,6 +73,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, health: health.NewServer(), telemetry: tel}
+	s.stopping, s.stop = context.WithCancel(context.Background())
 	if cfg.TLS.Enabled() {
 		if s.tls, err = certs.Server(cfg.TLS); err != nil {
 			_ = tel.Shutdown(context.Background())
@@ -80,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	table := withBuiltins(cfg.Access)
 	opts := append([]grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(
 		otelgrpc.WithMeterProvider(tel.Meters), otelgrpc.WithTracerProvider(tel.Tracers)))},
-		chain(cfg, table, validator)...)
+		chain(cfg, table, validator, s.stopping)...)
 	opts = append(opts, connectionLimits...)
 	if s.tls != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))
@@ -189,6 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) shutdown(httpSrv *http.Server) {
 	s.cfg.Logger.Info("shutting down", "drain_timeout", s.cfg.ShutdownTimeout.String())
 	s.health.Shutdown()
+	s.stop()
 	drained := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()

@@ -63,7 +63,7 @@ func Run(ctx context.Context, out io.Writer, o Options) (err error) {
 	}
 	plans, tenants := quotav1.NewPlanServiceClient(quotaConn), provisioningv1.NewTenantServiceClient(provConn)
 
-	if _, err := CreatePlan(s.Admin, plans, "bench-storm", 3, map[string]string{"requests.cpu": "4", "limits.cpu": "4", "pods": "1000"}); err != nil {
+	if _, err := CreatePlan(s.Admin, plans, "bench-storm", 3, stormPlan("4")); err != nil {
 		return err
 	}
 	if err := CreateTenant(s.Admin, tenants, "bench-storm", "bench-storm", "a", "b", "c"); err != nil {
@@ -124,7 +124,7 @@ func rebalances(ctx context.Context, s *stacktest.Stack, kube kubernetes.Interfa
 	if err := s.Quota.Start(); err != nil {
 		return nil, err
 	}
-	if _, err := CreatePlan(s.Admin, plans, "bench-rebalance", 2, map[string]string{"requests.cpu": "8", "limits.cpu": "8", "pods": "1000"}); err != nil {
+	if _, err := CreatePlan(s.Admin, plans, "bench-rebalance", 2, stormPlan("8")); err != nil {
 		return nil, err
 	}
 	if err := CreateTenant(s.Admin, tenants, "bench-rebalance", "bench-rebalance", "a", "b"); err != nil {
@@ -145,6 +145,13 @@ func rebalances(ctx context.Context, s *stacktest.Stack, kube kubernetes.Interfa
 		lat = append(lat, took)
 	}
 	return lat, nil
+}
+
+// stormPlan is a budget of cpu where CPU is the only limit a storm meets:
+// everything else its pods ask for is plentiful.
+func stormPlan(cpu string) map[string]string {
+	return map[string]string{"requests.cpu": cpu, "limits.cpu": cpu, "pods": "3000",
+		"requests.memory": "100Gi", "limits.memory": "100Gi", "requests.ephemeral-storage": "100Gi", "limits.ephemeral-storage": "100Gi"}
 }
 
 // plainNamespaces are the baseline: namespaces with plain quotas that

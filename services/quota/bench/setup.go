@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
@@ -15,7 +16,8 @@ import (
 // split of its budget, the given namespace count and budget changes. ctx
 // carries a platform admin's token.
 func CreatePlan(ctx context.Context, plans quotav1.PlanServiceClient, name string, namespaces int32, budget map[string]string) (*quotav1.Plan, error) {
-	base, err := plans.GetPlan(ctx, &quotav1.GetPlanRequest{Name: "standard"})
+	// A service restarted a moment ago may still be reconnecting.
+	base, err := plans.GetPlan(ctx, &quotav1.GetPlanRequest{Name: "standard"}, grpc.WaitForReady(true))
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +42,7 @@ func CreateTenant(ctx context.Context, tenants provisioningv1.TenantServiceClien
 	for _, ns := range namespaces {
 		tn.Namespaces = append(tn.Namespaces, &provisioningv1.Namespace{Name: ns})
 	}
-	if _, err := tenants.CreateTenant(ctx, &provisioningv1.CreateTenantRequest{Tenant: tn}); err != nil {
+	if _, err := tenants.CreateTenant(ctx, &provisioningv1.CreateTenantRequest{Tenant: tn}, grpc.WaitForReady(true)); err != nil {
 		return fmt.Errorf("create tenant %s: %w", name, err)
 	}
 	deadline := time.Now().Add(60 * time.Second)

@@ -20,11 +20,13 @@ import (
 )
 
 // Pod is a Pod that passes the restricted Pod Security level and asks for
-// milli millicores; without kubelets it stays Pending, and quota counts it.
+// milli millicores (and a little memory and ephemeral storage, set so that
+// no LimitRange default applies); without kubelets it stays Pending, and
+// quota counts it.
 func Pod(name string, milli int64) *corev1.Pod {
 	no, yes := false, true
 	res := corev1.ResourceList{corev1.ResourceCPU: *resource.NewMilliQuantity(milli, resource.DecimalSI),
-		corev1.ResourceMemory: resource.MustParse("16Mi")}
+		corev1.ResourceMemory: resource.MustParse("16Mi"), corev1.ResourceEphemeralStorage: resource.MustParse("1Mi")}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PodSpec{
