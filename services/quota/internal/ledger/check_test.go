@@ -30,6 +30,8 @@ func (w *world) truth(k nsKey, r string, pending []ledger.Write) int64 {
 		if len(q.status) > 0 {
 			v = max(v, val(q.status, r))
 		}
+		// What it holds counts too: a limit lowered below it evicts nothing.
+		v = max(v, q.used[r])
 	}
 	for _, wr := range slices.Concat(w.held, pending) {
 		if wr.Tenant == k.tenant && wr.Namespace == k.ns && wr.Seq >= seq {
@@ -40,7 +42,8 @@ func (w *world) truth(k nsKey, r string, pending []ledger.Write) int64 {
 }
 
 // check verifies, after op:
-//   - the invariant in the simulated cluster: Σ truth ≤ limit, or, after a
+//   - the invariant in the simulated cluster: Σ truth ≤ limit, truth being
+//     the most a namespace may enforce or already holds, or, after a
 //     budget was lowered below what the cluster held, never more than it
 //     held since (the ceiling only falls until it meets the limit);
 //   - the ledger never counts less than the cluster may enforce;
@@ -162,30 +165,48 @@ func (w *world) quiesce() {
 			must(t, w.l.Observe(k.tenant, k.ns, w.c.observation(k)))
 			w.check(fmt.Sprintf("quiesce: Observe(%v)", k), before)
 		}
-		moves := 0
-		for _, v := range w.views() {
-			moves += len(v.Moves)
-		}
-		if len(w.l.Pending()) == 0 && moves == 0 {
+		// Quiet: nothing to write and every open move waits for its
+		// donor to release what it holds above its new limit.
+		if len(w.l.Pending()) == 0 && w.movesBlocked() {
 			break
 		}
 		if round == 30 {
-			t.Fatalf("not quiet after 30 rounds: pending %v, %d moves", w.l.Pending(), moves)
+			t.Fatalf("not quiet after 30 rounds: pending %v", w.l.Pending())
 		}
 	}
 	for tenant, v := range w.views() {
 		for r, limit := range v.Budget.Limits {
-			var sum int64
+			var sum, intended int64
 			for _, n := range v.Namespaces {
 				q := w.c.quotas[nsKey{tenant, n.Name}]
-				if q == nil || q.spec[r] != n.Intended[r] || q.status[r] != n.Intended[r] || n.Counted[r] != n.Intended[r] {
+				if q == nil || q.spec[r] != n.Intended[r] || q.status[r] != n.Intended[r] || n.Counted[r] != max(n.Intended[r], q.used[r]) {
 					t.Errorf("quiet: %s/%s %s: ledger %d (counted %d), cluster %+v", tenant, n.Name, r, n.Intended[r], n.Counted[r], q)
 				}
-				sum += n.Intended[r]
+				sum += n.Counted[r]
+				intended += n.Intended[r]
 			}
-			if sum > limit {
-				t.Errorf("quiet: %s %s: %d of %d", tenant, r, sum, limit)
+			// Above the limit only by what namespaces held when it was
+			// lowered (the ceiling), never by what the ledger decided.
+			if intended > limit || sum > max(limit, w.ceil[tenant][r]) {
+				t.Errorf("quiet: %s %s: limits %d, held or limited %d, of %d (ceiling %d)", tenant, r, intended, sum, limit, w.ceil[tenant][r])
 			}
 		}
 	}
+}
+
+// movesBlocked: every open move is waiting for room, its donor holding
+// more than its new limit, so the tenant has nothing to grow it with.
+func (w *world) movesBlocked() bool {
+	for _, v := range w.views() {
+		for _, m := range v.Moves {
+			var sum int64
+			for _, n := range v.Namespaces {
+				sum += n.Counted[m.Resource]
+			}
+			if sum < v.Budget.Limits[m.Resource] {
+				return false
+			}
+		}
+	}
+	return true
 }

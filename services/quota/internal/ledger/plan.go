@@ -118,10 +118,17 @@ func (t *TenantRecord) settle() {
 			t.Moves = slices.Delete(t.Moves, i, i+1)
 			continue
 		}
-		if (from == nil || t.confirmed(i, from, r)) && t.fits(to, r, m.Amount) {
-			to.Intended[r] += m.Amount
-			t.Moves = slices.Delete(t.Moves, i, i+1)
-			continue
+		if from == nil || t.confirmed(i, from, r) {
+			// What fits: all of it, unless the donor held more than its
+			// new limit when the shrink landed; the rest follows as the
+			// donor releases it.
+			a := t.fitting(to, r, m.Amount)
+			to.Intended[r] += a
+			if a == m.Amount {
+				t.Moves = slices.Delete(t.Moves, i, i+1)
+				continue
+			}
+			t.Moves[i].Amount -= a
 		}
 		i++
 	}
@@ -144,14 +151,15 @@ func (t *TenantRecord) confirmed(i int, from *NamespaceRecord, r int) bool {
 			later += m.Amount
 		}
 	}
-	return from.counted(r) <= from.Intended[r]+later
+	return from.hardCounted(r) <= from.Intended[r]+later
 }
 
-// fits is the invariant, checked before n's intended hard of r grows by a.
-func (t *TenantRecord) fits(n *NamespaceRecord, r int, a int64) bool {
+// fitting is the most, up to a, that n's intended hard of r may grow by
+// within the invariant: Σ counted ≤ limit.
+func (t *TenantRecord) fitting(n *NamespaceRecord, r int, a int64) int64 {
 	before := n.counted(r)
-	after := max(before, n.Intended[r]+a)
-	return t.sum(r)-before+after <= t.Limit[r]
+	ceiling := max(before, t.Limit[r]-(t.sum(r)-before)) // the most n may count
+	return min(a, max(0, ceiling-n.Intended[r]))
 }
 
 // fitBudget shrinks intended hards of r until their sum is within the

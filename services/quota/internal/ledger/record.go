@@ -91,9 +91,22 @@ func (t *TenantRecord) namespace(name string) *NamespaceRecord {
 	return t.Namespaces[i]
 }
 
-// counted is the most the cluster may enforce for resource r in n now or
-// later without another decision: what the invariant sums.
+// counted is the most n may hold of r now or later without another
+// decision: what the invariant sums. That is the most the cluster may
+// enforce there (hardCounted), or its usage if that is more: a limit
+// lowered below what the namespace already holds evicts nothing, so what
+// it holds still counts until it is released.
 func (n *NamespaceRecord) counted(r int) int64 {
+	c := n.hardCounted(r)
+	if n.Seen && n.Used != nil {
+		c = max(c, n.Used[r]) // -1, unknown, changes nothing
+	}
+	return c
+}
+
+// hardCounted is the most the cluster may enforce for r in n now or
+// later without another decision.
+func (n *NamespaceRecord) hardCounted(r int) int64 {
 	c := n.Intended[r]
 	for _, w := range n.Issued {
 		c = max(c, w.Hard[r])
