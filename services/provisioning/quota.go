@@ -19,10 +19,17 @@ type quotaAdmission struct {
 	client quotav1.QuotaAdmissionServiceClient
 }
 
+// admitWait is how long a request waits for the quota service while it
+// (re)connects, as it does for a moment after a restart, before the
+// caller gets UNAVAILABLE.
+const admitWait = 5 * time.Second
+
 func (q quotaAdmission) AdmitNamespaces(ctx context.Context, tenant, plan string, count int) error {
+	ctx, cancel := context.WithTimeout(ctx, admitWait)
+	defer cancel()
 	_, err := q.client.AdmitNamespaces(ctx, &quotav1.AdmitNamespacesRequest{
 		Tenant: tenant, Plan: plan, NamespaceCount: int32(min(count, math.MaxInt32)),
-	})
+	}, grpc.WaitForReady(true))
 	return err
 }
 

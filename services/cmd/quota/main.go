@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/landlord-dev/landlord/services/internal/cli"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
@@ -38,6 +40,7 @@ func command() *cobra.Command {
 				}
 			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "quota")
+			ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
 			return quota.Run(cmd.Context(), cfg, log)
 		},
 	}

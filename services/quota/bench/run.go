@@ -124,6 +124,9 @@ func rebalances(ctx context.Context, s *stacktest.Stack, kube kubernetes.Interfa
 	if err := s.Quota.Start(); err != nil {
 		return nil, err
 	}
+	if err := s.WaitServing(s.Quota.Addr()); err != nil {
+		return nil, err
+	}
 	if _, err := CreatePlan(s.Admin, plans, "bench-rebalance", 2, stormPlan("8")); err != nil {
 		return nil, err
 	}
