@@ -28,7 +28,7 @@ func TestPodStormNeverExceedsTheTenantBudget(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r, err := bench.Storm(ctx, kube, namespaces, 6, 20) // small pods: many admissions near the limits
+	r, err := bench.Storm(ctx, kube, namespaces, 6, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
