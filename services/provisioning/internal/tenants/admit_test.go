@@ -3,6 +3,7 @@ package tenants_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,9 @@ func (f *fakeAdmission) AdmitNamespaces(_ context.Context, tenant, plan string, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked = append(f.asked, fmt.Sprintf("%s/%s/%d", tenant, plan, count))
+	if !slices.Contains(planstest.Names(), plan) { // as the quota service answers
+		return status.Errorf(codes.InvalidArgument, "tenant.plan: no plan %q; plans: %v", plan, planstest.Names())
+	}
 	if count > f.max {
 		return status.Errorf(codes.ResourceExhausted, "namespaces: the plan allows %d", f.max)
 	}
@@ -82,7 +86,8 @@ func namespaces(names ...string) []*provisioningv1.Namespace {
 // TestTheQuotaServiceAdmitsNamespaceCounts: creating a tenant, adding a
 // namespace and changing the plan ask the quota service, whose refusal
 // reaches the caller as it is; other changes, and requests that fail the
-// local checks, do not ask.
+// local checks, do not ask. A plan the received plans lack is the quota
+// service's to judge: it may be newer than them.
 func TestTheQuotaServiceAdmitsNamespaceCounts(t *testing.T) {
 	quota := &fakeAdmission{max: 2}
 	s := service(t, quota)
@@ -111,11 +116,14 @@ func TestTheQuotaServiceAdmitsNamespaceCounts(t *testing.T) {
 		t.Errorf("asked %v, want %v", got, want)
 	}
 
-	before := len(quota.calls())
 	_, err = s.Create(ctx, &provisioningv1.Tenant{Name: "bad", Plan: "platinum"}, "")
 	if st, _ := apierror.Status(err); st.Code() != codes.InvalidArgument || !strings.Contains(err.Error(), "[enterprise free isolated standard]") {
-		t.Errorf("unknown plan: %v, want INVALID_ARGUMENT listing the plans", err)
+		t.Errorf("unknown plan: %v, want the quota service's INVALID_ARGUMENT listing the plans", err)
 	}
+	if got := quota.calls(); got[len(got)-1] != "bad/platinum/0" {
+		t.Errorf("a plan the received plans lack was not asked of the quota service: %v", got)
+	}
+	before := len(quota.calls())
 	if _, err := s.Create(ctx, &provisioningv1.Tenant{Name: "dup", Plan: "free", Namespaces: namespaces("a", "a")}, ""); err == nil {
 		t.Error("a duplicate namespace is accepted")
 	}
