@@ -134,6 +134,9 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	}
 	opts := ledger.DefaultOptions()
 	opts.GrowAt = cfg.GrowAt
+	if cfg.GrowAt > 0 { // a namespace grows to where usage is at most GrowAt
+		opts.GrowTo = min(opts.GrowTo, cfg.GrowAt)
+	}
 	if s.book, err = ledger.Open(s.ledger, opts); err != nil {
 		return nil, err
 	}

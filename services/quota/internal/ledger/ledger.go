@@ -32,8 +32,12 @@ type Options struct {
 	GrowTo int64
 }
 
-// DefaultOptions grow a namespace at 90% usage to where usage is 75%.
-func DefaultOptions() Options { return Options{GrowAt: 900, GrowTo: 750} }
+// DefaultOptions grow a namespace at 90% usage to where usage is half: a
+// namespace filling up doubles its share per move, so a burst needs few
+// moves (each is two writes and two syncs of the quota controller), and
+// few limit changes under load (see deploy/security.md on the quota
+// controller's recount).
+func DefaultOptions() Options { return Options{GrowAt: 900, GrowTo: 500} }
 
 // Ledger is every tenant's allocation. Its methods are safe for concurrent
 // use; each locks only the tenant it works on.

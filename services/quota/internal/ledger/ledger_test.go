@@ -241,8 +241,8 @@ func TestAutoGrowNearTheLimit(t *testing.T) {
 	}
 	c.use("acme", "a", ledger.Amounts{cpu: 900, pods: 1})
 	c.settle(t, l)
-	if n := nsView(t, l, "acme", "a"); n.Intended[cpu] != 1200 {
-		t.Errorf("at 90%% grew to %d, want 1200 (900 is 75%%)", n.Intended[cpu])
+	if n := nsView(t, l, "acme", "a"); n.Intended[cpu] != 1800 {
+		t.Errorf("at 90%% grew to %d, want 1800 (900 is half)", n.Intended[cpu])
 	}
 }
 
