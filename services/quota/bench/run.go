@@ -71,7 +71,7 @@ func Run(ctx context.Context, out io.Writer, o Options) (err error) {
 	}
 	landlord := []string{"bench-storm-a", "bench-storm-b", "bench-storm-c"}
 	plain := []string{"plain-storm-a", "plain-storm-b", "plain-storm-c"}
-	if err := plainNamespaces(ctx, kube, plain); err != nil {
+	if err := plainNamespaces(ctx, kube, plain, stormBudget); err != nil {
 		return err
 	}
 	var sums [2]StormResult
@@ -102,6 +102,18 @@ func Run(ctx context.Context, out io.Writer, o Options) (err error) {
 			r.Admitted, r.Elapsed.Seconds(), r.PerSecond(), r.MaxMilli, max(0, r.MaxMilli-stormBudget), r.Conflicts))
 	}
 	bench.Row(out, "admitted pods/s vs plain (goal ≥ 0.8)", fmt.Sprintf("%.2fx", sums[1].PerSecond()/sums[0].PerSecond()))
+	open, err := openStorms(ctx, s, kube, plans, tenants, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "bench-quota: the same storm with a budget it never reaches: what a tenant namespace's admission costs besides quota")
+	bench.Row(out, "plain namespaces (baseline)", fmt.Sprintf("%.0f pods/s", open[0].PerSecond()))
+	bench.Row(out, "Landlord tenant namespaces", fmt.Sprintf("%.0f pods/s", open[1].PerSecond()))
+	bench.Row(out, "ratio", fmt.Sprintf("%.2fx", open[1].PerSecond()/open[0].PerSecond()))
+	// What the budget itself costs: each side's storm against its own
+	// never-reached run, then Landlord's against plain's.
+	bench.Row(out, "budget storm vs the same namespaces unbounded, Landlord vs plain",
+		fmt.Sprintf("%.2fx", (sums[1].PerSecond()/open[1].PerSecond())/(sums[0].PerSecond()/open[0].PerSecond())))
 
 	lat, err := rebalances(ctx, s, kube, plans, tenants, o.Samples)
 	if err != nil {
@@ -111,6 +123,35 @@ func Run(ctx context.Context, out io.Writer, o Options) (err error) {
 	bench.Row(out, "p50", bench.Ms(lat.Quantile(0.5)))
 	bench.Row(out, "p99 (goal < 1 s)", bench.Ms(lat.Quantile(0.99)))
 	return nil
+}
+
+// openStorms runs the storm against a tenant and plain namespaces whose
+// budgets it never reaches: no namespace runs out, nothing moves, and the
+// ratio is what the tenant namespaces' own admission (Pod Security, the
+// LimitRange, Landlord's admission policies) costs.
+func openStorms(ctx context.Context, s *stacktest.Stack, kube kubernetes.Interface, plans quotav1.PlanServiceClient, tenants provisioningv1.TenantServiceClient, o Options) ([2]StormResult, error) {
+	var out [2]StormResult
+	if _, err := CreatePlan(s.Admin, plans, "bench-open", 3, stormPlan("1000")); err != nil {
+		return out, err
+	}
+	if err := CreateTenant(s.Admin, tenants, "bench-open", "bench-open", "a", "b", "c"); err != nil {
+		return out, err
+	}
+	sides := [2][]string{{"plain-open-a", "plain-open-b", "plain-open-c"}, {"bench-open-a", "bench-open-b", "bench-open-c"}}
+	if err := plainNamespaces(ctx, kube, sides[0], 1000*stormBudget); err != nil {
+		return out, err
+	}
+	for round := range 2 * o.Rounds {
+		sctx, cancel := context.WithTimeout(ctx, o.Window/2)
+		r, err := Storm(sctx, kube, sides[round%2], stormWorkers, stormPodMilli)
+		cancel()
+		if err != nil {
+			return out, err
+		}
+		out[round%2].Admitted += r.Admitted
+		out[round%2].Elapsed += r.Elapsed
+	}
+	return out, nil
 }
 
 // rebalances restarts the quota service so that only refusals move
@@ -158,15 +199,15 @@ func stormPlan(cpu string) map[string]string {
 }
 
 // plainNamespaces are the baseline: namespaces with plain quotas that
-// split the same budget evenly.
-func plainNamespaces(ctx context.Context, kube kubernetes.Interface, names []string) error {
-	share := *resource.NewMilliQuantity(stormBudget/int64(len(names)), resource.DecimalSI)
+// split a budget of milli CPU evenly.
+func plainNamespaces(ctx context.Context, kube kubernetes.Interface, names []string, milli int64) error {
+	share := *resource.NewMilliQuantity(milli/int64(len(names)), resource.DecimalSI)
 	for _, name := range names {
 		if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
 			return err
 		}
 		rq := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "plain"}, Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
-			corev1.ResourceRequestsCPU: share, corev1.ResourceLimitsCPU: share, corev1.ResourcePods: resource.MustParse("1000")}}}
+			corev1.ResourceRequestsCPU: share, corev1.ResourceLimitsCPU: share, corev1.ResourcePods: resource.MustParse("100000")}}}
 		if _, err := kube.CoreV1().ResourceQuotas(name).Create(ctx, rq, metav1.CreateOptions{}); err != nil {
 			return err
 		}
