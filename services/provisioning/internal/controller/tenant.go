@@ -225,9 +225,10 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 }
 
 // applyNamespaces claims every namespace at once, then applies the
-// objects of those that are the tenant's, all at once: round trips, not the API server, bound one tenant. The role
-// bindings of a namespace wait for its ResourceQuota (Quota): until it is
-// in place, tenant users get no rights there. It keeps going after a
+// objects of those that are the tenant's, all at once: round trips, not
+// the API server, bound one tenant. The role bindings of a namespace
+// wait for its ResourceQuota (Quota): until it is in place, tenant users
+// get no rights there. It keeps going after a
 // failure so that status says what is ready. It returns the cluster names
 // of the namespaces the tenant owns.
 func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, in render.Inputs, res *results) []string {
