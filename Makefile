@@ -106,6 +106,12 @@ bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/quota $(BI
 	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity --quota-bin $(BIN)/quota
 	rm -rf $(BENCH_STATE_DIR)
 
+.PHONY: bench-apf
+bench-apf: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## API Priority and Fairness at 1,000 tenants: throughput of the last tier schema subject vs the first (and vs one schema per tenant)
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apf
+	rm -rf $(BENCH_STATE_DIR)
+
 .PHONY: bench-quota
 bench-quota: $(BIN)/landlord-devcluster $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Pod storm vs plain quotas of the same total; rebalance end to end; allocation decisions at 1,000 tenants
 	rm -rf $(BENCH_STATE_DIR)

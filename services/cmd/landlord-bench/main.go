@@ -25,7 +25,7 @@ import (
 
 func main() {
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), quotaCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), apfCommand(), quotaCommand())
 	cli.Main(root)
 }
 
@@ -130,6 +130,31 @@ func provisioningCommand() *cobra.Command {
 	cmd.Flags().IntVar(&tenants, "tenants", 500, "tenants to create")
 	cmd.Flags().IntVar(&restartTenants, "restart-tenants", 1000, "tenants Active when the operator restarts (0 skips the restart phase)")
 	cmd.Flags().IntVar(&workers, "workers", 16, "concurrent client workers")
+	return cmd
+}
+
+func apfCommand() *cobra.Command {
+	var kubeconfig string
+	o := provisioningbench.APFOptions{}
+	cmd := &cobra.Command{
+		Use:   "apf",
+		Short: "API Priority and Fairness: throughput of the first and the last tenant subject of the tier flow schemas at 1,000 tenants",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			if err != nil {
+				return err
+			}
+			o.Kube = cfg
+			return provisioningbench.RunAPF(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
+	cmd.Flags().IntVar(&o.Tenants, "tenants", 1000, "tenants in the flow schemas")
+	cmd.Flags().IntVar(&o.Workers, "workers", 8, "concurrent clients per user")
+	cmd.Flags().DurationVar(&o.Round, "round", 3*time.Second, "how long each round measures one user")
+	cmd.Flags().IntVar(&o.Rounds, "rounds", 6, "rounds per user, the users alternating")
+	cmd.Flags().BoolVar(&o.Legacy, "legacy", true, "also measure one flow schema per tenant, the layout the tier schemas replaced")
 	return cmd
 }
 

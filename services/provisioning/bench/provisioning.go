@@ -105,9 +105,6 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	rawCPU := shared.PerTenant(cpuRaw, shared.CPUSnapshot(nil), n)
-	if err := removeRawFlowSchemas(ctx, c); err != nil {
-		return err
-	}
 	if err := crds.Install(ctx, c); err != nil {
 		return err
 	}
@@ -120,9 +117,6 @@ func Run(ctx context.Context, w io.Writer, o Options) error {
 		return err
 	}
 	if err := removeTenants(ctx, c, "writes", n); err != nil {
-		return err
-	}
-	if err := removeRawFlowSchemas(ctx, c); err != nil {
 		return err
 	}
 	token, stopLogin, err := o.Login(ctx)

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -136,13 +135,4 @@ func removeTenants(ctx context.Context, c client.Client, prefix string, n int) e
 		}
 	}
 	return nil
-}
-
-// removeRawFlowSchemas deletes the raw phases' flow schemas before the
-// next phase: the API server re-reads its whole API Priority and Fairness
-// configuration on every flow schema change, so schemas left behind would
-// make each later phase's creates dearer than the earlier ones'. Their
-// namespaces stay: nothing in them costs the next phase.
-func removeRawFlowSchemas(ctx context.Context, c client.Client) error {
-	return c.DeleteAllOf(ctx, &flowcontrolv1.FlowSchema{}, client.MatchingLabels{render.LabelManagedBy: RawManagedBy})
 }

@@ -31,8 +31,8 @@ const RawManagedBy = "landlord-bench-raw"
 // operator creates them: the namespace, then the rest at once.
 type Objects struct {
 	Namespace client.Object
-	// Rest are the objects inside the namespace and the tenant's flow
-	// schema.
+	// Rest are the objects inside the namespace. (A tenant has no flow
+	// schema of its own: its tier's, fixed in number, classify it.)
 	Rest []client.Object
 }
 
@@ -73,11 +73,6 @@ func Render(t *v1alpha1.Tenant, ns string) (Objects, error) {
 		}
 		out.Rest = append(out.Rest, obj)
 	}
-	fs, err := typed(render.FlowSchema(t, plan, []string{render.ClusterName(t.Name, ns)}))
-	if err != nil {
-		return Objects{}, err
-	}
-	out.Rest = append(out.Rest, fs)
 	return out, nil
 }
 

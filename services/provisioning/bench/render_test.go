@@ -33,7 +33,7 @@ func TestRender(t *testing.T) {
 		kinds[obj.GetObjectKind().GroupVersionKind().Kind]++
 	}
 	t.Logf("%d objects: %v", objs.Len(), kinds)
-	if kinds["FlowSchema"] != 1 || kinds["ResourceQuota"] != 1 || kinds["RoleBinding"] == 0 {
+	if kinds["FlowSchema"] != 0 || kinds["ResourceQuota"] != 1 || kinds["RoleBinding"] == 0 {
 		t.Errorf("kinds %v", kinds)
 	}
 }

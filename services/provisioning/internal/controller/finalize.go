@@ -8,7 +8,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
 // ForceDeleteAnnotation on a deleted Tenant asks the operator to remove the
@@ -64,13 +62,7 @@ func (r *TenantReconciler) finalize(ctx context.Context, t *v1alpha1.Tenant) (ct
 		}
 		return ctrl.Result{RequeueAfter: deletionBackoff(time.Since(t.DeletionTimestamp.Time))}, nil
 	}
-	fs := &flowcontrolv1.FlowSchema{}
-	err = r.Client.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName(t.Name)}, fs)
-	if err == nil && metav1.IsControlledBy(fs, t) {
-		if err := r.Client.Delete(ctx, fs, client.Preconditions{UID: &fs.UID}); client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, err
-		}
-	} else if client.IgnoreNotFound(err) != nil {
+	if err := r.deleteLegacyFlowSchema(ctx, t); err != nil {
 		return ctrl.Result{}, err
 	}
 	if r.Memberships != nil {

@@ -10,7 +10,6 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
@@ -91,13 +89,10 @@ func TestTenantServiceAccountsAreHeldToThePolicies(t *testing.T) {
 	}
 
 	// The ServiceAccount is one of the tenant's flows.
-	fs := &flowcontrolv1.FlowSchema{}
-	if err := c.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName("sa-tenant")}, fs); err != nil {
-		t.Fatal(err)
-	}
+	fs := tierSchemaOf(t, c, "standard", "sa-tenant", ns)
 	devclustertest.Eventually(t, 30*time.Second, func() error {
 		if got := flowSchemaOf(t, botCfg, "/api/v1/namespaces/"+ns+"/configmaps"); got != string(fs.UID) {
-			return fmt.Errorf("ServiceAccount request matched flow schema %s, want the tenant's %s", got, fs.UID)
+			return fmt.Errorf("ServiceAccount request matched flow schema %s, want the tenant's tier's %s", got, fs.UID)
 		}
 		return nil
 	})

@@ -26,6 +26,8 @@ func (r *TenantReconciler) PlansChanged(names []string) {
 	default:
 		return
 	}
+	// A plan may have changed tier.
+	r.tiers.poke()
 	go func() { // the channel source drains it as long as the controller runs
 		for _, name := range names {
 			r.plansChanged <- event.GenericEvent{Object: &v1alpha1.Tenant{Spec: v1alpha1.TenantSpec{Plan: name}}}

@@ -119,8 +119,8 @@ func TestReservedAndBadNamesAreRefusedByTheAPIServer(t *testing.T) {
 			t.Errorf("tenant %s namespace %s: %v, want Invalid containing %q", tc.name, tc.namespace, err, tc.want)
 		}
 	}
-	for _, ns := range []string{"kube-system", "kube-public", "default", render.FlowSchemaName("x")} {
-		if got := render.ReservedClusterName(ns); got == "" && ns != render.FlowSchemaName("x") {
+	for _, ns := range []string{"kube-system", "kube-public", "default", render.LegacyFlowSchemaName("x")} {
+		if got := render.ReservedClusterName(ns); got == "" && ns != render.LegacyFlowSchemaName("x") {
 			t.Errorf("%s is not reserved", ns)
 		}
 	}

@@ -63,6 +63,7 @@ type TenantReconciler struct {
 	// elected says this replica leads.
 	plansChanged chan event.GenericEvent
 	elected      <-chan struct{}
+	tiers        tierSchemas
 }
 
 // Quota is the gate before a namespace's role bindings: EnsureQuota says
@@ -122,6 +123,10 @@ func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := b.Complete(r); err != nil {
 		return err
 	}
+	r.tiers = tierSchemas{client: r.Client, live: r.Reader, plans: r.Plans, plansReady: r.PlansReady}
+	if err := r.tiers.setup(mgr); err != nil {
+		return err
+	}
 	return r.ready.setup(mgr, append(managedKinds(), &v1alpha1.Tenant{}))
 }
 
@@ -136,8 +141,9 @@ func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 //
 // The objects of each tenant: cached (list, watch), read back from the API
 // server when a create finds one (get), created, applied and patched;
-// namespaces and flow schemas are deleted with their tenant (what is in a
-// namespace goes with it). A create cannot be limited by name.
+// namespaces are deleted with their tenant (what is in a namespace goes
+// with it); flow schemas are the API tiers' (tierSchemas), and a tenant's
+// own, from before them, is deleted. A create cannot be limited by name.
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;patch
@@ -219,10 +225,10 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 }
 
 // applyNamespaces claims every namespace at once, then applies the
-// objects of those that are the tenant's, and the flow schema, all at
-// once: round trips, not the API server, bound one tenant. The role
-// bindings of a namespace wait for its ResourceQuota (Quota): until it is
-// in place, tenant users get no rights there. It keeps going after a
+// objects of those that are the tenant's, all at once: round trips, not
+// the API server, bound one tenant. The role bindings of a namespace
+// wait for its ResourceQuota (Quota): until it is in place, tenant users
+// get no rights there. It keeps going after a
 // failure so that status says what is ready. It returns the cluster names
 // of the namespaces the tenant owns.
 func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tenant, in render.Inputs, res *results) []string {
@@ -247,9 +253,9 @@ func (r *TenantReconciler) applyNamespaces(ctx context.Context, t *v1alpha1.Tena
 			owned = append(owned, render.ClusterName(t.Name, ns.Name))
 		}
 	}
-	wg.Go(func() {
-		res.add(v1alpha1.ConditionPoliciesReady, r.applyOwned(ctx, render.FlowSchema(t, in.Plan, owned), t.UID, res))
-	})
+	// The tenant's API requests are classified by its tier's flow schemas
+	// (tierSchemas); a flow schema of its own, from before them, goes.
+	wg.Go(func() { res.add(v1alpha1.ConditionPoliciesReady, r.deleteLegacyFlowSchema(ctx, t)) })
 	for i, ns := range t.Spec.Namespaces {
 		if claimed[i] != nil {
 			continue

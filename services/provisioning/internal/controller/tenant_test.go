@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -215,16 +214,13 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 
 	// The tenant's users are one API Priority and Fairness flow each, in
 	// the plan's priority level; the API server says which schema matched.
-	fs := &flowcontrolv1.FlowSchema{}
-	if err := c.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName("ctl-acme")}, fs); err != nil {
-		t.Fatal(err)
-	}
-	if fs.Spec.PriorityLevelConfiguration.Name != render.PriorityLevelName("standard") {
-		t.Errorf("flow schema level = %s", fs.Spec.PriorityLevelConfiguration.Name)
-	}
-	if got := matchedFlowSchema(t, "landlord:eve", "landlord:tenant:ctl-acme:editor"); got != string(fs.UID) {
-		t.Errorf("request matched flow schema %s, want the tenant's %s", got, fs.UID)
-	}
+	fs := tierSchemaOf(t, c, "standard", "ctl-acme", "ctl-acme-web", "ctl-acme-jobs")
+	devclustertest.Eventually(t, 30*time.Second, func() error {
+		if got := matchedFlowSchema(t, "landlord:eve", "landlord:tenant:ctl-acme:editor"); got != string(fs.UID) {
+			return fmt.Errorf("request matched flow schema %s, want the tenant's tier's %s", got, fs.UID)
+		}
+		return nil
+	})
 
 	editor := impersonate(t, "landlord:eve", "landlord:tenant:ctl-acme:editor")
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings"}}
@@ -293,12 +289,9 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 		return fmt.Errorf("ctl-acme-jobs still there (%v)", err)
 	})
 
-	// Deleting the tenant leaves nothing with its label.
-	defer func() {
-		if err := c.Get(ctx, client.ObjectKey{Name: render.FlowSchemaName("ctl-acme")}, &flowcontrolv1.FlowSchema{}); !apierrors.IsNotFound(err) {
-			t.Errorf("flow schema left behind: %v", err)
-		}
-	}()
+	// Deleting the tenant leaves nothing with its label, and it leaves
+	// its tier's flow schema.
+	defer waitNotInTierSchemas(t, c, "ctl-acme")
 	if err := c.Delete(ctx, active); err != nil {
 		t.Fatal(err)
 	}

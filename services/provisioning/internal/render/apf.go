@@ -1,14 +1,14 @@
 package render
 
 import (
+	"hash/fnv"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	flowac "k8s.io/client-go/applyconfigurations/flowcontrol/v1"
-
-	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 )
 
 // flowSchemaPrecedence puts tenant flow schemas ahead of the built-in
@@ -28,8 +28,9 @@ func TierNames() []string { return slices.Sorted(maps.Keys(Tiers)) }
 // PriorityLevelName is the priority level of an API tier.
 func PriorityLevelName(tier string) string { return "landlord-" + tier }
 
-// FlowSchemaName is a tenant's flow schema.
-func FlowSchemaName(tenant string) string { return "landlord-tenant-" + tenant }
+// LegacyFlowSchemaName is the flow schema earlier Landlords gave each
+// tenant; the operator deletes it (TierFlowSchemas replaced it).
+func LegacyFlowSchemaName(tenant string) string { return "landlord-tenant-" + tenant }
 
 // PriorityLevel is a tier's share of the API server, queued fairly per flow.
 func PriorityLevel(tier string, shares int32) *flowac.PriorityLevelConfigurationApplyConfiguration {
@@ -44,29 +45,107 @@ func PriorityLevel(tier string, shares int32) *flowac.PriorityLevelConfiguration
 					WithQueuing(flowac.QueuingConfiguration().WithQueues(64).WithHandSize(6).WithQueueLengthLimit(50)))))
 }
 
-// FlowSchema sends every request of the tenant's role groups and of the
-// ServiceAccounts of its namespaces (its workloads, and whatever its users
-// bind) to the priority level of its plan's API tier, one flow per user. namespaces are
-// the cluster names of the tenant's namespaces (those it owns: a name
-// another tenant holds is not this tenant's to classify).
-func FlowSchema(t *v1alpha1.Tenant, plan *plans.Plan, namespaces []string) *flowac.FlowSchemaApplyConfiguration {
+// TierShards is how many flow schemas each API tier has. The API server
+// matches a request against the flow schemas one by one, so their number
+// must not grow with the tenants: a tenant's subjects go to one of a
+// tier's fixed shards (TierShard) instead of a schema of its own.
+const TierShards = 8
+
+// NoTenantsGroup is the one subject of a tier shard that has no tenants:
+// a flow schema needs a subject, and no token carries this group.
+const NoTenantsGroup = "landlord:none"
+
+// LabelAPITier labels a tier flow schema with its tier.
+const LabelAPITier = "landlord.dev/api-tier"
+
+// TierFlowSchemaName is shard shard of tier's flow schemas.
+func TierFlowSchemaName(tier string, shard int) string {
+	return "landlord-tier-" + tier + "-" + strconv.Itoa(shard)
+}
+
+// TierFlowSchemaNames are every tier flow schema, in TierFlowSchemas'
+// order.
+func TierFlowSchemaNames() []string {
+	var out []string
+	for _, tier := range TierNames() {
+		for shard := range TierShards {
+			out = append(out, TierFlowSchemaName(tier, shard))
+		}
+	}
+	return out
+}
+
+// TierShard is the shard of its tier that a tenant's subjects go to.
+func TierShard(tenant string) int {
+	h := fnv.New32a()
+	h.Write([]byte(tenant))
+	return int(h.Sum32() % TierShards)
+}
+
+// TierMember is a tenant as its tier's flow schemas see it: its name,
+// its plan's API tier, and the cluster names of the namespaces it owns
+// (a name another tenant holds is not this tenant's to classify).
+type TierMember struct {
+	Tenant     string
+	Tier       string
+	Namespaces []string
+}
+
+// TierFlowSchemas are all the tier flow schemas (TierFlowSchemaNames),
+// whoever is in them: each sends every request of its tenants' role
+// groups and of the ServiceAccounts of their namespaces (their workloads,
+// and whatever their users bind) to its tier's priority level, one flow
+// per user. A member of a tier that does not exist is left out. The
+// output depends only on the set of members, not on their order.
+func TierFlowSchemas(members []TierMember) []*flowac.FlowSchemaApplyConfiguration {
+	type key struct {
+		tier  string
+		shard int
+	}
+	byShard := map[key][]TierMember{}
+	for _, m := range members {
+		if _, ok := Tiers[m.Tier]; ok {
+			k := key{m.Tier, TierShard(m.Tenant)}
+			byShard[k] = append(byShard[k], m)
+		}
+	}
+	var out []*flowac.FlowSchemaApplyConfiguration
+	for _, tier := range TierNames() {
+		for shard := range TierShards {
+			out = append(out, tierFlowSchema(tier, shard, byShard[key{tier, shard}]))
+		}
+	}
+	return out
+}
+
+// tierFlowSchema is one shard of a tier, with its members' subjects in
+// the order of their names.
+func tierFlowSchema(tier string, shard int, members []TierMember) *flowac.FlowSchemaApplyConfiguration {
+	members = slices.Clone(members)
+	slices.SortFunc(members, func(a, b TierMember) int { return strings.Compare(a.Tenant, b.Tenant) })
 	rule := flowac.PolicyRulesWithSubjects().
 		WithResourceRules(flowac.ResourcePolicyRule().WithVerbs("*").WithAPIGroups("*").WithResources("*").
 			WithClusterScope(true).WithNamespaces("*")).
 		WithNonResourceRules(flowac.NonResourcePolicyRule().WithVerbs("*").WithNonResourceURLs("*"))
-	for _, role := range []string{"owner", "admin", "editor", "viewer"} {
-		rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindGroup).
-			WithGroup(flowac.GroupSubject().WithName("landlord:tenant:" + t.Name + ":" + role)))
+	group := func(name string) *flowac.SubjectApplyConfiguration {
+		return flowac.Subject().WithKind(flowcontrolv1.SubjectKindGroup).WithGroup(flowac.GroupSubject().WithName(name))
 	}
-	for _, ns := range namespaces {
-		rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindServiceAccount).
-			WithServiceAccount(flowac.ServiceAccountSubject().WithNamespace(ns).WithName("*")))
+	for _, m := range members {
+		for _, role := range []string{"owner", "admin", "editor", "viewer"} {
+			rule.WithSubjects(group("landlord:tenant:" + m.Tenant + ":" + role))
+		}
+		for _, ns := range slices.Sorted(slices.Values(m.Namespaces)) {
+			rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindServiceAccount).
+				WithServiceAccount(flowac.ServiceAccountSubject().WithNamespace(ns).WithName("*")))
+		}
 	}
-	return flowac.FlowSchema(FlowSchemaName(t.Name)).
-		WithLabels(map[string]string{LabelTenant: t.Name, LabelManagedBy: ManagedBy}).
-		WithOwnerReferences(ownerReference(t)).
+	if len(members) == 0 {
+		rule.WithSubjects(group(NoTenantsGroup))
+	}
+	return flowac.FlowSchema(TierFlowSchemaName(tier, shard)).
+		WithLabels(map[string]string{LabelManagedBy: ManagedBy, LabelAPITier: tier}).
 		WithSpec(flowac.FlowSchemaSpec().
-			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(plan.APITier))).
+			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(tier))).
 			WithMatchingPrecedence(flowSchemaPrecedence).
 			WithDistinguisherMethod(flowac.FlowDistinguisherMethod().WithType(flowcontrolv1.FlowDistinguisherMethodByUserType)).
 			WithRules(rule))

@@ -8,7 +8,6 @@ import (
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
-	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans/planstest"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
@@ -76,15 +75,9 @@ func TestObjectsDoNotShareThePlan(t *testing.T) {
 	}
 }
 
-// TestFlowSchemaFollowsTheAPITier: a plan's tenants go to its API tier's
-// priority level, whatever the plan is called; every tier has a level the
-// operator's role may write.
-func TestFlowSchemaFollowsTheAPITier(t *testing.T) {
-	tenant := &v1alpha1.Tenant{ObjectMeta: metav1.ObjectMeta{Name: "acme"}, Spec: v1alpha1.TenantSpec{Plan: "gold"}}
-	fs := render.FlowSchema(tenant, &plans.Plan{Name: "gold", APITier: "enterprise"}, []string{"acme-web"})
-	if got := *fs.Spec.PriorityLevelConfiguration.Name; got != "landlord-enterprise" {
-		t.Errorf("flow schema level = %s", got)
-	}
+// TestPriorityLevelsAreTheTiers: every tier has a level the operator's
+// role may write, with its shares.
+func TestPriorityLevelsAreTheTiers(t *testing.T) {
 	want := map[string]int32{"free": 5, "standard": 10, "enterprise": 20, "isolated": 10}
 	for _, tier := range render.TierNames() {
 		pl := render.PriorityLevel(tier, render.Tiers[tier])
