@@ -84,7 +84,7 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota ## Run every benchmark
+bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf ## Run every benchmark
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
@@ -200,7 +199,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := syncer.ForgetDeletedNamespaces(namespaces); err != nil {
 		return nil, err
 	}
-	verifier, err := cfg.verifier()
+	verifier, err := tokenverify.ForIssuer(cfg.Issuer, cfg.Audience, cfg.IssuerCA)
 	if err != nil {
 		return nil, err
 	}
@@ -244,20 +243,4 @@ func (s *Service) Run(ctx context.Context) error {
 	s.log.Info("tenant operator started", "leader_election", s.cfg.LeaderElection, "qps", s.cfg.QPS, "burst", s.cfg.Burst,
 		"grpc", s.srv.GRPCAddr(), "http", s.srv.HTTPAddr())
 	return g.Wait()
-}
-
-// verifier checks identity's tokens against its published keys.
-func (c Config) verifier() (*tokenverify.Verifier, error) {
-	var ca []byte
-	if c.IssuerCA != "" {
-		var err error
-		if ca, err = os.ReadFile(c.IssuerCA); err != nil {
-			return nil, fmt.Errorf("issuer CA: %w", err)
-		}
-	}
-	jwks, err := tokenverify.NewRemoteJWKS(c.Issuer+tokenverify.JWKSPath, ca)
-	if err != nil {
-		return nil, err
-	}
-	return &tokenverify.Verifier{Issuer: c.Issuer, Audience: c.Audience, Keys: jwks}, nil
 }

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"cmp"
 	"log/slog"
 	"os"
 
@@ -13,7 +12,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/landlord-dev/landlord/services/internal/cli"
-	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
 	"github.com/landlord-dev/landlord/services/internal/logging"
 	"github.com/landlord-dev/landlord/services/quota"
 )
@@ -22,22 +20,15 @@ func main() { cli.Main(command()) }
 
 func command() *cobra.Command {
 	cfg := quota.Defaults()
-	var devEnv string
+	shared := cli.ClusterService{Name: "quota", Kubeconfig: &cfg.Kubeconfig, Issuer: &cfg.Issuer, IssuerCA: &cfg.IssuerCA,
+		Audience: &cfg.Audience, API: &cfg.API}
 	cmd := &cobra.Command{
 		Use:   "quota",
 		Short: "Landlord's quota service: plans, tenant budgets that are never oversold, headroom that moves where it is needed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if devEnv != "" {
-				env, err := devclusterproc.ReadEnvFile(devEnv)
-				if err != nil {
-					return err
-				}
-				cfg.Kubeconfig, cfg.IssuerCA = cmp.Or(cfg.Kubeconfig, env.Kubeconfig), env.CACert
-				cfg.Issuer, cfg.Audience = env.Identity.Issuer, env.Identity.Audience
-				if !cfg.API.Enabled() {
-					cfg.API = env.ServiceTLS("quota")
-				}
+			if err := shared.ApplyDevEnv(); err != nil {
+				return err
 			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "quota")
 			ctrl.SetLogger(logr.FromSlogHandler(log.Handler()))
@@ -45,15 +36,10 @@ func command() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster to watch (empty: in-cluster); read only")
+	shared.Flags(f, "kubeconfig of the cluster to watch (empty: in-cluster); read only")
 	f.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "directory of plans.db and ledger.db")
 	f.StringVar(&cfg.GRPCAddr, "grpc-addr", cfg.GRPCAddr, "gRPC address")
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "metrics and health address (empty disables)")
-	f.StringVar(&devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA, and the API certificate from a dev cluster's landlord-dev.json")
-	cli.APITLSFlags(f, &cfg.API)
-	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https)")
-	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
-	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")
 	f.Int64Var(&cfg.GrowAt, "grow-at", cfg.GrowAt, "per mille of its limit a namespace may use before it asks its siblings for more (0: never)")
 	f.DurationVar(&cfg.Resend, "resend", cfg.Resend, "how often writes the cluster still lacks are sent to provisioning again")
 	f.IntVar(&cfg.Workers, "workers", cfg.Workers, "tenants reconciled in parallel")
