@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"strings"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 )
 
 // ClusterName is a tenant namespace's name in the cluster. Tenant and
@@ -12,7 +14,7 @@ import (
 // writes only to a namespace it created for this Tenant (controller owner
 // reference with the Tenant's UID) and the API refuses a name another
 // tenant or the cluster already has.
-func ClusterName(tenant, namespace string) string { return tenant + "-" + namespace }
+func ClusterName(tenant, namespace string) string { return v1alpha1.ClusterName(tenant, namespace) }
 
 // ReservedPrefixes start the names of namespaces that belong to the
 // cluster and its platform, never to a tenant. The Tenant CRD's CEL rules

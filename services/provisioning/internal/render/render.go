@@ -19,19 +19,20 @@ import (
 	"github.com/landlord-dev/landlord/services/provisioning/internal/plans"
 )
 
-// Labels on every object Landlord manages; informers and cleanup select on them.
+// Labels on every object Landlord manages; informers and cleanup select on
+// them. Defined in api/v1alpha1, which the quota service reads too.
 const (
-	LabelTenant    = "landlord.dev/tenant"
-	LabelNamespace = "landlord.dev/namespace"
-	LabelManagedBy = "app.kubernetes.io/managed-by"
-	ManagedBy      = "landlord-provisioning"
+	LabelTenant    = v1alpha1.LabelTenant
+	LabelNamespace = v1alpha1.LabelNamespace
+	LabelManagedBy = v1alpha1.LabelManagedBy
+	ManagedBy      = v1alpha1.ManagedBy
 )
 
 // Names of the objects in each tenant namespace. The ResourceQuota is not
 // rendered here: its hard limits are the quota service's, written by
 // provisioning's quota writer (quotasync) under the same labels.
 const (
-	QuotaName      = "landlord-quota"
+	QuotaName      = v1alpha1.QuotaName
 	LimitRangeName = "landlord-defaults"
 	IsolationName  = "landlord-isolation"
 )
@@ -39,7 +40,7 @@ const (
 // AnnotationQuotaSeq on the ResourceQuota is the sequence number of the
 // quota service's write it holds: a write with a lower one is never
 // applied over it.
-const AnnotationQuotaSeq = "landlord.dev/quota-seq"
+const AnnotationQuotaSeq = v1alpha1.AnnotationQuotaSeq
 
 // Objects are one tenant namespace's objects.
 type Objects struct {

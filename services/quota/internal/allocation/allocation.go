@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -43,6 +44,11 @@ type Allocator struct {
 	Plans   Plans
 	Cluster Cluster
 	Log     *slog.Logger
+
+	// budgets remembers, per tenant, the plan and overrides versions its
+	// budget was last set from: quota status changes with every admitted
+	// object, and reconciles for them need not parse the plan again.
+	budgets sync.Map // tenant → string
 }
 
 // Reconcile brings one tenant's ledger in step with the cluster.
@@ -64,16 +70,19 @@ func (a *Allocator) Reconcile(name string) error {
 	if err != nil {
 		return err
 	}
-	overrides, _, err := a.Plans.GetOverrides(name)
+	overrides, etag, err := a.Plans.GetOverrides(name)
 	if err != nil {
 		return err
 	}
-	budget, err := plans.Budget(plan, overrides)
-	if err != nil {
-		return fmt.Errorf("tenant %s: budget: %w", name, err)
-	}
-	if err := a.Ledger.SetBudget(name, budget); err != nil {
-		return err
+	if version := plan.GetName() + "/" + plan.GetEtag() + "/" + etag; !a.budgetIs(name, version) {
+		budget, err := plans.Budget(plan, overrides)
+		if err != nil {
+			return fmt.Errorf("tenant %s: budget: %w", name, err)
+		}
+		if err := a.Ledger.SetBudget(name, budget); err != nil {
+			return err
+		}
+		a.budgets.Store(name, version)
 	}
 	if err := a.namespaces(t); err != nil {
 		return err
@@ -84,10 +93,18 @@ func (a *Allocator) Reconcile(name string) error {
 // forget drops a tenant that is gone: its namespaces were terminating
 // before its Tenant could go, so their quotas no longer matter.
 func (a *Allocator) forget(name string) error {
+	a.budgets.Delete(name)
 	if err := a.Ledger.RemoveTenant(name); err != nil && !errors.Is(err, apierror.ErrNotFound) {
 		return err
 	}
 	return a.Plans.DeleteOverrides(name)
+}
+
+// budgetIs: the tenant's budget was set from version (forget drops it
+// with the tenant).
+func (a *Allocator) budgetIs(name, version string) bool {
+	v, ok := a.budgets.Load(name)
+	return ok && v.(string) == version
 }
 
 // namespaceState is what the cluster says of a namespace for a tenant.
