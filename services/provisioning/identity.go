@@ -2,6 +2,8 @@ package provisioning
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -11,14 +13,24 @@ import (
 	"github.com/landlord-dev/landlord/services/provisioning/internal/controller"
 )
 
-// identityMemberships tells identity that a tenant is gone, over mutual
-// TLS: identity admits only provisioning's certificate to this method.
+// identityMemberships tells identity that a tenant is gone and which API
+// tier each tenant is on, over mutual TLS: identity admits only
+// provisioning's certificate to these methods.
 type identityMemberships struct {
 	client identityv1.MembershipServiceClient
 }
 
 func (m identityMemberships) DeleteTenantMemberships(ctx context.Context, tenant string) error {
 	_, err := m.client.DeleteTenantMemberships(ctx, &identityv1.DeleteTenantMembershipsRequest{Tenant: tenant})
+	return err
+}
+
+func (m identityMemberships) SetTenantTiers(ctx context.Context, tiers map[string]string) error {
+	req := &identityv1.SetTenantTiersRequest{}
+	for _, tenant := range slices.Sorted(maps.Keys(tiers)) {
+		req.Tiers = append(req.Tiers, &identityv1.TenantTier{Tenant: tenant, Tier: tiers[tenant]})
+	}
+	_, err := m.client.SetTenantTiers(ctx, req)
 	return err
 }
 

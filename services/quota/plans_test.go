@@ -53,12 +53,13 @@ func TestPlanChangesOverridesAndNamespaceLimit(t *testing.T) {
 	}
 	three := int32(3)
 	q, err := e.quotas.UpdateTenantQuota(e.Admin, &quotav1.UpdateTenantQuotaRequest{Tenant: "tier-one",
-		Overrides:  &quotav1.Overrides{Budget: map[string]string{"requests.cpu": "1500m"}, MaxNamespaces: &three},
+		Overrides:  &quotav1.Overrides{Budget: map[string]string{"requests.cpu": "1500m", "count/secrets": "2k"}, MaxNamespaces: &three},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"budget", "max_namespaces"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.GetQuota().GetBudget()["requests.cpu"] != "1500m" || q.GetQuota().GetMaxNamespaces() != 3 {
+	// Counts read as numbers, not quantities ("2000", not "2k").
+	if b := q.GetQuota().GetBudget(); b["requests.cpu"] != "1500m" || b["count/secrets"] != "2000" || q.GetQuota().GetMaxNamespaces() != 3 {
 		t.Errorf("overridden quota: %v", q.GetQuota())
 	}
 	if _, err = e.tenants.CreateNamespace(e.Admin, &provisioningv1.CreateNamespaceRequest{Tenant: "tier-one", Namespace: &provisioningv1.Namespace{Name: "c"}}); err != nil {

@@ -65,6 +65,20 @@ func UserGroups(names []string) []string {
 	return out
 }
 
+// TierGroup is the token group of the members of tenants whose plan has
+// API tier tier: the API server's tier flow schemas match it.
+func TierGroup(tier string) string { return "landlord:tier:" + tier }
+
+// TierGroups are the token groups of tiers, sorted and without repeats.
+func TierGroups(tiers []string) []string {
+	out := make([]string, 0, len(tiers))
+	for _, t := range tiers {
+		out = append(out, TierGroup(t))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // AtLeast reports whether have includes want (owner > admin > editor > viewer).
 func AtLeast(have, want identityv1.Role) bool {
 	return have >= want && want != identityv1.Role_ROLE_UNSPECIFIED

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	shared "github.com/landlord-dev/landlord/services/internal/bench"
+	"github.com/landlord-dev/landlord/services/internal/roles"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
 
@@ -68,20 +69,23 @@ func RunAPF(ctx context.Context, w io.Writer, o APFOptions) error {
 			return err
 		}
 	}
-	const tier = "enterprise" // first by name: its shard 0 is the first tier schema
+	const tier = "enterprise" // first by name: its shard 0 is the first shard
 	var members []render.TierMember
 	for i := range o.Tenants {
 		name := fmt.Sprintf("apf-%05d", i)
 		members = append(members, render.TierMember{Tenant: name, Tier: tier, Namespaces: []string{name + "-web"}})
 	}
 	schemas := render.TierFlowSchemas(members)
-	first, last := groupSubjects(schemas[0]), groupSubjects(schemas[render.TierShards-1])
+	named := map[string]*flowac.FlowSchemaApplyConfiguration{}
+	subjects := 0
+	for _, fs := range schemas {
+		named[*fs.Name] = fs
+		subjects += len(fs.Spec.Rules[0].Subjects)
+	}
+	firstShard, lastShard := render.TierFlowSchemaName(tier, 0), render.TierFlowSchemaName(tier, render.TierShards-1)
+	first, last := groupSubjects(named[firstShard]), groupSubjects(named[lastShard])
 	if len(first) == 0 || len(last) == 0 {
 		return errors.New("apf: too few tenants to fill the first and last shards")
-	}
-	subjects := 0
-	for _, fs := range schemas[:render.TierShards] {
-		subjects += len(fs.Spec.Rules[0].Subjects)
 	}
 	fmt.Fprintf(w, "bench-apf: %d tenants (%d subjects) in %d flow schemas of tier %s, %d workers, %d rounds of %s per user\n",
 		o.Tenants, subjects, len(schemas), tier, o.Workers, o.Rounds, o.Round)
@@ -96,12 +100,26 @@ func RunAPF(ctx context.Context, w io.Writer, o APFOptions) error {
 			_ = c.Delete(context.Background(), flowSchemaNamed(name))
 		}
 	}()
-	firstUser := probe{cfg: cfg, user: "bench:first", group: first[0]}
-	lastUser := probe{cfg: cfg, user: "bench:last", group: last[len(last)-1]}
-	tierRatio, err := compare(ctx, w, o, "tier schemas", c, &firstUser, *schemas[0].Name, &lastUser, *schemas[render.TierShards-1].Name)
+	// Members' tokens carry their tiers' groups (identity adds them): the
+	// first users schema against the last, behind which the shards come.
+	names := render.TierFlowSchemaNames()
+	firstTier, lastTier := named[names[0]].Labels[render.LabelAPITier], named[names[len(render.Tiers)-1]].Labels[render.LabelAPITier]
+	firstUser := probe{cfg: cfg, user: "bench:first", group: roles.TierGroup(firstTier)}
+	lastUser := probe{cfg: cfg, user: "bench:last", group: roles.TierGroup(lastTier)}
+	tierRatio, err := compare(ctx, w, o, "members, by the tier group their tokens carry", c, &firstUser, names[0], &lastUser, names[len(render.Tiers)-1])
 	if err != nil {
 		return err
 	}
+	// Tokens issued before identity knew a tenant's tier fall back to the
+	// role groups in the shards: the first shard's first against the last
+	// shard's last, the whole tier's subjects before it.
+	firstUser = probe{cfg: cfg, user: "bench:first-role", group: first[0]}
+	lastUser = probe{cfg: cfg, user: "bench:last-role", group: last[len(last)-1]}
+	shardRatio, err := compare(ctx, w, o, "members by role group (tokens without a tier group)", c, &firstUser, firstShard, &lastUser, lastShard)
+	if err != nil {
+		return err
+	}
+	shared.Row(w, "last/first, tier group vs role group", fmt.Sprintf("%.3f vs %.3f", tierRatio, shardRatio))
 	if !o.Legacy {
 		return nil
 	}

@@ -59,6 +59,7 @@ func Access(st store.Store) *access.Table {
 				(*identityv1.ListMembershipsRequest).GetTenant),
 			// Provisioning, when it deletes a tenant; never a user.
 			identityv1.MembershipService_DeleteTenantMemberships_FullMethodName: access.Internal("provisioning").Audited(),
+			identityv1.MembershipService_SetTenantTiers_FullMethodName:          access.Internal("provisioning"),
 
 			identityv1.ApiKeyService_CreateApiKey_FullMethodName: access.Self(func(r *identityv1.CreateApiKeyRequest) string { return r.GetApiKey().GetOwner() }).Audited(),
 			identityv1.ApiKeyService_ListApiKeys_FullMethodName:  access.Self((*identityv1.ListApiKeysRequest).GetOwner),

@@ -73,10 +73,20 @@ func TestTokensDieWithTheirSubjectsRecord(t *testing.T) {
 // provisioning service by its verified client certificate, and no token,
 // not even a platform admin's.
 func TestOnlyProvisioningDeletesATenantsMemberships(t *testing.T) {
+	onlyProvisioning(t, identityv1.MembershipService_DeleteTenantMemberships_FullMethodName, true)
+}
+
+// TestOnlyProvisioningSetsTenantTiers: likewise for the tiers tokens
+// carry, which decide how the API server classifies a tenant's members.
+func TestOnlyProvisioningSetsTenantTiers(t *testing.T) {
+	onlyProvisioning(t, identityv1.MembershipService_SetTenantTiers_FullMethodName, false)
+}
+
+func onlyProvisioning(t *testing.T, method string, audited bool) {
 	table := api.Access(nil)
-	rule, ok := table.Rule(identityv1.MembershipService_DeleteTenantMemberships_FullMethodName)
-	if !ok || rule.Who != access.LandlordService || !rule.Audit {
-		t.Fatalf("rule = %+v, want an audited internal one", rule)
+	rule, ok := table.Rule(method)
+	if !ok || rule.Who != access.LandlordService || rule.Audit != audited {
+		t.Fatalf("rule = %+v, want an internal one, audited %v", rule, audited)
 	}
 	admin := authn.WithClaims(context.Background(), &tokenverify.Claims{Subject: "user:root", UID: "root-1", Groups: []string{roles.PlatformAdminGroup}})
 	if err := table.AdmitsCaller(admin, rule); !errors.Is(err, apierror.ErrPermissionDenied) {

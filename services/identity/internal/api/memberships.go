@@ -56,3 +56,14 @@ func (s *MembershipServer) DeleteTenantMemberships(ctx context.Context, req *ide
 	}
 	return &identityv1.DeleteTenantMembershipsResponse{DeletedCount: int32(min(n, math.MaxInt32))}, nil
 }
+
+func (s *MembershipServer) SetTenantTiers(ctx context.Context, req *identityv1.SetTenantTiersRequest) (*identityv1.SetTenantTiersResponse, error) {
+	tiers := make(map[string]string, len(req.GetTiers()))
+	for _, t := range req.GetTiers() {
+		tiers[t.GetTenant()] = t.GetTier()
+	}
+	if err := s.Memberships.SetTiers(ctx, tiers); err != nil {
+		return nil, err
+	}
+	return &identityv1.SetTenantTiersResponse{}, nil
+}

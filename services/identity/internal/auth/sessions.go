@@ -192,6 +192,7 @@ func (s *Service) issue(ctx context.Context, p principal, tenant string, sess *s
 	var (
 		effective  []*identityv1.Membership
 		userGroups []string
+		tiers      []string
 	)
 	err := s.store.Read(ctx, func(tx store.Tx) error {
 		uid, err := store.SubjectUID(tx, p.subject)
@@ -202,6 +203,10 @@ func (s *Service) issue(ctx context.Context, p principal, tenant string, sess *s
 			return err
 		}
 		effective, userGroups, err = memberships.Effective(tx, p.subject)
+		if err != nil {
+			return err
+		}
+		tiers, err = memberships.Tiers(tx, effective, tenant)
 		return err
 	})
 	if err != nil {
@@ -213,6 +218,7 @@ func (s *Service) issue(ctx context.Context, p principal, tenant string, sess *s
 		return nil, fmt.Errorf("tenant %q: %w", tenant, apierror.ErrNotFound)
 	}
 	groups = append(groups, roles.UserGroups(userGroups)...)
+	groups = append(groups, roles.TierGroups(tiers)...)
 	now := s.now()
 	claims := &tokenverify.Claims{
 		Issuer: s.cfg.Issuer, Audience: []string{s.cfg.Audience},

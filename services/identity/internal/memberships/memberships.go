@@ -184,7 +184,10 @@ func (s *Service) DeleteTenant(ctx context.Context, tenant string) (int, error) 
 	return n, err
 }
 
-func deleteTenant(tx store.Memberships, tenant string) (int, error) {
+func deleteTenant(tx store.Tx, tenant string) (int, error) {
+	if err := tx.DeleteTenantTier(tenant); err != nil {
+		return 0, err
+	}
 	n := 0
 	for {
 		page, err := tx.ListMemberships(tenant, "", 1000)
@@ -198,4 +201,36 @@ func deleteTenant(tx store.Memberships, tenant string) (int, error) {
 			n++
 		}
 	}
+}
+
+// SetTiers records tenants' API tiers, as provisioning reports them, in
+// one transaction; tokens issued from then on carry them (Tiers).
+func (s *Service) SetTiers(ctx context.Context, tiers map[string]string) error {
+	return s.Store.Write(ctx, func(tx store.Tx) error {
+		for tenant, tier := range tiers {
+			if err := tx.PutTenantTier(tenant, tier); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Tiers are the known API tiers of the tenants of memberships, each once;
+// with scope set, only that tenant's.
+func Tiers(tx store.TenantTiers, memberships []*identityv1.Membership, scope string) ([]string, error) {
+	var tiers []string
+	for _, m := range memberships {
+		if scope != "" && m.GetTenant() != scope {
+			continue
+		}
+		tier, err := tx.TenantTier(m.GetTenant())
+		if err != nil {
+			return nil, err
+		}
+		if tier != "" {
+			tiers = append(tiers, tier)
+		}
+	}
+	return tiers, nil
 }

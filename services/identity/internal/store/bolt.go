@@ -30,6 +30,7 @@ var (
 	groupsBucket      = []byte("groups")
 	groupMembers      = []byte("group_members")
 	userGroups        = []byte("user_groups")
+	tenantTiers       = []byte("tenant_tiers")
 )
 
 // OpenBolt opens (creating and migrating) identity's bbolt file.

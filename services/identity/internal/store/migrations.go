@@ -22,6 +22,7 @@ var migrations = []boltdb.Migration{
 	{Name: "create groups and their member indexes", Apply: createBuckets(groupsBucket, groupMembers, userGroups)},
 	{Name: "give subjects immutable uids, bind memberships, API keys and refresh-token families to them",
 		Apply: bindToUIDs},
+	{Name: "create tenants' API tiers", Apply: createBuckets(tenantTiers)},
 }
 
 func createBuckets(names ...[]byte) func(*bolt.Tx) error {

@@ -30,6 +30,7 @@
 //	groups/                   name -> GroupRecord
 //	group_members/            group NUL user -> (empty)
 //	user_groups/              user NUL group -> (empty)
+//	tenant_tiers/             tenant -> its plan's API tier (the name, raw bytes)
 //
 // Values are protobuf (landlord.identity.storage.v1). Subjects are written
 // as subject.Subject strings ("user:ann"). Users, service accounts and
@@ -61,4 +62,5 @@ type Tx interface {
 	RefreshTokens
 	SigningKeys
 	Audit
+	TenantTiers
 }

@@ -74,9 +74,12 @@ type Quota interface {
 	EnsureQuota(ctx context.Context, tenant, clusterNamespace string) (bool, error)
 }
 
-// Memberships removes a tenant's memberships (identity's, over gRPC).
+// Memberships is what identity keeps of tenants (over gRPC): their
+// memberships, removed with the tenant, and their plans' API tiers, which
+// its tokens carry.
 type Memberships interface {
 	DeleteTenantMemberships(ctx context.Context, tenant string) error
+	SetTenantTiers(ctx context.Context, tiers map[string]string) error
 }
 
 // SetupWithManager registers the reconciler with mgr: its cache indexes,
@@ -123,7 +126,7 @@ func (r *TenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := b.Complete(r); err != nil {
 		return err
 	}
-	r.tiers = tierSchemas{client: r.Client, live: r.Reader, plans: r.Plans, plansReady: r.PlansReady}
+	r.tiers = tierSchemas{client: r.Client, live: r.Reader, plans: r.Plans, plansReady: r.PlansReady, identity: r.Memberships}
 	if err := r.tiers.setup(mgr); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +51,10 @@ type tierSchemas struct {
 	created    applied.Recent
 	// plansChanged wakes it when the plans change (a plan may change tier).
 	plansChanged chan event.GenericEvent
+	// identity, if set, is told each tenant's tier (report); reported is
+	// what it was last told.
+	identity Memberships
+	reported map[string]string
 }
 
 func (s *tierSchemas) setup(mgr ctrl.Manager) error {
@@ -112,7 +118,7 @@ func (s *tierSchemas) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Resul
 		wrote = wrote || w
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(append(errs, s.report(ctx, members))...); err != nil {
 		return ctrl.Result{}, err
 	}
 	if wrote {
@@ -121,6 +127,42 @@ func (s *tierSchemas) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Resul
 		return ctrl.Result{RequeueAfter: s.created.TTL}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// reportBatch bounds one SetTenantTiers call (identity takes 1,000).
+const reportBatch = 1000
+
+// report tells identity the tiers that changed since it was last told,
+// so that its tokens carry them and members' requests match their tier's
+// users schema. Tenants that are gone are only forgotten here: identity
+// forgets their tier with their memberships. A failed call is retried
+// with the next pass; telling a tier twice does no harm.
+func (s *tierSchemas) report(ctx context.Context, members []render.TierMember) error {
+	if s.identity == nil {
+		return nil
+	}
+	now := make(map[string]string, len(members))
+	var changed []string
+	for _, m := range members {
+		if _, ok := render.Tiers[m.Tier]; !ok {
+			continue
+		}
+		now[m.Tenant] = m.Tier
+		if s.reported[m.Tenant] != m.Tier {
+			changed = append(changed, m.Tenant)
+		}
+	}
+	for batch := range slices.Chunk(changed, reportBatch) {
+		tiers := make(map[string]string, len(batch))
+		for _, tenant := range batch {
+			tiers[tenant] = now[tenant]
+		}
+		if err := s.identity.SetTenantTiers(ctx, tiers); err != nil {
+			return fmt.Errorf("telling identity the tenants' tiers: %w", err)
+		}
+	}
+	s.reported = now
+	return nil
 }
 
 // members are the tenants in the tier schemas, from the cache, each with

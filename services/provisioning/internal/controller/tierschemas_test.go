@@ -112,8 +112,9 @@ func noTenantFlowSchemas(t *testing.T, c client.Client) {
 // schemas, their groups and the ServiceAccounts of their namespaces, and
 // the API server classifies their requests there; a tenant whose plan
 // moves to another tier moves to that tier's schema, and a deleted tenant
-// leaves them. No tenant has a flow schema of its own, and there are as
-// many schemas as ever.
+// leaves them. A member whose token carries a tier group is classified by
+// that tier's users schema. No tenant has a flow schema of its own, and
+// there are as many schemas as ever.
 func TestTierFlowSchemas(t *testing.T) {
 	c := startOperator(t)
 	ctx := context.Background()
@@ -128,6 +129,28 @@ func TestTierFlowSchemas(t *testing.T) {
 		return nil
 	})
 	noTenantFlowSchemas(t, c)
+
+	// A token carrying tier groups (identity adds them) is classified by
+	// the tiers' users schemas, ahead of the shards, the most generous
+	// tier first.
+	usersSchema := func(tier string) string {
+		fs := &flowcontrolv1.FlowSchema{}
+		if err := c.Get(ctx, client.ObjectKey{Name: render.TierUsersFlowSchemaName(tier)}, fs); err != nil {
+			t.Fatal(err)
+		}
+		return string(fs.UID)
+	}
+	for _, tc := range []struct {
+		groups []string
+		tier   string
+	}{
+		{[]string{"landlord:tenant:apf-one:viewer", "landlord:tier:free"}, "free"},
+		{[]string{"landlord:tier:free", "landlord:tier:enterprise", "landlord:tier:standard"}, "enterprise"},
+	} {
+		if got, want := matchedFlowSchema(t, "landlord:bo", tc.groups...), usersSchema(tc.tier); got != want {
+			t.Errorf("groups %v matched flow schema %s, want %s (%s)", tc.groups, got, want, render.TierUsersFlowSchemaName(tc.tier))
+		}
+	}
 
 	// A plan on another tier moves the tenant there, and out of free.
 	if err := c.Patch(ctx, two, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"plan":"enterprise"}}`))); err != nil {

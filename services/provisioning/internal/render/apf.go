@@ -9,6 +9,8 @@ import (
 
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	flowac "k8s.io/client-go/applyconfigurations/flowcontrol/v1"
+
+	"github.com/landlord-dev/landlord/services/internal/roles"
 )
 
 // flowSchemaPrecedence puts tenant flow schemas ahead of the built-in
@@ -63,10 +65,29 @@ func TierFlowSchemaName(tier string, shard int) string {
 	return "landlord-tier-" + tier + "-" + strconv.Itoa(shard)
 }
 
+// TierUsersFlowSchemaName is the flow schema of tier's tenant members
+// whose tokens carry the tier's group (roles.TierGroup).
+func TierUsersFlowSchemaName(tier string) string { return "landlord-tier-" + tier + "-users" }
+
+// tiersByRank orders the tiers most generous first (more shares, then
+// name): a user in tenants of several tiers carries each tier's group,
+// and the most generous tier's schema is matched first.
+func tiersByRank() []string {
+	return slices.SortedFunc(maps.Keys(Tiers), func(a, b string) int {
+		if Tiers[a] != Tiers[b] {
+			return int(Tiers[b] - Tiers[a])
+		}
+		return strings.Compare(a, b)
+	})
+}
+
 // TierFlowSchemaNames are every tier flow schema, in TierFlowSchemas'
-// order.
+// order: each tier's users schema, then the shards.
 func TierFlowSchemaNames() []string {
 	var out []string
+	for _, tier := range tiersByRank() {
+		out = append(out, TierUsersFlowSchemaName(tier))
+	}
 	for _, tier := range TierNames() {
 		for shard := range TierShards {
 			out = append(out, TierFlowSchemaName(tier, shard))
@@ -92,11 +113,12 @@ type TierMember struct {
 }
 
 // TierFlowSchemas are all the tier flow schemas (TierFlowSchemaNames),
-// whoever is in them: each sends every request of its tenants' role
-// groups and of the ServiceAccounts of their namespaces (their workloads,
-// and whatever their users bind) to its tier's priority level, one flow
-// per user. A member of a tier that does not exist is left out. The
-// output depends only on the set of members, not on their order.
+// whoever is in them: each tier's users schema matches its tier group;
+// each shard sends every request of its tenants' role groups and of the
+// ServiceAccounts of their namespaces (their workloads, and whatever
+// their users bind) to its tier's priority level, one flow per user. A
+// member of a tier that does not exist is left out. The output depends
+// only on the set of members, not on their order.
 func TierFlowSchemas(members []TierMember) []*flowac.FlowSchemaApplyConfiguration {
 	type key struct {
 		tier  string
@@ -110,43 +132,66 @@ func TierFlowSchemas(members []TierMember) []*flowac.FlowSchemaApplyConfiguratio
 		}
 	}
 	var out []*flowac.FlowSchemaApplyConfiguration
+	for rank, tier := range tiersByRank() {
+		out = append(out, tierFlowSchema(TierUsersFlowSchemaName(tier), tier, usersPrecedence+int32(rank),
+			[]*flowac.SubjectApplyConfiguration{group(roles.TierGroup(tier))}))
+	}
 	for _, tier := range TierNames() {
 		for shard := range TierShards {
-			out = append(out, tierFlowSchema(tier, shard, byShard[key{tier, shard}]))
+			out = append(out, tierFlowSchema(TierFlowSchemaName(tier, shard), tier, flowSchemaPrecedence,
+				shardSubjects(byShard[key{tier, shard}])))
 		}
 	}
 	return out
 }
 
-// tierFlowSchema is one shard of a tier, with its members' subjects in
-// the order of their names.
-func tierFlowSchema(tier string, shard int, members []TierMember) *flowac.FlowSchemaApplyConfiguration {
+// usersPrecedence puts the tiers' users schemas, one constant subject
+// each, ahead of the shards, whose subject lists grow with the tenants:
+// a member whose token carries a tier group is classified after a few
+// comparisons however many tenants there are. The shards still name
+// every tenant's role groups, for tokens issued before identity knew
+// the tenant's tier, and its ServiceAccounts, whose tokens carry no
+// Landlord group.
+const usersPrecedence = flowSchemaPrecedence - 100
+
+// shardSubjects are the subjects of a shard's members, in the order of
+// their names.
+func shardSubjects(members []TierMember) []*flowac.SubjectApplyConfiguration {
 	members = slices.Clone(members)
 	slices.SortFunc(members, func(a, b TierMember) int { return strings.Compare(a.Tenant, b.Tenant) })
-	rule := flowac.PolicyRulesWithSubjects().
-		WithResourceRules(flowac.ResourcePolicyRule().WithVerbs("*").WithAPIGroups("*").WithResources("*").
-			WithClusterScope(true).WithNamespaces("*")).
-		WithNonResourceRules(flowac.NonResourcePolicyRule().WithVerbs("*").WithNonResourceURLs("*"))
-	group := func(name string) *flowac.SubjectApplyConfiguration {
-		return flowac.Subject().WithKind(flowcontrolv1.SubjectKindGroup).WithGroup(flowac.GroupSubject().WithName(name))
-	}
+	var out []*flowac.SubjectApplyConfiguration
 	for _, m := range members {
 		for _, role := range []string{"owner", "admin", "editor", "viewer"} {
-			rule.WithSubjects(group("landlord:tenant:" + m.Tenant + ":" + role))
+			out = append(out, group("landlord:tenant:"+m.Tenant+":"+role))
 		}
 		for _, ns := range slices.Sorted(slices.Values(m.Namespaces)) {
-			rule.WithSubjects(flowac.Subject().WithKind(flowcontrolv1.SubjectKindServiceAccount).
+			out = append(out, flowac.Subject().WithKind(flowcontrolv1.SubjectKindServiceAccount).
 				WithServiceAccount(flowac.ServiceAccountSubject().WithNamespace(ns).WithName("*")))
 		}
 	}
-	if len(members) == 0 {
-		rule.WithSubjects(group(NoTenantsGroup))
+	if len(out) == 0 {
+		out = append(out, group(NoTenantsGroup))
 	}
-	return flowac.FlowSchema(TierFlowSchemaName(tier, shard)).
+	return out
+}
+
+func group(name string) *flowac.SubjectApplyConfiguration {
+	return flowac.Subject().WithKind(flowcontrolv1.SubjectKindGroup).WithGroup(flowac.GroupSubject().WithName(name))
+}
+
+// tierFlowSchema sends every request of subjects to tier's priority
+// level, one flow per user.
+func tierFlowSchema(name, tier string, precedence int32, subjects []*flowac.SubjectApplyConfiguration) *flowac.FlowSchemaApplyConfiguration {
+	rule := flowac.PolicyRulesWithSubjects().
+		WithResourceRules(flowac.ResourcePolicyRule().WithVerbs("*").WithAPIGroups("*").WithResources("*").
+			WithClusterScope(true).WithNamespaces("*")).
+		WithNonResourceRules(flowac.NonResourcePolicyRule().WithVerbs("*").WithNonResourceURLs("*")).
+		WithSubjects(subjects...)
+	return flowac.FlowSchema(name).
 		WithLabels(map[string]string{LabelManagedBy: ManagedBy, LabelAPITier: tier}).
 		WithSpec(flowac.FlowSchemaSpec().
 			WithPriorityLevelConfiguration(flowac.PriorityLevelConfigurationReference().WithName(PriorityLevelName(tier))).
-			WithMatchingPrecedence(flowSchemaPrecedence).
+			WithMatchingPrecedence(precedence).
 			WithDistinguisherMethod(flowac.FlowDistinguisherMethod().WithType(flowcontrolv1.FlowDistinguisherMethodByUserType)).
 			WithRules(rule))
 }

@@ -3,6 +3,7 @@ package render_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
@@ -39,9 +40,13 @@ func byName(schemas []*flowac.FlowSchemaApplyConfiguration) map[string]*flowac.F
 }
 
 // TestTierFlowSchemasAreFixed: however many tenants there are, every tier
-// has TierShards schemas at the tenants' precedence, one flow per user, in
-// the tier's priority level; one with no tenants matches no one.
+// has one users schema matching its tier group, ahead of its TierShards
+// schemas at the tenants' precedence, one flow per user, in the tier's
+// priority level; a shard with no tenants matches no one.
 func TestTierFlowSchemasAreFixed(t *testing.T) {
+	// The users schemas go most generous tier first, so that a member of
+	// tenants on several tiers is classified in the best of them.
+	byRank := []string{"enterprise", "isolated", "standard", "free"}
 	var many []render.TierMember
 	for i := range 1000 {
 		many = append(many, render.TierMember{Tenant: fmt.Sprintf("t%04d", i), Tier: render.TierNames()[i%4], Namespaces: []string{fmt.Sprintf("t%04d-web", i)}})
@@ -52,7 +57,12 @@ func TestTierFlowSchemasAreFixed(t *testing.T) {
 		for _, fs := range schemas {
 			names = append(names, *fs.Name)
 			tier := fs.Labels[render.LabelAPITier]
-			if *fs.Spec.PriorityLevelConfiguration.Name != render.PriorityLevelName(tier) || *fs.Spec.MatchingPrecedence != 8000 ||
+			users := *fs.Name == render.TierUsersFlowSchemaName(tier)
+			precedence := int32(8000)
+			if users {
+				precedence = 7900 + int32(slices.Index(byRank, tier))
+			}
+			if *fs.Spec.PriorityLevelConfiguration.Name != render.PriorityLevelName(tier) || *fs.Spec.MatchingPrecedence != precedence ||
 				*fs.Spec.DistinguisherMethod.Type != flowcontrolv1.FlowDistinguisherMethodByUserType || fs.Labels[render.LabelManagedBy] != render.ManagedBy {
 				t.Errorf("%s: level %s precedence %d distinguisher %s labels %v", *fs.Name, *fs.Spec.PriorityLevelConfiguration.Name,
 					*fs.Spec.MatchingPrecedence, *fs.Spec.DistinguisherMethod.Type, fs.Labels)
@@ -65,11 +75,14 @@ func TestTierFlowSchemasAreFixed(t *testing.T) {
 				rule.NonResourceRules[0].NonResourceURLs[0] != "*" {
 				t.Errorf("%s: rules %+v", *fs.Name, fs.Spec.Rules)
 			}
-			if members == nil && !slices.Equal(subjects(fs), []string{render.NoTenantsGroup}) {
+			switch {
+			case users && !slices.Equal(subjects(fs), []string{"landlord:tier:" + tier}):
+				t.Errorf("%s: subjects %v, want the tier group alone", *fs.Name, subjects(fs))
+			case !users && members == nil && !slices.Equal(subjects(fs), []string{render.NoTenantsGroup}):
 				t.Errorf("%s with no tenants: subjects %v", *fs.Name, subjects(fs))
 			}
 		}
-		if !slices.Equal(names, render.TierFlowSchemaNames()) || len(names) != len(render.Tiers)*render.TierShards {
+		if !slices.Equal(names, render.TierFlowSchemaNames()) || len(names) != len(render.Tiers)*(render.TierShards+1) {
 			t.Errorf("%d tenants: schemas %v", len(members), names)
 		}
 	}
@@ -117,7 +130,7 @@ func TestTierFlowSchemasPlaceTenants(t *testing.T) {
 		if !slices.Equal(subjects(fs), subjects(again[name])) {
 			t.Errorf("%s depends on the order of the tenants", name)
 		}
-		if fs == zeta || fs == acme {
+		if fs == zeta || fs == acme || strings.HasSuffix(name, "-users") {
 			continue
 		}
 		if got := subjects(fs); !slices.Equal(got, []string{render.NoTenantsGroup}) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -175,7 +176,12 @@ func quantities(a ledger.Amounts) map[string]string {
 	return out
 }
 
+// qty presents v ledger units of resource: counts as plain numbers
+// ("1000", not the quantity's "1k"), the rest as Kubernetes quantities.
 func qty(resource string, v int64) string {
+	if ledger.IsCount(resource) {
+		return strconv.FormatInt(v, 10)
+	}
 	q := ledger.FromUnits(resource, v)
 	return q.String()
 }

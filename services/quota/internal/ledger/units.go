@@ -47,10 +47,18 @@ func FromUnits(name string, v int64) resource.Quantity {
 		return *resource.NewMilliQuantity(v, resource.DecimalSI)
 	}
 	format := resource.DecimalSI
-	if name == "memory" || strings.HasSuffix(name, ".memory") || strings.HasSuffix(name, "storage") {
+	if bytes(name) {
 		format = resource.BinarySI
 	}
 	return *resource.NewQuantity(v, format)
+}
+
+// IsCount says whether the named resource counts objects (pods,
+// count/secrets...), not CPU or bytes.
+func IsCount(name string) bool { return scale(name) != resource.Milli && !bytes(name) }
+
+func bytes(name string) bool {
+	return name == "memory" || strings.HasSuffix(name, ".memory") || strings.HasSuffix(name, "storage")
 }
 
 // AmountsOf converts a resource list, rounding as ToUnits does.

@@ -68,3 +68,14 @@ func TestAmountsRoundTripThroughResourceList(t *testing.T) {
 		t.Error("negative quantity accepted")
 	}
 }
+
+func TestIsCountTellsObjectsFromCPUAndBytes(t *testing.T) {
+	for name, want := range map[string]bool{
+		"pods": true, "count/configmaps": true, "services.nodeports": true,
+		"requests.cpu": false, "limits.memory": false, "requests.storage": false, "limits.ephemeral-storage": false,
+	} {
+		if got := ledger.IsCount(name); got != want {
+			t.Errorf("IsCount(%s) = %v, want %v", name, got, want)
+		}
+	}
+}

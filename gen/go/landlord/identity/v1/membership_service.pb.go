@@ -436,6 +436,144 @@ func (x *DeleteTenantMembershipsResponse) GetDeletedCount() int32 {
 	return 0
 }
 
+// SetTenantTiersRequest carries tenants' API tiers.
+type SetTenantTiersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenants and their tiers; a tenant named twice is refused.
+	Tiers         []*TenantTier `protobuf:"bytes,1,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetTenantTiersRequest) Reset() {
+	*x = SetTenantTiersRequest{}
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetTenantTiersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetTenantTiersRequest) ProtoMessage() {}
+
+func (x *SetTenantTiersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetTenantTiersRequest.ProtoReflect.Descriptor instead.
+func (*SetTenantTiersRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_membership_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SetTenantTiersRequest) GetTiers() []*TenantTier {
+	if x != nil {
+		return x.Tiers
+	}
+	return nil
+}
+
+// TenantTier is one tenant's API tier.
+type TenantTier struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant.
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The API Priority and Fairness tier of the tenant's plan.
+	Tier          string `protobuf:"bytes,2,opt,name=tier,proto3" json:"tier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TenantTier) Reset() {
+	*x = TenantTier{}
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TenantTier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TenantTier) ProtoMessage() {}
+
+func (x *TenantTier) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TenantTier.ProtoReflect.Descriptor instead.
+func (*TenantTier) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_membership_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TenantTier) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *TenantTier) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+// SetTenantTiersResponse is empty.
+type SetTenantTiersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetTenantTiersResponse) Reset() {
+	*x = SetTenantTiersResponse{}
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetTenantTiersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetTenantTiersResponse) ProtoMessage() {}
+
+func (x *SetTenantTiersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_membership_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetTenantTiersResponse.ProtoReflect.Descriptor instead.
+func (*SetTenantTiersResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_membership_service_proto_rawDescGZIP(), []int{10}
+}
+
 var File_landlord_identity_v1_membership_service_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
@@ -467,13 +605,22 @@ const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
 	"\x1eDeleteTenantMembershipsRequest\x12@\n" +
 	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\"F\n" +
 	"\x1fDeleteTenantMembershipsResponse\x12#\n" +
-	"\rdeleted_count\x18\x01 \x01(\x05R\fdeletedCount2\xa0\x05\n" +
+	"\rdeleted_count\x18\x01 \x01(\x05R\fdeletedCount\"\xb7\x01\n" +
+	"\x15SetTenantTiersRequest\x12\x9d\x01\n" +
+	"\x05tiers\x18\x01 \x03(\v2 .landlord.identity.v1.TenantTierBe\xbaHb\xba\x01W\n" +
+	"\x14tiers.unique_tenants\x12\x1fa tenant may be named only once\x1a\x1ethis.map(t, t.tenant).unique()\x92\x01\x05\b\x01\x10\xe8\aR\x05tiers\"\x8c\x01\n" +
+	"\n" +
+	"TenantTier\x12@\n" +
+	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\x12<\n" +
+	"\x04tier\x18\x02 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$R\x04tier\"\x18\n" +
+	"\x16SetTenantTiersResponse2\x8d\x06\n" +
 	"\x11MembershipService\x12\xbe\x01\n" +
 	"\rSetMembership\x12*.landlord.identity.v1.SetMembershipRequest\x1a+.landlord.identity.v1.SetMembershipResponse\"T\x82\xd3\xe4\x93\x02N:\n" +
 	"membership\x1a@/v1/tenants/{membership.tenant}/memberships/{membership.subject}\x12\xa5\x01\n" +
 	"\x10DeleteMembership\x12-.landlord.identity.v1.DeleteMembershipRequest\x1a..landlord.identity.v1.DeleteMembershipResponse\"2\x82\xd3\xe4\x93\x02,**/v1/tenants/{tenant}/memberships/{subject}\x12\x98\x01\n" +
 	"\x0fListMemberships\x12,.landlord.identity.v1.ListMembershipsRequest\x1a-.landlord.identity.v1.ListMembershipsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/tenants/{tenant}/memberships\x12\x86\x01\n" +
-	"\x17DeleteTenantMemberships\x124.landlord.identity.v1.DeleteTenantMembershipsRequest\x1a5.landlord.identity.v1.DeleteTenantMembershipsResponseB\xed\x01\n" +
+	"\x17DeleteTenantMemberships\x124.landlord.identity.v1.DeleteTenantMembershipsRequest\x1a5.landlord.identity.v1.DeleteTenantMembershipsResponse\x12k\n" +
+	"\x0eSetTenantTiers\x12+.landlord.identity.v1.SetTenantTiersRequest\x1a,.landlord.identity.v1.SetTenantTiersResponseB\xed\x01\n" +
 	"\x18com.landlord.identity.v1B\x16MembershipServiceProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"
 
 var (
@@ -488,7 +635,7 @@ func file_landlord_identity_v1_membership_service_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_v1_membership_service_proto_rawDescData
 }
 
-var file_landlord_identity_v1_membership_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_landlord_identity_v1_membership_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_landlord_identity_v1_membership_service_proto_goTypes = []any{
 	(*SetMembershipRequest)(nil),            // 0: landlord.identity.v1.SetMembershipRequest
 	(*SetMembershipResponse)(nil),           // 1: landlord.identity.v1.SetMembershipResponse
@@ -498,25 +645,31 @@ var file_landlord_identity_v1_membership_service_proto_goTypes = []any{
 	(*ListMembershipsResponse)(nil),         // 5: landlord.identity.v1.ListMembershipsResponse
 	(*DeleteTenantMembershipsRequest)(nil),  // 6: landlord.identity.v1.DeleteTenantMembershipsRequest
 	(*DeleteTenantMembershipsResponse)(nil), // 7: landlord.identity.v1.DeleteTenantMembershipsResponse
-	(*Membership)(nil),                      // 8: landlord.identity.v1.Membership
+	(*SetTenantTiersRequest)(nil),           // 8: landlord.identity.v1.SetTenantTiersRequest
+	(*TenantTier)(nil),                      // 9: landlord.identity.v1.TenantTier
+	(*SetTenantTiersResponse)(nil),          // 10: landlord.identity.v1.SetTenantTiersResponse
+	(*Membership)(nil),                      // 11: landlord.identity.v1.Membership
 }
 var file_landlord_identity_v1_membership_service_proto_depIdxs = []int32{
-	8, // 0: landlord.identity.v1.SetMembershipRequest.membership:type_name -> landlord.identity.v1.Membership
-	8, // 1: landlord.identity.v1.SetMembershipResponse.membership:type_name -> landlord.identity.v1.Membership
-	8, // 2: landlord.identity.v1.ListMembershipsResponse.memberships:type_name -> landlord.identity.v1.Membership
-	0, // 3: landlord.identity.v1.MembershipService.SetMembership:input_type -> landlord.identity.v1.SetMembershipRequest
-	2, // 4: landlord.identity.v1.MembershipService.DeleteMembership:input_type -> landlord.identity.v1.DeleteMembershipRequest
-	4, // 5: landlord.identity.v1.MembershipService.ListMemberships:input_type -> landlord.identity.v1.ListMembershipsRequest
-	6, // 6: landlord.identity.v1.MembershipService.DeleteTenantMemberships:input_type -> landlord.identity.v1.DeleteTenantMembershipsRequest
-	1, // 7: landlord.identity.v1.MembershipService.SetMembership:output_type -> landlord.identity.v1.SetMembershipResponse
-	3, // 8: landlord.identity.v1.MembershipService.DeleteMembership:output_type -> landlord.identity.v1.DeleteMembershipResponse
-	5, // 9: landlord.identity.v1.MembershipService.ListMemberships:output_type -> landlord.identity.v1.ListMembershipsResponse
-	7, // 10: landlord.identity.v1.MembershipService.DeleteTenantMemberships:output_type -> landlord.identity.v1.DeleteTenantMembershipsResponse
-	7, // [7:11] is the sub-list for method output_type
-	3, // [3:7] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	11, // 0: landlord.identity.v1.SetMembershipRequest.membership:type_name -> landlord.identity.v1.Membership
+	11, // 1: landlord.identity.v1.SetMembershipResponse.membership:type_name -> landlord.identity.v1.Membership
+	11, // 2: landlord.identity.v1.ListMembershipsResponse.memberships:type_name -> landlord.identity.v1.Membership
+	9,  // 3: landlord.identity.v1.SetTenantTiersRequest.tiers:type_name -> landlord.identity.v1.TenantTier
+	0,  // 4: landlord.identity.v1.MembershipService.SetMembership:input_type -> landlord.identity.v1.SetMembershipRequest
+	2,  // 5: landlord.identity.v1.MembershipService.DeleteMembership:input_type -> landlord.identity.v1.DeleteMembershipRequest
+	4,  // 6: landlord.identity.v1.MembershipService.ListMemberships:input_type -> landlord.identity.v1.ListMembershipsRequest
+	6,  // 7: landlord.identity.v1.MembershipService.DeleteTenantMemberships:input_type -> landlord.identity.v1.DeleteTenantMembershipsRequest
+	8,  // 8: landlord.identity.v1.MembershipService.SetTenantTiers:input_type -> landlord.identity.v1.SetTenantTiersRequest
+	1,  // 9: landlord.identity.v1.MembershipService.SetMembership:output_type -> landlord.identity.v1.SetMembershipResponse
+	3,  // 10: landlord.identity.v1.MembershipService.DeleteMembership:output_type -> landlord.identity.v1.DeleteMembershipResponse
+	5,  // 11: landlord.identity.v1.MembershipService.ListMemberships:output_type -> landlord.identity.v1.ListMembershipsResponse
+	7,  // 12: landlord.identity.v1.MembershipService.DeleteTenantMemberships:output_type -> landlord.identity.v1.DeleteTenantMembershipsResponse
+	10, // 13: landlord.identity.v1.MembershipService.SetTenantTiers:output_type -> landlord.identity.v1.SetTenantTiersResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_v1_membership_service_proto_init() }
@@ -531,7 +684,7 @@ func file_landlord_identity_v1_membership_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_v1_membership_service_proto_rawDesc), len(file_landlord_identity_v1_membership_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	MembershipService_DeleteMembership_FullMethodName        = "/landlord.identity.v1.MembershipService/DeleteMembership"
 	MembershipService_ListMemberships_FullMethodName         = "/landlord.identity.v1.MembershipService/ListMemberships"
 	MembershipService_DeleteTenantMemberships_FullMethodName = "/landlord.identity.v1.MembershipService/DeleteTenantMemberships"
+	MembershipService_SetTenantTiers_FullMethodName          = "/landlord.identity.v1.MembershipService/SetTenantTiers"
 )
 
 // MembershipServiceClient is the client API for MembershipService service.
@@ -48,6 +49,16 @@ type MembershipServiceClient interface {
 	// PERMISSION_DENIED). Idempotent: a tenant without memberships is no
 	// error. Not served over REST.
 	DeleteTenantMemberships(ctx context.Context, in *DeleteTenantMembershipsRequest, opts ...grpc.CallOption) (*DeleteTenantMembershipsResponse, error)
+	// SetTenantTiers records the API tier of tenants' plans, so that access
+	// tokens carry "landlord:tier:<tier>" for each tenant a subject is a
+	// member of: the API server then classifies a member's requests with one
+	// flow schema per tier instead of scanning every tenant's groups.
+	// Provisioning calls it when a tenant's tier is first known or changes;
+	// only provisioning's client certificate is admitted, as for
+	// DeleteTenantMemberships, which also forgets the tier. Tokens issued
+	// before a change keep the old tier until they expire. Not served over
+	// REST.
+	SetTenantTiers(ctx context.Context, in *SetTenantTiersRequest, opts ...grpc.CallOption) (*SetTenantTiersResponse, error)
 }
 
 type membershipServiceClient struct {
@@ -98,6 +109,16 @@ func (c *membershipServiceClient) DeleteTenantMemberships(ctx context.Context, i
 	return out, nil
 }
 
+func (c *membershipServiceClient) SetTenantTiers(ctx context.Context, in *SetTenantTiersRequest, opts ...grpc.CallOption) (*SetTenantTiersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetTenantTiersResponse)
+	err := c.cc.Invoke(ctx, MembershipService_SetTenantTiers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MembershipServiceServer is the server API for MembershipService service.
 // All implementations must embed UnimplementedMembershipServiceServer
 // for forward compatibility.
@@ -121,6 +142,16 @@ type MembershipServiceServer interface {
 	// PERMISSION_DENIED). Idempotent: a tenant without memberships is no
 	// error. Not served over REST.
 	DeleteTenantMemberships(context.Context, *DeleteTenantMembershipsRequest) (*DeleteTenantMembershipsResponse, error)
+	// SetTenantTiers records the API tier of tenants' plans, so that access
+	// tokens carry "landlord:tier:<tier>" for each tenant a subject is a
+	// member of: the API server then classifies a member's requests with one
+	// flow schema per tier instead of scanning every tenant's groups.
+	// Provisioning calls it when a tenant's tier is first known or changes;
+	// only provisioning's client certificate is admitted, as for
+	// DeleteTenantMemberships, which also forgets the tier. Tokens issued
+	// before a change keep the old tier until they expire. Not served over
+	// REST.
+	SetTenantTiers(context.Context, *SetTenantTiersRequest) (*SetTenantTiersResponse, error)
 	mustEmbedUnimplementedMembershipServiceServer()
 }
 
@@ -142,6 +173,9 @@ func (UnimplementedMembershipServiceServer) ListMemberships(context.Context, *Li
 }
 func (UnimplementedMembershipServiceServer) DeleteTenantMemberships(context.Context, *DeleteTenantMembershipsRequest) (*DeleteTenantMembershipsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteTenantMemberships not implemented")
+}
+func (UnimplementedMembershipServiceServer) SetTenantTiers(context.Context, *SetTenantTiersRequest) (*SetTenantTiersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetTenantTiers not implemented")
 }
 func (UnimplementedMembershipServiceServer) mustEmbedUnimplementedMembershipServiceServer() {}
 func (UnimplementedMembershipServiceServer) testEmbeddedByValue()                           {}
@@ -236,6 +270,24 @@ func _MembershipService_DeleteTenantMemberships_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MembershipService_SetTenantTiers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetTenantTiersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MembershipServiceServer).SetTenantTiers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MembershipService_SetTenantTiers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MembershipServiceServer).SetTenantTiers(ctx, req.(*SetTenantTiersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MembershipService_ServiceDesc is the grpc.ServiceDesc for MembershipService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -258,6 +310,10 @@ var MembershipService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteTenantMemberships",
 			Handler:    _MembershipService_DeleteTenantMemberships_Handler,
+		},
+		{
+			MethodName: "SetTenantTiers",
+			Handler:    _MembershipService_SetTenantTiers_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

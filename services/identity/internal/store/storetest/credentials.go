@@ -177,6 +177,25 @@ func signingKeysCase(t testing.TB, s store.Store) {
 	})
 }
 
+func tenantTiersCase(t testing.TB, s store.Store) {
+	write(t, s, func(tx store.Tx) error {
+		ok(t, tx.PutTenantTier("acme", "free"))
+		ok(t, tx.PutTenantTier("acme", "enterprise")) // replaces
+		ok(t, tx.PutTenantTier("acme-2", "standard"))
+		ok(t, tx.DeleteTenantTier("acme-2"))
+		ok(t, tx.DeleteTenantTier("nobody")) // missing: no error
+		return nil
+	})
+	read(t, s, func(tx store.Tx) error {
+		for tenant, want := range map[string]string{"acme": "enterprise", "acme-2": "", "nobody": ""} {
+			got, err := tx.TenantTier(tenant)
+			ok(t, err)
+			same(t, "tier of "+tenant, got, want)
+		}
+		return nil
+	})
+}
+
 func auditCase(t testing.TB, s store.Store) {
 	id := func(ev *identityv1.AuditEvent) string { return ev.GetId() }
 	write(t, s, func(tx store.Tx) error {

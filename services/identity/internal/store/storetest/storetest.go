@@ -31,6 +31,7 @@ var checks = []check{
 	{"API keys are indexed by owner", apiKeysCase},
 	{"refresh tokens: families, tombstones, owners and collection", refreshCase},
 	{"signing keys", signingKeysCase},
+	{"tenant tiers replace, delete and read empty when unknown", tenantTiersCase},
 	{"audit events list newest first, paged, count and trim oldest first", auditCase},
 	{"a failed write changes nothing", rollbackCase},
 	{"a transaction reads its own writes", ownWritesCase},

@@ -300,3 +300,15 @@ func (x spyTx) DeleteAudit(before string, limit int) (int, error) {
 	x.s.call("DeleteAudit")
 	return x.tx.DeleteAudit(before, limit)
 }
+
+func (x spyTx) TenantTier(tenant string) (string, error) {
+	return readOne(x, "TenantTier", func() (string, error) { return x.tx.TenantTier(tenant) })
+}
+func (x spyTx) PutTenantTier(tenant, tier string) error {
+	x.s.call("PutTenantTier")
+	return x.tx.PutTenantTier(tenant, tier)
+}
+func (x spyTx) DeleteTenantTier(tenant string) error {
+	x.s.call("DeleteTenantTier")
+	return x.tx.DeleteTenantTier(tenant)
+}
