@@ -17,6 +17,7 @@ import (
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/quota/bench"
 )
 
@@ -129,11 +130,11 @@ func TestKill9DuringRebalancingNeverOversells(t *testing.T) {
 			return fmt.Errorf("moves still open: %v", q.GetQuota().GetMoves())
 		}
 		for _, a := range q.GetQuota().GetNamespaces() {
-			rq, err := kube.CoreV1().ResourceQuotas(a.GetName()).Get(context.Background(), "landlord-quota", metav1.GetOptions{})
-			if err != nil {
-				return err
-			}
 			for r, want := range a.GetHard() {
+				rq, err := kube.CoreV1().ResourceQuotas(a.GetName()).Get(context.Background(), v1alpha1.QuotaNameFor(r), metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
 				got := rq.Spec.Hard[corev1.ResourceName(r)]
 				if got.Cmp(resource.MustParse(want)) != 0 || !a.GetApplied() {
 					return fmt.Errorf("%s: ledger says %s=%s (applied %v), the cluster %s", a.GetName(), r, want, a.GetApplied(), got.String())

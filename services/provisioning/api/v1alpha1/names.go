@@ -1,5 +1,7 @@
 package v1alpha1
 
+import "strings"
+
 // ClusterName is a tenant namespace's name in the cluster: the tenant's
 // name, a dash, the namespace's name.
 func ClusterName(tenant, namespace string) string { return tenant + "-" + namespace }
@@ -11,9 +13,40 @@ const (
 	LabelNamespace = "landlord.dev/namespace"
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	ManagedBy      = "landlord-provisioning"
-	// QuotaName is the ResourceQuota of each tenant namespace.
-	QuotaName = "landlord-quota"
+	// QuotaName is the ResourceQuota of each tenant namespace that bounds
+	// what pods consume, ObjectsQuotaName the one that bounds everything
+	// else (QuotaNameFor).
+	QuotaName        = "landlord-quota"
+	ObjectsQuotaName = "landlord-quota-objects"
 	// AnnotationQuotaSeq is the quota service's write a ResourceQuota
 	// carries: a write older than it is never applied.
 	AnnotationQuotaSeq = "landlord.dev/quota-seq"
 )
+
+// QuotaNames are the ResourceQuotas of a tenant namespace, in the order
+// they are written.
+var QuotaNames = []string{ObjectsQuotaName, QuotaName}
+
+// QuotaNameFor is the ResourceQuota of a tenant namespace that bounds
+// resource. A tenant's limits are split in two because the API server
+// updates the status of every quota that names a resource an object
+// consumes on each admission: a pod admitted against one quota of a few
+// compute resources is cheap, against one that also counts thirty kinds
+// of object it took nearly twice as long (bench-quota). Pods consume
+// pods, CPU, memory, ephemeral storage and extended resources, so
+// anything not known to be another kind's goes with them; a resource in
+// the wrong one costs speed, never correctness.
+func QuotaNameFor(resource string) string {
+	switch {
+	case resource == "count/pods":
+		return QuotaName
+	case strings.HasPrefix(resource, "count/"), strings.HasPrefix(resource, "services"),
+		strings.Contains(resource, ".storageclass.storage.k8s.io/"):
+		return ObjectsQuotaName
+	}
+	switch resource {
+	case "persistentvolumeclaims", "replicationcontrollers", "requests.storage", "resourcequotas", "secrets", "configmaps":
+		return ObjectsQuotaName
+	}
+	return QuotaName
+}

@@ -141,6 +141,7 @@ func TestTenantCannotTouchLandlordsObjects(t *testing.T) {
 	ns := "/namespaces/acc-managed-web/"
 	objects := map[string]string{
 		"quota":          "/api/v1" + ns + "resourcequotas/" + render.QuotaName,
+		"objects quota":  "/api/v1" + ns + "resourcequotas/" + v1alpha1.ObjectsQuotaName,
 		"limit range":    "/api/v1" + ns + "limitranges/" + render.LimitRangeName,
 		"network policy": "/apis/networking.k8s.io/v1" + ns + "networkpolicies/" + render.IsolationName,
 		"role binding":   "/apis/rbac.authorization.k8s.io/v1" + ns + "rolebindings/landlord-editors",
@@ -157,6 +158,8 @@ func TestTenantCannotTouchLandlordsObjects(t *testing.T) {
 		{"editor", "network policy", invalid, invalid},
 		{"editor", "role binding", forbidden, forbidden},
 		{"admin", "quota", forbidden, forbidden},
+		{"editor", "objects quota", forbidden, forbidden},
+		{"admin", "objects quota", forbidden, forbidden},
 		{"admin", "limit range", forbidden, forbidden},
 		{"admin", "network policy", invalid, ""}, // delete: tenant_test.go
 		{"admin", "role binding", invalid, ""},   // delete: tenant_test.go

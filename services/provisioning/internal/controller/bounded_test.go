@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -28,9 +29,14 @@ func TestEveryCreatableKindIsBounded(t *testing.T) {
 	provision(t, c, "bnd", v1alpha1.TenantSpec{Plan: "free", Namespaces: []v1alpha1.TenantNamespace{{Name: "web"}}})
 	const ns = "bnd-web"
 	kube := devclustertest.Admin(t)
-	quota, err := kube.CoreV1().ResourceQuotas(ns).Get(ctx, render.QuotaName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// The namespace's two quotas together (v1alpha1.QuotaNameFor).
+	quota := &corev1.ResourceQuota{Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{}}}
+	for _, name := range v1alpha1.QuotaNames {
+		rq, err := kube.CoreV1().ResourceQuotas(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(quota.Spec.Hard, rq.Spec.Hard)
 	}
 	stored := storedKinds(t)
 	for _, role := range []string{"editor", "admin"} {

@@ -205,8 +205,8 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 	if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" || ns.Labels[render.LabelTenant] != "ctl-acme" {
 		t.Errorf("namespace labels = %v", ns.Labels)
 	}
-	for _, obj := range []client.Object{&corev1.ResourceQuota{}, &corev1.LimitRange{}, &networkingv1.NetworkPolicy{}} {
-		name := map[string]string{"*v1.ResourceQuota": render.QuotaName, "*v1.LimitRange": render.LimitRangeName, "*v1.NetworkPolicy": render.IsolationName}[fmt.Sprintf("%T", obj)]
+	for name, obj := range map[string]client.Object{render.QuotaName: &corev1.ResourceQuota{}, v1alpha1.ObjectsQuotaName: &corev1.ResourceQuota{},
+		render.LimitRangeName: &corev1.LimitRange{}, render.IsolationName: &networkingv1.NetworkPolicy{}} {
 		if err := c.Get(ctx, client.ObjectKey{Namespace: "ctl-acme-web", Name: name}, obj); err != nil {
 			t.Errorf("%T %s: %v", obj, name, err)
 		}
@@ -230,8 +230,10 @@ func TestTenantBecomesActiveAndEditorsWorkOnlyInIt(t *testing.T) {
 	if _, err := editor.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("editor outside its tenant: %v, want Forbidden", err)
 	}
-	if err := editor.CoreV1().ResourceQuotas("ctl-acme-web").Delete(ctx, render.QuotaName, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
-		t.Errorf("editor deleting its quota: %v, want Forbidden", err)
+	for _, name := range v1alpha1.QuotaNames {
+		if err := editor.CoreV1().ResourceQuotas("ctl-acme-web").Delete(ctx, name, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
+			t.Errorf("editor deleting its quota %s: %v, want Forbidden", name, err)
+		}
 	}
 
 	// A tenant admin manages its own RBAC and policies, but not Landlord's:

@@ -18,6 +18,7 @@ import (
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/quotasync"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/render"
 )
@@ -51,27 +52,43 @@ func qw(tenant, ns string, seq uint64, hard map[string]string) *quotav1.QuotaWri
 	return &quotav1.QuotaWrite{Tenant: tenant, Namespace: ns, Seq: seq, Hard: hard}
 }
 
-func quota(t *testing.T, c client.Client, ns string) *corev1.ResourceQuota {
+// quotas are the namespace's two ResourceQuotas (v1alpha1.QuotaNames).
+func quotas(t *testing.T, c client.Client, ns string) []*corev1.ResourceQuota {
 	t.Helper()
-	rq := &corev1.ResourceQuota{}
-	if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: render.QuotaName}, rq); err != nil {
-		t.Fatal(err)
+	var out []*corev1.ResourceQuota
+	for _, name := range v1alpha1.QuotaNames {
+		rq := &corev1.ResourceQuota{}
+		if err := c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, rq); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rq)
 	}
-	return rq
+	return out
 }
 
-// hardIs: the quota's spec.hard is exactly want, and it holds write seq.
-func hardIs(rq *corev1.ResourceQuota, seq uint64, want map[string]string) error {
-	if got := rq.Annotations[render.AnnotationQuotaSeq]; got != fmt.Sprint(seq) {
-		return fmt.Errorf("quota holds write %q, want %d", got, seq)
-	}
-	if len(rq.Spec.Hard) != len(want) {
-		return fmt.Errorf("hard %v, want %v", rq.Spec.Hard, want)
-	}
-	for name, v := range want {
-		if got := rq.Spec.Hard[corev1.ResourceName(name)]; got.Cmp(resource.MustParse(v)) != 0 {
-			return fmt.Errorf("hard %s = %s, want %s", name, got.String(), v)
+// hardIs: the quotas' spec.hard together is exactly want, each resource
+// in the quota QuotaNameFor names, and both hold write seq.
+func hardIs(rqs []*corev1.ResourceQuota, seq uint64, want map[string]string) error {
+	n := 0
+	for _, rq := range rqs {
+		if got := rq.Annotations[render.AnnotationQuotaSeq]; got != fmt.Sprint(seq) {
+			return fmt.Errorf("quota %s holds write %q, want %d", rq.Name, got, seq)
 		}
+		for name, got := range rq.Spec.Hard {
+			v, ok := want[string(name)]
+			switch {
+			case !ok:
+				return fmt.Errorf("quota %s limits %s, want %v", rq.Name, name, want)
+			case v1alpha1.QuotaNameFor(string(name)) != rq.Name:
+				return fmt.Errorf("%s is in quota %s, not %s", name, rq.Name, v1alpha1.QuotaNameFor(string(name)))
+			case got.Cmp(resource.MustParse(v)) != 0:
+				return fmt.Errorf("hard %s = %s, want %s", name, got.String(), v)
+			}
+			n++
+		}
+	}
+	if n != len(want) {
+		return fmt.Errorf("%d limits, want %v", n, want)
 	}
 	return nil
 }
@@ -102,13 +119,51 @@ func TestOlderWritesNeverOverwriteNewer(t *testing.T) {
 			t.Errorf("write %d: %v, %v; want %v", step.seq, got, err, step.want)
 		}
 	}
-	rq := quota(t, c, ns)
-	if err := hardIs(rq, 7, v7); err != nil {
+	rqs := quotas(t, c, ns)
+	if err := hardIs(rqs, 7, v7); err != nil {
 		t.Error(err)
 	}
-	if rq.Labels[render.LabelTenant] != "qs-order" || rq.Labels[render.LabelNamespace] != "web" || rq.Labels[render.LabelManagedBy] != render.ManagedBy {
-		t.Errorf("labels %v", rq.Labels)
+	for _, rq := range rqs {
+		if rq.Labels[render.LabelTenant] != "qs-order" || rq.Labels[render.LabelNamespace] != "web" || rq.Labels[render.LabelManagedBy] != render.ManagedBy {
+			t.Errorf("%s labels %v", rq.Name, rq.Labels)
+		}
 	}
+}
+
+// TestOneQuotaHoldingEverythingIsSplit: a namespace still on one quota
+// holding every limit (as Landlords before the split wrote it) gets its
+// objects' quota and keeps only the pods' limits in the other, from the
+// write it already holds; no count goes unbounded in between, because
+// the objects' quota is written first.
+func TestOneQuotaHoldingEverythingIsSplit(t *testing.T) {
+	c := kube(t)
+	ctx := context.Background()
+	ns := tenantNamespace(t, c, "qs-split", "web")
+	hard := map[string]string{"pods": "4", "requests.cpu": "1", "count/secrets": "9", "services": "2"}
+	old := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: v1alpha1.QuotaName,
+		Labels: render.Labels("qs-split", "web"), Annotations: map[string]string{render.AnnotationQuotaSeq: "4"}}}
+	old.Spec.Hard = parse(hard)
+	if err := c.Create(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	s := &quotasync.Syncer{Kube: c, Live: c}
+	if got, err := s.Apply(ctx, qw("qs-split", ns, 4, hard), false); err != nil || got != quotasync.Created {
+		t.Fatalf("the write the quota holds, again: %v, %v; want created (the objects' quota)", got, err)
+	}
+	if err := hardIs(quotas(t, c, ns), 4, hard); err != nil {
+		t.Error(err)
+	}
+	if got, err := s.Apply(ctx, qw("qs-split", ns, 4, hard), false); err != nil || got != quotasync.Current {
+		t.Errorf("once split: %v, %v; want current", got, err)
+	}
+}
+
+func parse(m map[string]string) corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for k, v := range m {
+		out[corev1.ResourceName(k)] = resource.MustParse(v)
+	}
+	return out
 }
 
 // TestWritesGoOnlyToTheTenantsNamespaces: a write for a namespace that
@@ -143,9 +198,11 @@ func TestWritesGoOnlyToTheTenantsNamespaces(t *testing.T) {
 		if got, err := s.Apply(ctx, w, false); err != nil || got != quotasync.Skipped {
 			t.Errorf("write for %s: %v, %v; want skipped", w.GetNamespace(), got, err)
 		}
-		err := c.Get(ctx, client.ObjectKey{Namespace: w.GetNamespace(), Name: render.QuotaName}, &corev1.ResourceQuota{})
-		if !apierrors.IsNotFound(err) {
-			t.Errorf("%s: quota written (%v)", w.GetNamespace(), err)
+		for _, name := range v1alpha1.QuotaNames {
+			err := c.Get(ctx, client.ObjectKey{Namespace: w.GetNamespace(), Name: name}, &corev1.ResourceQuota{})
+			if !apierrors.IsNotFound(err) {
+				t.Errorf("%s: quota %s written (%v)", w.GetNamespace(), name, err)
+			}
 		}
 	}
 	if _, err := s.Apply(ctx, qw("qs-other", other, 1, hard), false); err != nil {
@@ -154,14 +211,14 @@ func TestWritesGoOnlyToTheTenantsNamespaces(t *testing.T) {
 	if got, err := s.Apply(ctx, qw("qs-mine", other, 2, map[string]string{"pods": "100"}), true); err == nil || got == quotasync.Patched {
 		t.Errorf("a write over another tenant's quota: %v, %v", got, err)
 	}
-	if err := hardIs(quota(t, c, other), 1, hard); err != nil {
+	if err := hardIs(quotas(t, c, other), 1, hard); err != nil {
 		t.Error(err)
 	}
 	bad := qw("qs-other", other, 3, map[string]string{"pods": "many"})
 	if _, err := s.Apply(ctx, bad, false); err == nil || !strings.Contains(err.Error(), "quantity") {
 		t.Errorf("a bad quantity: %v", err)
 	}
-	if err := hardIs(quota(t, c, other), 1, hard); err != nil {
+	if err := hardIs(quotas(t, c, other), 1, hard); err != nil {
 		t.Error(err)
 	}
 }
@@ -180,8 +237,10 @@ func TestEnsureQuotaCreatesFromTheLatestWrite(t *testing.T) {
 	}
 	hard := map[string]string{"pods": "4", "count/secrets": "9"}
 	s.Handle(ctx, &quotav1.SyncResponse{Writes: []*quotav1.QuotaWrite{qw("qs-ensure", ns, 1, map[string]string{"pods": "1"}), qw("qs-ensure", ns, 2, hard)}})
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: render.QuotaName}, &corev1.ResourceQuota{}); !apierrors.IsNotFound(err) {
-		t.Fatalf("a replica that does not lead wrote (%v)", err)
+	for _, name := range v1alpha1.QuotaNames {
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &corev1.ResourceQuota{}); !apierrors.IsNotFound(err) {
+			t.Fatalf("a replica that does not lead wrote %s (%v)", name, err)
+		}
 	}
 	if ok, err := s.EnsureQuota(ctx, "qs-other", ns); ok || err != nil {
 		t.Errorf("EnsureQuota for another tenant = %v, %v", ok, err)
@@ -189,7 +248,7 @@ func TestEnsureQuotaCreatesFromTheLatestWrite(t *testing.T) {
 	if ok, err := s.EnsureQuota(ctx, "qs-ensure", ns); !ok || err != nil {
 		t.Fatalf("EnsureQuota with a write = %v, %v", ok, err)
 	}
-	if err := hardIs(quota(t, c, ns), 2, hard); err != nil {
+	if err := hardIs(quotas(t, c, ns), 2, hard); err != nil {
 		t.Error(err)
 	}
 	fresh := &quotasync.Syncer{Kube: c, Live: c}
@@ -239,10 +298,10 @@ func TestChangesBesidesTheSequenceDoNotStopAWrite(t *testing.T) {
 	live.n.Store(5)
 	v2 := map[string]string{"pods": "2"}
 	got, err := (&quotasync.Syncer{Kube: c, Live: live}).Apply(ctx, qw("qs-conflict", ns, 2, v2), false)
-	if err != nil || got != quotasync.Patched || live.reads.Load() != 1 {
-		t.Fatalf("a changed quota: %v, %v after %d reads; want patched at once", got, err, live.reads.Load())
+	if err != nil || got != quotasync.Patched || live.reads.Load() != int32(len(v1alpha1.QuotaNames)) {
+		t.Fatalf("a changed quota: %v, %v after %d reads; want patched at once (one read of each quota)", got, err, live.reads.Load())
 	}
-	if err := hardIs(quota(t, c, ns), 2, v2); err != nil {
+	if err := hardIs(quotas(t, c, ns), 2, v2); err != nil {
 		t.Error(err)
 	}
 }
@@ -267,7 +326,7 @@ func TestANewerWriteBetweenReadAndPatchWins(t *testing.T) {
 	if err != nil || got != quotasync.Current {
 		t.Fatalf("older write racing a newer one: %v, %v; want current (superseded)", got, err)
 	}
-	if err := hardIs(quota(t, c, ns), 10, newer); err != nil {
+	if err := hardIs(quotas(t, c, ns), 10, newer); err != nil {
 		t.Error(err)
 	}
 }

@@ -112,25 +112,31 @@ func (s *Syncer) applyAll(ctx context.Context, writes []*quotav1.QuotaWrite) {
 	_ = g.Wait()
 }
 
-// EnsureQuota reports whether the namespace's ResourceQuota holds one of
-// the quota service's writes; if not, and the newest write for it (of this
-// tenant) is known, it applies that write now. The operator calls it
-// before it binds tenant roles in the namespace, once it holds the
-// namespace for tenant.
+// EnsureQuota reports whether the namespace's ResourceQuotas (both:
+// v1alpha1.QuotaNames) hold one of the quota service's writes; if not, and
+// the newest write for it (of this tenant) is known, it applies that
+// write now. The operator calls it before it binds tenant roles in the
+// namespace, once it holds the namespace for tenant.
 func (s *Syncer) EnsureQuota(ctx context.Context, tenant, namespace string) (bool, error) {
 	s.init()
-	cached := &corev1.ResourceQuota{}
-	err := s.Kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: render.QuotaName}, cached)
-	switch {
-	case err == nil:
-		if _, ok := seqOf(cached); ok && cached.Labels[render.LabelTenant] == tenant {
-			return true, nil
+	held := 0
+	for _, name := range v1alpha1.QuotaNames {
+		cached := &corev1.ResourceQuota{}
+		err := s.Kube.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, cached)
+		switch {
+		case err == nil:
+			if _, ok := seqOf(cached); ok && cached.Labels[render.LabelTenant] == tenant {
+				held++
+			}
+		case !apierrors.IsNotFound(err):
+			return false, err
 		}
-	case !apierrors.IsNotFound(err):
-		return false, err
+	}
+	if held == len(v1alpha1.QuotaNames) {
+		return true, nil
 	}
 	// Absent from the cache (or holding no write yet): if this syncer just
-	// created it, Apply finds it on the API server and writes nothing.
+	// created them, Apply finds them on the API server and writes nothing.
 	w, ok := s.Latest(namespace)
 	if !ok || w.GetTenant() != tenant {
 		return false, nil
@@ -148,18 +154,50 @@ func (s *Syncer) EnsureQuota(ctx context.Context, tenant, namespace string) (boo
 // tenant's, or if trusted (the caller, the operator, holds the namespace
 // for the tenant and its cache may not show it yet). A quota found
 // labelled for another tenant is never written.
+//
+// The write is split between the namespace's two quotas
+// (v1alpha1.QuotaNameFor), each applied on its own: every resource is in
+// one of them, so each resource's limit changes in one write as before.
+// The objects' quota goes first, so that a namespace still on one quota
+// holding everything never goes without a count limit.
 func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool) (Outcome, error) {
 	s.init()
 	hard, err := parseHard(w.GetHard())
 	if err != nil {
 		return 0, fmt.Errorf("quota write %d for %s: %w", w.GetSeq(), w.GetNamespace(), err)
 	}
-	key := client.ObjectKey{Namespace: w.GetNamespace(), Name: render.QuotaName}
+	parts := map[string]corev1.ResourceList{}
+	for _, name := range v1alpha1.QuotaNames {
+		parts[name] = corev1.ResourceList{}
+	}
+	for r, q := range hard {
+		parts[v1alpha1.QuotaNameFor(string(r))][r] = q
+	}
+	outcome := Current
+	for _, name := range v1alpha1.QuotaNames {
+		out, err := s.applyTo(ctx, name, w, parts[name], trusted)
+		if err != nil {
+			return 0, err
+		}
+		if rank(out) > rank(outcome) {
+			outcome = out
+		}
+	}
+	return outcome, nil
+}
+
+// rank orders the outcomes of a write's parts for the whole: one part
+// skipped skips the write, then created over patched over current.
+func rank(o Outcome) int { return [...]int{Current: 0, Patched: 1, Created: 2, Skipped: 3}[o] }
+
+// applyTo writes w's limits for one of the namespace's quotas.
+func (s *Syncer) applyTo(ctx context.Context, name string, w *quotav1.QuotaWrite, hard corev1.ResourceList, trusted bool) (Outcome, error) {
+	key := client.ObjectKey{Namespace: w.GetNamespace(), Name: name}
 	// What the cache shows is at most as new as the object: a sequence
 	// number there at or above w's is one the live object has too.
 	cached := &corev1.ResourceQuota{}
 	if err := s.Kube.Get(ctx, key, cached); err == nil {
-		if seq, _ := seqOf(cached); seq >= w.GetSeq() && cached.Labels[render.LabelTenant] == w.GetTenant() {
+		if holds(cached, w, hard) && cached.Labels[render.LabelTenant] == w.GetTenant() {
 			return Current, nil
 		}
 	}
@@ -173,7 +211,7 @@ func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool)
 					return Skipped, err
 				}
 			}
-			err = s.create(ctx, w, hard)
+			err = s.create(ctx, name, w, hard)
 			if err == nil {
 				return Created, nil
 			}
@@ -188,7 +226,7 @@ func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool)
 			if live.Labels[render.LabelTenant] != w.GetTenant() {
 				return Skipped, fmt.Errorf("quota %s/%s belongs to tenant %q, not %q: left alone", key.Namespace, key.Name, live.Labels[render.LabelTenant], w.GetTenant())
 			}
-			if seq, _ := seqOf(live); seq >= w.GetSeq() {
+			if holds(live, w, hard) {
 				return Current, nil // never older over newer
 			}
 			err = s.patch(ctx, live, w, hard)
@@ -207,11 +245,30 @@ func (s *Syncer) Apply(ctx context.Context, w *quotav1.QuotaWrite, trusted bool)
 	}
 }
 
-// create makes the ResourceQuota holding w.
-func (s *Syncer) create(ctx context.Context, w *quotav1.QuotaWrite, hard corev1.ResourceList) error {
+// holds says whether rq holds w or a newer write. A quota holding w
+// itself but limiting other resources than w gives it (one quota holding
+// everything, from before the split) takes w again.
+func holds(rq *corev1.ResourceQuota, w *quotav1.QuotaWrite, hard corev1.ResourceList) bool {
+	seq, _ := seqOf(rq)
+	if seq != w.GetSeq() {
+		return seq > w.GetSeq()
+	}
+	if len(rq.Spec.Hard) != len(hard) {
+		return false
+	}
+	for r := range hard {
+		if _, ok := rq.Spec.Hard[r]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// create makes the ResourceQuota name holding w's hard.
+func (s *Syncer) create(ctx context.Context, name string, w *quotav1.QuotaWrite, hard corev1.ResourceList) error {
 	short := strings.TrimPrefix(w.GetNamespace(), w.GetTenant()+"-")
 	rq := &corev1.ResourceQuota{
-		ObjectMeta: metav1.ObjectMeta{Namespace: w.GetNamespace(), Name: render.QuotaName,
+		ObjectMeta: metav1.ObjectMeta{Namespace: w.GetNamespace(), Name: name,
 			Labels:      render.Labels(w.GetTenant(), short),
 			Annotations: map[string]string{render.AnnotationQuotaSeq: strconv.FormatUint(w.GetSeq(), 10)}},
 		Spec: corev1.ResourceQuotaSpec{Hard: hard},

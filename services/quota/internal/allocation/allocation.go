@@ -28,7 +28,9 @@ import (
 type Cluster interface {
 	Tenant(name string) (*v1alpha1.Tenant, error)
 	Namespace(name string) (*corev1.Namespace, error)
-	Quota(namespace string) (*corev1.ResourceQuota, error)
+	// Quotas are the namespace's Landlord ResourceQuotas that exist (of
+	// v1alpha1.QuotaNames).
+	Quotas(namespace string) ([]*corev1.ResourceQuota, error)
 }
 
 // Plans are the stored plans and overrides.
@@ -209,18 +211,19 @@ func (a *Allocator) observeAll(t *v1alpha1.Tenant) error {
 		if st, err := a.state(t, nv.Name); err != nil || st != live {
 			continue
 		}
-		rq, err := a.Cluster.Quota(nv.Name)
-		var o ledger.Observation
-		switch {
-		case errors.Is(err, apierror.ErrNotFound):
-			// The quota last seen is gone: same Seq, no quota at all.
-			o = ledger.Observation{Seq: nv.ObservedSeq}
-		case err != nil:
+		rqs, err := a.Cluster.Quotas(nv.Name)
+		if err != nil {
 			return err
-		case rq.Labels[v1alpha1.LabelTenant] != t.Name:
+		}
+		var o ledger.Observation
+		switch mine := slices.DeleteFunc(slices.Clone(rqs), func(rq *corev1.ResourceQuota) bool { return rq.Labels[v1alpha1.LabelTenant] != t.Name }); {
+		case len(rqs) == 0:
+			// The quotas last seen are gone: same Seq, no quota at all.
+			o = ledger.Observation{Seq: nv.ObservedSeq}
+		case len(mine) == 0:
 			continue
 		default:
-			o = Observation(rq)
+			o = Observation(mine...)
 		}
 		if err := a.Ledger.Observe(t.Name, nv.Name, o); err != nil && !errors.Is(err, apierror.ErrNotFound) {
 			return err
@@ -229,16 +232,50 @@ func (a *Allocator) observeAll(t *v1alpha1.Tenant) error {
 	return nil
 }
 
-// Observation is what a ResourceQuota shows the ledger. Quantities round
-// up (counting more is the safe side); one that cannot be read is left
-// out, which makes its resource unbounded in spec and unknown in usage.
-func Observation(rq *corev1.ResourceQuota) ledger.Observation {
-	seq, _ := strconv.ParseUint(rq.Annotations[v1alpha1.AnnotationQuotaSeq], 10, 64)
-	o := ledger.Observation{Seq: seq, Spec: amounts(rq.Spec.Hard), Used: amounts(rq.Status.Used)}
-	if len(rq.Status.Hard) > 0 {
-		o.Status = amounts(rq.Status.Hard)
+// Observation is what a namespace's ResourceQuotas (one or both of
+// v1alpha1.QuotaNames) show the ledger. Quantities round up (counting
+// more is the safe side); one that cannot be read is left out, which
+// makes its resource unbounded in spec and unknown in usage. Together
+// they hold the oldest write either holds; a resource both limit (one
+// quota holding everything, from before the split, meets the new one)
+// is limited by the lower, and used as the higher says. Status counts
+// only once every quota has one.
+func Observation(rqs ...*corev1.ResourceQuota) ledger.Observation {
+	var o ledger.Observation
+	synced := true
+	for i, rq := range rqs {
+		seq, _ := strconv.ParseUint(rq.Annotations[v1alpha1.AnnotationQuotaSeq], 10, 64)
+		if i == 0 || seq < o.Seq {
+			o.Seq = seq
+		}
+		o.Spec = merge(o.Spec, amounts(rq.Spec.Hard), lower)
+		o.Used = merge(o.Used, amounts(rq.Status.Used), higher)
+		synced = synced && len(rq.Status.Hard) > 0
+		if synced {
+			o.Status = merge(o.Status, amounts(rq.Status.Hard), lower)
+		}
+	}
+	if !synced {
+		o.Status = nil
 	}
 	return o
+}
+
+func lower(x, y int64) int64  { return min(x, y) }
+func higher(x, y int64) int64 { return max(x, y) }
+
+// merge adds b's amounts to a, combining those in both with pick.
+func merge(a, b ledger.Amounts, pick func(x, y int64) int64) ledger.Amounts {
+	if a == nil {
+		return b
+	}
+	for r, v := range b {
+		if old, ok := a[r]; ok {
+			v = pick(old, v)
+		}
+		a[r] = v
+	}
+	return a
 }
 
 func amounts(list corev1.ResourceList) ledger.Amounts {

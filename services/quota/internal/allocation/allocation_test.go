@@ -41,11 +41,11 @@ func (w *world) Namespace(name string) (*corev1.Namespace, error) {
 	return nil, fmt.Errorf("namespace %s: %w", name, apierror.ErrNotFound)
 }
 
-func (w *world) Quota(ns string) (*corev1.ResourceQuota, error) {
+func (w *world) Quotas(ns string) ([]*corev1.ResourceQuota, error) {
 	if rq, ok := w.quotas[ns]; ok {
-		return rq, nil
+		return []*corev1.ResourceQuota{rq}, nil
 	}
-	return nil, fmt.Errorf("quota %s: %w", ns, apierror.ErrNotFound)
+	return nil, nil
 }
 
 func (w *world) addNamespace(t *v1alpha1.Tenant, name string) {
@@ -162,6 +162,29 @@ func TestObservationReadsSeqAndRoundsUp(t *testing.T) {
 	o := allocation.Observation(rq)
 	if o.Seq != 42 || o.Spec["requests.cpu"] != 2 || o.Spec["pods"] != 3 || o.Used["requests.cpu"] != 100 || o.Status != nil {
 		t.Errorf("observation %+v", o)
+	}
+}
+
+// The two quotas of a namespace read as one: the older write, the lower
+// limit and the higher use of a resource both name, and a status only
+// once both have one.
+func TestObservationJoinsANamespacesQuotas(t *testing.T) {
+	quota := func(seq string, hard, used, status corev1.ResourceList) *corev1.ResourceQuota {
+		return &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{v1alpha1.AnnotationQuotaSeq: seq}},
+			Spec: corev1.ResourceQuotaSpec{Hard: hard}, Status: corev1.ResourceQuotaStatus{Hard: status, Used: used}}
+	}
+	q := resource.MustParse
+	compute := quota("9", corev1.ResourceList{"pods": q("10"), "count/secrets": q("8")}, corev1.ResourceList{"pods": q("2"), "count/secrets": q("3")},
+		corev1.ResourceList{"pods": q("10")})
+	objects := quota("7", corev1.ResourceList{"count/secrets": q("5"), "services": q("2")}, corev1.ResourceList{"count/secrets": q("4")}, nil)
+	o := allocation.Observation(compute, objects)
+	if o.Seq != 7 || o.Spec["pods"] != 10 || o.Spec["count/secrets"] != 5 || o.Spec["services"] != 2 ||
+		o.Used["pods"] != 2 || o.Used["count/secrets"] != 4 || o.Status != nil {
+		t.Errorf("observation %+v", o)
+	}
+	objects.Status.Hard = objects.Spec.Hard
+	if o := allocation.Observation(objects, compute); o.Seq != 7 || o.Status["pods"] != 10 || o.Status["count/secrets"] != 5 {
+		t.Errorf("both synced: %+v", o)
 	}
 }
 

@@ -3,6 +3,7 @@ package allocation
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -22,7 +23,7 @@ var exceeded = regexp.MustCompile(`exceeded quota: ([^,]+), requested: (\S*), us
 // a message that says anything else is ignored.
 func (a *Allocator) Refused(namespace, message string) error {
 	m := exceeded.FindStringSubmatch(message)
-	if m == nil || m[1] != v1alpha1.QuotaName {
+	if m == nil || !slices.Contains(v1alpha1.QuotaNames, m[1]) {
 		return nil
 	}
 	ns, err := a.Cluster.Namespace(namespace)

@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -62,7 +63,7 @@ func New(cfg *rest.Config, rec Reconciler, log *slog.Logger) (*Watcher, error) {
 	managed := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedBy})
 	c, err := cache.New(cfg, cache.Options{Scheme: scheme, ByObject: map[client.Object]cache.ByObject{
 		&corev1.Namespace{}:     {Label: managed},
-		&corev1.ResourceQuota{}: {Label: managed, Field: fields.OneTermEqualSelector("metadata.name", v1alpha1.QuotaName)},
+		&corev1.ResourceQuota{}: {Label: managed},
 		&corev1.Event{}:         {Field: fields.OneTermEqualSelector("reason", "FailedCreate")},
 	}})
 	if err != nil {
@@ -200,10 +201,21 @@ func (w *Watcher) Namespace(name string) (*corev1.Namespace, error) {
 	return ns, w.get(types.NamespacedName{Name: name}, ns)
 }
 
-// Quota implements allocation.Cluster.
-func (w *Watcher) Quota(namespace string) (*corev1.ResourceQuota, error) {
-	rq := &corev1.ResourceQuota{}
-	return rq, w.get(types.NamespacedName{Namespace: namespace, Name: v1alpha1.QuotaName}, rq)
+// Quotas implements allocation.Cluster.
+func (w *Watcher) Quotas(namespace string) ([]*corev1.ResourceQuota, error) {
+	var out []*corev1.ResourceQuota
+	for _, name := range v1alpha1.QuotaNames {
+		rq := &corev1.ResourceQuota{}
+		err := w.get(types.NamespacedName{Namespace: namespace, Name: name}, rq)
+		if errors.Is(err, apierror.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rq)
+	}
+	return out, nil
 }
 
 // get reads the cache; objects are the cache's own, so callers only read.
