@@ -34,9 +34,9 @@ func (m identityMemberships) SetTenantTiers(ctx context.Context, tiers map[strin
 	return err
 }
 
-// dialIdentity connects to identity's API with provisioning's certificate,
-// or returns nil if no identity is configured.
-func dialIdentity(cfg Config) (controller.Memberships, error) {
+// dialIdentity connects to identity's API with provisioning's certificate
+// (and opts: tracing), or returns nil if no identity is configured.
+func dialIdentity(cfg Config, opts ...grpc.DialOption) (controller.Memberships, error) {
 	if cfg.IdentityAddr == "" {
 		return nil, nil
 	}
@@ -44,7 +44,7 @@ func dialIdentity(cfg Config) (controller.Memberships, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(cfg.IdentityAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	conn, err := grpc.NewClient(cfg.IdentityAddr, append(opts, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))...)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/server"
+	"github.com/landlord-dev/landlord/services/internal/telemetry"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/api"
@@ -171,11 +172,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	if err := controller.Install(ctx, direct, operator); err != nil {
 		return nil, err
 	}
-	members, err := dialIdentity(cfg)
+	// Made before the server, so that the calls to identity and quota are
+	// part of the traces of the requests that make them.
+	tel, err := telemetry.New("provisioning")
 	if err != nil {
 		return nil, err
 	}
-	quota, err := dialQuota(cfg)
+	members, err := dialIdentity(cfg, tel.DialOption())
+	if err != nil {
+		return nil, err
+	}
+	quota, err := dialQuota(cfg, tel.DialOption())
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +213,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
 		Plans: syncer, PlansReady: syncer.Ready, Quota: quotaAdmission{client: quota}}
 	srv, err := server.New(server.Config{
-		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API,
+		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API, Telemetry: tel,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
 		Access:        api.Access(),

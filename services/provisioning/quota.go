@@ -34,16 +34,17 @@ func (q quotaAdmission) AdmitNamespaces(ctx context.Context, tenant, plan string
 }
 
 // dialQuota connects to the quota service's admission API with
-// provisioning's certificate: the quota service admits only it there.
+// provisioning's certificate (and opts: tracing): the quota service admits
+// only it there.
 // Keepalive pings (within what Landlord's servers permit) find a dead peer
 // under the long-lived Sync stream.
-func dialQuota(cfg Config) (quotav1.QuotaAdmissionServiceClient, error) {
+func dialQuota(cfg Config, opts ...grpc.DialOption) (quotav1.QuotaAdmissionServiceClient, error) {
 	tlsCfg, err := certs.Client(cfg.API)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(cfg.QuotaAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)),
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}))
+	conn, err := grpc.NewClient(cfg.QuotaAddr, append(opts, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}))...)
 	if err != nil {
 		return nil, err
 	}

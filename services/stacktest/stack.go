@@ -178,13 +178,13 @@ func (s *Stack) startIdentity() (string, error) {
 }
 
 // Dial connects to a Landlord API as a user's client does: over TLS,
-// trusting Landlord's CA.
-func (s *Stack) Dial(addr string) (*grpc.ClientConn, error) {
+// trusting Landlord's CA, with opts (such as tracing).
+func (s *Stack) Dial(addr string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	tlsCfg, err := certs.Client(s.Env.ClientTLS())
 	if err != nil {
 		return nil, err
 	}
-	return grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+	return grpc.NewClient(addr, append(opts, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))...)
 }
 
 // Close stops the binaries and removes the state, unless the tests

@@ -18,6 +18,7 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/logging"
+	"github.com/landlord-dev/landlord/services/internal/telemetry"
 )
 
 // Config is what a service tells the runtime. Zero values take the defaults
@@ -60,6 +61,11 @@ type Config struct {
 	TLS certs.Files
 	// ServerOptions are added to the gRPC server's.
 	ServerOptions []grpc.ServerOption
+	// Telemetry, when set, are the service's providers, made before the
+	// server so that its clients of other services trace with them
+	// (telemetry.Providers.DialOption); the server shuts them down. Nil:
+	// the server makes its own for Service.
+	Telemetry *telemetry.Providers
 	// Gatherers are more Prometheus metrics served on /metrics next to the
 	// service's own (e.g. controller-runtime's registry).
 	Gatherers []prometheus.Gatherer

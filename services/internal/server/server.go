@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"buf.build/go/protovalidate"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
@@ -64,9 +63,12 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("server config: %w", err)
 	}
-	tel, err := telemetry.New(cfg.Service)
-	if err != nil {
-		return nil, err
+	tel := cfg.Telemetry
+	if tel == nil {
+		var err error
+		if tel, err = telemetry.New(cfg.Service); err != nil {
+			return nil, err
+		}
 	}
 	validator, err := protovalidate.New()
 	if err != nil {
@@ -81,9 +83,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	table := withBuiltins(cfg.Access)
-	opts := append([]grpc.ServerOption{grpc.StatsHandler(otelgrpc.NewServerHandler(
-		otelgrpc.WithMeterProvider(tel.Meters), otelgrpc.WithTracerProvider(tel.Tracers)))},
-		chain(cfg, table, validator, s.stopping)...)
+	opts := append([]grpc.ServerOption{grpc.StatsHandler(tel.ServerHandler())}, chain(cfg, table, validator, s.stopping)...)
 	opts = append(opts, connectionLimits...)
 	if s.tls != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))

@@ -1,12 +1,15 @@
 // Package telemetry sets up OpenTelemetry for one service: a meter provider
 // exported to Prometheus at /metrics, and a tracer provider whose trace ids
-// reach every log line. Each server gets its own providers and registry, so
-// several servers (as in tests) never share metric state.
+// reach every log line and whose spans go over OTLP when the standard
+// OTEL_EXPORTER_OTLP_* variables name a collector. Each server gets its own
+// providers and registry, so several servers (as in tests) never share
+// metric state.
 package telemetry
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,11 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 )
 
 // Providers are one service's telemetry pipelines.
@@ -31,14 +38,27 @@ type Providers struct {
 
 // New builds the providers for the named service. Spans are sampled when
 // the caller's are (or always at the root) so trace ids are in the logs;
-// exporting spans is left to an exporter a deployment adds.
+// they are exported over OTLP if the environment asks (see otlpExporter),
+// and to any exporters given. OTEL_SERVICE_NAME and
+// OTEL_RESOURCE_ATTRIBUTES, if set, add to or override the resource.
 func New(service string, exporters ...sdktrace.SpanExporter) (*Providers, error) {
-	res := resource.NewSchemaless(semconv.ServiceName(service))
+	ctx := context.Background()
+	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName(service)), resource.WithFromEnv())
+	if err != nil {
+		return nil, fmt.Errorf("telemetry resource: %w", err)
+	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exporter, err := otelprom.New(otelprom.WithRegisterer(registry))
 	if err != nil {
 		return nil, err
+	}
+	otlp, err := otlpExporter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if otlp != nil {
+		exporters = append(exporters, otlp)
 	}
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
@@ -52,6 +72,28 @@ func New(service string, exporters ...sdktrace.SpanExporter) (*Providers, error)
 		Tracers:  sdktrace.NewTracerProvider(opts...),
 		registry: registry,
 	}, nil
+}
+
+// propagator carries trace context and baggage across calls, the W3C way;
+// handlers get it explicitly, so nothing depends on the global one.
+var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+func (p *Providers) grpcOptions() []otelgrpc.Option {
+	return []otelgrpc.Option{otelgrpc.WithTracerProvider(p.Tracers), otelgrpc.WithMeterProvider(p.Meters),
+		otelgrpc.WithPropagators(propagator)}
+}
+
+// ServerHandler traces and measures a gRPC server's calls, continuing the
+// caller's trace.
+func (p *Providers) ServerHandler() stats.Handler {
+	return otelgrpc.NewServerHandler(p.grpcOptions()...)
+}
+
+// DialOption traces and measures the calls of a connection to another
+// Landlord service and sends the trace along, so that one request is one
+// trace across services.
+func (p *Providers) DialOption() grpc.DialOption {
+	return grpc.WithStatsHandler(otelgrpc.NewClientHandler(p.grpcOptions()...))
 }
 
 // MetricsHandler serves the Prometheus text format: the service's metrics
