@@ -212,11 +212,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Service, error) {
 	}
 	tenantSvc := &tenants.Service{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Cache: mgr.GetCache(),
 		Plans: syncer, PlansReady: syncer.Ready, Quota: quotaAdmission{client: quota}}
+	table := api.Access()
 	srv, err := server.New(server.Config{
 		Service: "provisioning", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API, Telemetry: tel,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Gatherers:     []prometheus.Gatherer{crmetrics.Registry}, // reconciles, work queue, client-go
-		Access:        api.Access(),
+		Access:        table,
+		ServerOptions: []grpc.ServerOption{grpc.ChainUnaryInterceptor(api.WakeOnUse(table, tenantSvc, log))},
 		Auditor:       grpcmw.LogAuditor{Logger: log},
 		// The quota service's plans arrived, caches synced, and the
 		// controller runs if this replica leads.

@@ -5,21 +5,15 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
-	"github.com/landlord-dev/landlord/services/internal/certs"
 )
 
 // dialAs connects to quota with a Landlord service's client certificate.
 func (e *env) dialAs(t *testing.T, service string) *grpc.ClientConn {
 	t.Helper()
-	cfg, err := certs.Client(e.Env.ServiceTLS(service))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpc.NewClient(e.Quota.Addr(), grpc.WithTransportCredentials(credentials.NewTLS(cfg)))
+	conn, err := e.DialAs(e.Quota.Addr(), service)
 	if err != nil {
 		t.Fatal(err)
 	}

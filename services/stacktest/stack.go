@@ -187,6 +187,16 @@ func (s *Stack) Dial(addr string, opts ...grpc.DialOption) (*grpc.ClientConn, er
 	return grpc.NewClient(addr, append(opts, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))...)
 }
 
+// DialAs connects to addr as a Landlord service does: with that
+// service's client certificate from the dev PKI, and no token.
+func (s *Stack) DialAs(addr, service string) (*grpc.ClientConn, error) {
+	tlsCfg, err := certs.Client(s.Env.ServiceTLS(service))
+	if err != nil {
+		return nil, err
+	}
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
+}
+
 // Close stops the binaries and removes the state, unless the tests
 // failed: then the logs stay, and Close says where.
 func (s *Stack) Close(failed bool) {

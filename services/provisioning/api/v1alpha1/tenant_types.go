@@ -51,7 +51,21 @@ type HibernationPolicy struct {
 	// activity; unset never hibernates it automatically.
 	// +optional
 	IdleAfter *metav1.Duration `json:"idleAfter,omitempty"`
+	// Reason says, while Hibernated, who asked: Idle (Landlord found the
+	// tenant idle; a member's next request wakes it) or Requested.
+	// +optional
+	Reason HibernationReason `json:"reason,omitempty"`
 }
+
+// HibernationReason says who put a tenant to sleep.
+// +kubebuilder:validation:Enum=Requested;Idle
+type HibernationReason string
+
+// Hibernation reasons.
+const (
+	HibernationRequested HibernationReason = "Requested"
+	HibernationIdle      HibernationReason = "Idle"
+)
 
 // TenantSpec is what a tenant should be.
 type TenantSpec struct {

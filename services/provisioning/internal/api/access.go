@@ -36,12 +36,13 @@ func Access() *access.Table {
 		provisioningv1.TenantService_WatchTenants_FullMethodName: access.InTenantIfNamed(get, (*provisioningv1.WatchTenantsRequest).GetName),
 		provisioningv1.TenantService_UpdateTenant_FullMethodName: access.InTenant(update,
 			func(r *provisioningv1.UpdateTenantRequest) string { return r.GetTenant().GetName() }).Audited(),
-		provisioningv1.TenantService_DeleteTenant_FullMethodName:    access.InTenant(remove, (*provisioningv1.DeleteTenantRequest).GetName).Audited(),
-		provisioningv1.TenantService_HibernateTenant_FullMethodName: access.InTenant(hibernate, (*provisioningv1.HibernateTenantRequest).GetName).Audited(),
-		provisioningv1.TenantService_WakeTenant_FullMethodName:      access.InTenant(hibernate, (*provisioningv1.WakeTenantRequest).GetName).Audited(),
-		provisioningv1.TenantService_CreateNamespace_FullMethodName: access.InTenant(manageNS, (*provisioningv1.CreateNamespaceRequest).GetTenant).Audited(),
-		provisioningv1.TenantService_DeleteNamespace_FullMethodName: access.InTenant(manageNS, (*provisioningv1.DeleteNamespaceRequest).GetTenant).Audited(),
-		provisioningv1.TenantService_ListNamespaces_FullMethodName:  access.InTenant(get, (*provisioningv1.ListNamespacesRequest).GetTenant),
+		provisioningv1.TenantService_DeleteTenant_FullMethodName:        access.InTenant(remove, (*provisioningv1.DeleteTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_HibernateTenant_FullMethodName:     access.InTenant(hibernate, (*provisioningv1.HibernateTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_WakeTenant_FullMethodName:          access.InTenant(hibernate, (*provisioningv1.WakeTenantRequest).GetName).Audited(),
+		provisioningv1.TenantService_HibernateIdleTenant_FullMethodName: access.Internal("observability").Audited(),
+		provisioningv1.TenantService_CreateNamespace_FullMethodName:     access.InTenant(manageNS, (*provisioningv1.CreateNamespaceRequest).GetTenant).Audited(),
+		provisioningv1.TenantService_DeleteNamespace_FullMethodName:     access.InTenant(manageNS, (*provisioningv1.DeleteNamespaceRequest).GetTenant).Audited(),
+		provisioningv1.TenantService_ListNamespaces_FullMethodName:      access.InTenant(get, (*provisioningv1.ListNamespacesRequest).GetTenant),
 	}}
 }
 

@@ -8,6 +8,7 @@ import (
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/access"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
 
@@ -110,8 +111,16 @@ func sees(c access.Principal) func(tenant string) bool {
 	return func(tenant string) bool { return c.May(tenant, identityv1.Permission_PERMISSION_TENANT_GET) }
 }
 
+func (s *TenantServer) HibernateIdleTenant(ctx context.Context, req *provisioningv1.HibernateIdleTenantRequest) (*provisioningv1.HibernateIdleTenantResponse, error) {
+	t, err := s.Tenants.HibernateIdle(ctx, req.GetName(), req.GetEtag())
+	if err != nil {
+		return nil, err
+	}
+	return &provisioningv1.HibernateIdleTenantResponse{Tenant: tenants.ToProto(t)}, nil
+}
+
 func (s *TenantServer) setHibernated(ctx context.Context, name string, hibernated bool) (*provisioningv1.Tenant, error) {
-	t, err := s.Tenants.SetHibernated(ctx, name, hibernated)
+	t, err := s.Tenants.SetHibernated(ctx, name, hibernated, v1alpha1.HibernationRequested)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ func ToProto(t *v1alpha1.Tenant) *provisioningv1.Tenant {
 		AllowedIngressDomains: domainsToProto(t.Spec.AllowedIngressDomains),
 		DeletionProtection:    t.Spec.DeletionProtection,
 		Hibernated:            t.Spec.Hibernation.Hibernated,
+		HibernationReason:     hibernationReasons[t.Spec.Hibernation.Reason],
 		Phase:                 phaseToProto[t.Status.Phase],
 		CreateTime:            timestamppb.New(t.CreationTimestamp.Time),
 		Etag:                  Etag(t),
@@ -153,3 +154,9 @@ func specFromProto(in *provisioningv1.Tenant) v1alpha1.TenantSpec {
 // settings bump. The operator's status writes do not, so an etag read
 // from the API stays valid while the tenant is provisioned.
 func Etag(t *v1alpha1.Tenant) string { return strconv.FormatInt(t.Generation, 10) }
+
+// hibernationReasons are the API's names of the reasons a tenant sleeps.
+var hibernationReasons = map[v1alpha1.HibernationReason]provisioningv1.HibernationReason{
+	v1alpha1.HibernationRequested: provisioningv1.HibernationReason_HIBERNATION_REASON_REQUESTED,
+	v1alpha1.HibernationIdle:      provisioningv1.HibernationReason_HIBERNATION_REASON_IDLE,
+}

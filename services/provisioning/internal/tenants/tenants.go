@@ -149,12 +149,55 @@ func (s *Service) Delete(ctx context.Context, name, etag, forcedBy string) error
 	}))
 }
 
-// SetHibernated asks the operator to put the tenant to sleep or wake it.
-func (s *Service) SetHibernated(ctx context.Context, name string, hibernated bool) (*v1alpha1.Tenant, error) {
+// SetHibernated asks the operator to put the tenant to sleep (for
+// reason) or wake it (reason ignored).
+func (s *Service) SetHibernated(ctx context.Context, name string, hibernated bool, reason v1alpha1.HibernationReason) (*v1alpha1.Tenant, error) {
 	return s.modify(ctx, name, "", func(t *v1alpha1.Tenant) error {
-		t.Spec.Hibernation.Hibernated = hibernated
+		hibernate(t, hibernated, reason)
 		return nil
 	})
+}
+
+// HibernateIdle puts a tenant found idle to sleep, unless it changed since
+// it was found idle (etag) or already sleeps.
+func (s *Service) HibernateIdle(ctx context.Context, name, etag string) (*v1alpha1.Tenant, error) {
+	return s.modify(ctx, name, etag, func(t *v1alpha1.Tenant) error {
+		if t.Spec.Hibernation.Hibernated {
+			return fmt.Errorf("tenant %s is already hibernated: %w", name, apierror.ErrFailedPrecondition)
+		}
+		hibernate(t, true, v1alpha1.HibernationIdle)
+		return nil
+	})
+}
+
+// WakeIfIdle wakes a tenant that sleeps because it was idle, for a
+// member's request; one put to sleep on request stays asleep. It reports
+// whether it woke the tenant.
+func (s *Service) WakeIfIdle(ctx context.Context, name string) (bool, error) {
+	woke := false
+	_, err := s.modify(ctx, name, "", func(t *v1alpha1.Tenant) error {
+		woke = t.Spec.Hibernation.Hibernated && t.Spec.Hibernation.Reason == v1alpha1.HibernationIdle
+		if !woke {
+			return errUnchanged
+		}
+		hibernate(t, false, "")
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		err = nil
+	}
+	return woke, err
+}
+
+// errUnchanged ends a modify that has nothing to change.
+var errUnchanged = errors.New("unchanged")
+
+func hibernate(t *v1alpha1.Tenant, hibernated bool, reason v1alpha1.HibernationReason) {
+	t.Spec.Hibernation.Hibernated = hibernated
+	t.Spec.Hibernation.Reason = ""
+	if hibernated {
+		t.Spec.Hibernation.Reason = reason
+	}
 }
 
 // AddNamespace adds a namespace within the plan's namespace count.

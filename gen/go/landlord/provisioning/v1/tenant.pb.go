@@ -24,6 +24,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// HibernationReason says who put a tenant to sleep.
+type HibernationReason int32
+
+const (
+	// Not hibernated.
+	HibernationReason_HIBERNATION_REASON_UNSPECIFIED HibernationReason = 0
+	// A member or platform admin asked (HibernateTenant); only WakeTenant
+	// wakes it.
+	HibernationReason_HIBERNATION_REASON_REQUESTED HibernationReason = 1
+	// Landlord found it idle for hibernate_after_idle (HibernateIdleTenant);
+	// a member's next request through Landlord wakes it.
+	HibernationReason_HIBERNATION_REASON_IDLE HibernationReason = 2
+)
+
+// Enum value maps for HibernationReason.
+var (
+	HibernationReason_name = map[int32]string{
+		0: "HIBERNATION_REASON_UNSPECIFIED",
+		1: "HIBERNATION_REASON_REQUESTED",
+		2: "HIBERNATION_REASON_IDLE",
+	}
+	HibernationReason_value = map[string]int32{
+		"HIBERNATION_REASON_UNSPECIFIED": 0,
+		"HIBERNATION_REASON_REQUESTED":   1,
+		"HIBERNATION_REASON_IDLE":        2,
+	}
+)
+
+func (x HibernationReason) Enum() *HibernationReason {
+	p := new(HibernationReason)
+	*p = x
+	return p
+}
+
+func (x HibernationReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HibernationReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_landlord_provisioning_v1_tenant_proto_enumTypes[0].Descriptor()
+}
+
+func (HibernationReason) Type() protoreflect.EnumType {
+	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[0]
+}
+
+func (x HibernationReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HibernationReason.Descriptor instead.
+func (HibernationReason) EnumDescriptor() ([]byte, []int) {
+	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{0}
+}
+
 // PodSecurityLevel is a Pod Security Standard. Privileged is never offered.
 type PodSecurityLevel int32
 
@@ -61,11 +116,11 @@ func (x PodSecurityLevel) String() string {
 }
 
 func (PodSecurityLevel) Descriptor() protoreflect.EnumDescriptor {
-	return file_landlord_provisioning_v1_tenant_proto_enumTypes[0].Descriptor()
+	return file_landlord_provisioning_v1_tenant_proto_enumTypes[1].Descriptor()
 }
 
 func (PodSecurityLevel) Type() protoreflect.EnumType {
-	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[0]
+	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[1]
 }
 
 func (x PodSecurityLevel) Number() protoreflect.EnumNumber {
@@ -74,7 +129,7 @@ func (x PodSecurityLevel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PodSecurityLevel.Descriptor instead.
 func (PodSecurityLevel) EnumDescriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{0}
+	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{1}
 }
 
 // NetworkIsolation says which traffic may reach a tenant's pods.
@@ -114,11 +169,11 @@ func (x NetworkIsolation) String() string {
 }
 
 func (NetworkIsolation) Descriptor() protoreflect.EnumDescriptor {
-	return file_landlord_provisioning_v1_tenant_proto_enumTypes[1].Descriptor()
+	return file_landlord_provisioning_v1_tenant_proto_enumTypes[2].Descriptor()
 }
 
 func (NetworkIsolation) Type() protoreflect.EnumType {
-	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[1]
+	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[2]
 }
 
 func (x NetworkIsolation) Number() protoreflect.EnumNumber {
@@ -127,7 +182,7 @@ func (x NetworkIsolation) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NetworkIsolation.Descriptor instead.
 func (NetworkIsolation) EnumDescriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{1}
+	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{2}
 }
 
 // Phase is where a tenant is in its life.
@@ -191,11 +246,11 @@ func (x Phase) String() string {
 }
 
 func (Phase) Descriptor() protoreflect.EnumDescriptor {
-	return file_landlord_provisioning_v1_tenant_proto_enumTypes[2].Descriptor()
+	return file_landlord_provisioning_v1_tenant_proto_enumTypes[3].Descriptor()
 }
 
 func (Phase) Type() protoreflect.EnumType {
-	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[2]
+	return &file_landlord_provisioning_v1_tenant_proto_enumTypes[3]
 }
 
 func (x Phase) Number() protoreflect.EnumNumber {
@@ -204,7 +259,7 @@ func (x Phase) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Phase.Descriptor instead.
 func (Phase) EnumDescriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{2}
+	return file_landlord_provisioning_v1_tenant_proto_rawDescGZIP(), []int{3}
 }
 
 // Tenant is one customer or team sharing the cluster: its namespaces and
@@ -231,8 +286,9 @@ type Tenant struct {
 	// platform admins change them.
 	AllowedStorageClasses []string `protobuf:"bytes,7,rep,name=allowed_storage_classes,json=allowedStorageClasses,proto3" json:"allowed_storage_classes,omitempty"`
 	// Hibernate the tenant after this long without activity; unset never
-	// hibernates it automatically. Stored, but not acted on until idle
-	// detection (observability) exists; HibernateTenant works today.
+	// hibernates it automatically. The observability service decides what
+	// idle is and asks (HibernateIdleTenant); a member's next request to
+	// the tenant through Landlord wakes it.
 	HibernateAfterIdle *durationpb.Duration `protobuf:"bytes,8,opt,name=hibernate_after_idle,json=hibernateAfterIdle,proto3" json:"hibernate_after_idle,omitempty"`
 	// While true the tenant cannot be deleted, through Landlord or kubectl.
 	DeletionProtection bool `protobuf:"varint,9,opt,name=deletion_protection,json=deletionProtection,proto3" json:"deletion_protection,omitempty"`
@@ -258,8 +314,10 @@ type Tenant struct {
 	// name under it. Empty allows no Ingress host. No two tenants' domains
 	// overlap. Only platform admins change them.
 	AllowedIngressDomains []string `protobuf:"bytes,18,rep,name=allowed_ingress_domains,json=allowedIngressDomains,proto3" json:"allowed_ingress_domains,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Output only. Why the tenant is hibernated, while it is.
+	HibernationReason HibernationReason `protobuf:"varint,19,opt,name=hibernation_reason,json=hibernationReason,proto3,enum=landlord.provisioning.v1.HibernationReason" json:"hibernation_reason,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Tenant) Reset() {
@@ -416,6 +474,13 @@ func (x *Tenant) GetAllowedIngressDomains() []string {
 		return x.AllowedIngressDomains
 	}
 	return nil
+}
+
+func (x *Tenant) GetHibernationReason() HibernationReason {
+	if x != nil {
+		return x.HibernationReason
+	}
+	return HibernationReason_HIBERNATION_REASON_UNSPECIFIED
 }
 
 // Namespace is one namespace of a tenant.
@@ -586,7 +651,7 @@ var File_landlord_provisioning_v1_tenant_proto protoreflect.FileDescriptor
 
 const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"\n" +
-	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\t\n" +
+	"%landlord/provisioning/v1/tenant.proto\x12\x18landlord.provisioning.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\t\n" +
 	"\x06Tenant\x12<\n" +
 	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vdisplayName\x12B\n" +
@@ -616,7 +681,8 @@ const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"generation\x18\x10 \x01(\x03R\n" +
 	"generation\x12/\n" +
 	"\x13observed_generation\x18\x11 \x01(\x03R\x12observedGeneration\x12\x89\x01\n" +
-	"\x17allowed_ingress_domains\x18\x12 \x03(\tBQ\xbaHN\x92\x01K\x10 \x18\x01\"ErC\x18\xfd\x012>^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+[a-z]([-a-z0-9]*[a-z0-9])?$R\x15allowedIngressDomains\"\x9f\x01\n" +
+	"\x17allowed_ingress_domains\x18\x12 \x03(\tBQ\xbaHN\x92\x01K\x10 \x18\x01\"ErC\x18\xfd\x012>^([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)+[a-z]([-a-z0-9]*[a-z0-9])?$R\x15allowedIngressDomains\x12Z\n" +
+	"\x12hibernation_reason\x18\x13 \x01(\x0e2+.landlord.provisioning.v1.HibernationReasonR\x11hibernationReason\"\x9f\x01\n" +
 	"\tNamespace\x12?\n" +
 	"\x04name\x18\x01 \x01(\tB+\xbaH(r&2$^[a-z0-9]([-a-z0-9]{0,60}[a-z0-9])?$R\x04name\x12!\n" +
 	"\fcluster_name\x18\x02 \x01(\tR\vclusterName\x12\x14\n" +
@@ -628,7 +694,11 @@ const file_landlord_provisioning_v1_tenant_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12/\n" +
 	"\x13observed_generation\x18\x05 \x01(\x03R\x12observedGeneration\x12L\n" +
-	"\x14last_transition_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x12lastTransitionTime*z\n" +
+	"\x14last_transition_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x12lastTransitionTime*v\n" +
+	"\x11HibernationReason\x12\"\n" +
+	"\x1eHIBERNATION_REASON_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cHIBERNATION_REASON_REQUESTED\x10\x01\x12\x1b\n" +
+	"\x17HIBERNATION_REASON_IDLE\x10\x02*z\n" +
 	"\x10PodSecurityLevel\x12\"\n" +
 	"\x1ePOD_SECURITY_LEVEL_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPOD_SECURITY_LEVEL_RESTRICTED\x10\x01\x12\x1f\n" +
@@ -661,33 +731,35 @@ func file_landlord_provisioning_v1_tenant_proto_rawDescGZIP() []byte {
 	return file_landlord_provisioning_v1_tenant_proto_rawDescData
 }
 
-var file_landlord_provisioning_v1_tenant_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_landlord_provisioning_v1_tenant_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_landlord_provisioning_v1_tenant_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_landlord_provisioning_v1_tenant_proto_goTypes = []any{
-	(PodSecurityLevel)(0),         // 0: landlord.provisioning.v1.PodSecurityLevel
-	(NetworkIsolation)(0),         // 1: landlord.provisioning.v1.NetworkIsolation
-	(Phase)(0),                    // 2: landlord.provisioning.v1.Phase
-	(*Tenant)(nil),                // 3: landlord.provisioning.v1.Tenant
-	(*Namespace)(nil),             // 4: landlord.provisioning.v1.Namespace
-	(*Condition)(nil),             // 5: landlord.provisioning.v1.Condition
-	(*durationpb.Duration)(nil),   // 6: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(HibernationReason)(0),        // 0: landlord.provisioning.v1.HibernationReason
+	(PodSecurityLevel)(0),         // 1: landlord.provisioning.v1.PodSecurityLevel
+	(NetworkIsolation)(0),         // 2: landlord.provisioning.v1.NetworkIsolation
+	(Phase)(0),                    // 3: landlord.provisioning.v1.Phase
+	(*Tenant)(nil),                // 4: landlord.provisioning.v1.Tenant
+	(*Namespace)(nil),             // 5: landlord.provisioning.v1.Namespace
+	(*Condition)(nil),             // 6: landlord.provisioning.v1.Condition
+	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_landlord_provisioning_v1_tenant_proto_depIdxs = []int32{
-	4, // 0: landlord.provisioning.v1.Tenant.namespaces:type_name -> landlord.provisioning.v1.Namespace
-	0, // 1: landlord.provisioning.v1.Tenant.pod_security:type_name -> landlord.provisioning.v1.PodSecurityLevel
-	1, // 2: landlord.provisioning.v1.Tenant.network_isolation:type_name -> landlord.provisioning.v1.NetworkIsolation
-	6, // 3: landlord.provisioning.v1.Tenant.hibernate_after_idle:type_name -> google.protobuf.Duration
-	2, // 4: landlord.provisioning.v1.Tenant.phase:type_name -> landlord.provisioning.v1.Phase
-	5, // 5: landlord.provisioning.v1.Tenant.conditions:type_name -> landlord.provisioning.v1.Condition
-	7, // 6: landlord.provisioning.v1.Tenant.create_time:type_name -> google.protobuf.Timestamp
-	7, // 7: landlord.provisioning.v1.Tenant.delete_time:type_name -> google.protobuf.Timestamp
-	7, // 8: landlord.provisioning.v1.Condition.last_transition_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	5,  // 0: landlord.provisioning.v1.Tenant.namespaces:type_name -> landlord.provisioning.v1.Namespace
+	1,  // 1: landlord.provisioning.v1.Tenant.pod_security:type_name -> landlord.provisioning.v1.PodSecurityLevel
+	2,  // 2: landlord.provisioning.v1.Tenant.network_isolation:type_name -> landlord.provisioning.v1.NetworkIsolation
+	7,  // 3: landlord.provisioning.v1.Tenant.hibernate_after_idle:type_name -> google.protobuf.Duration
+	3,  // 4: landlord.provisioning.v1.Tenant.phase:type_name -> landlord.provisioning.v1.Phase
+	6,  // 5: landlord.provisioning.v1.Tenant.conditions:type_name -> landlord.provisioning.v1.Condition
+	8,  // 6: landlord.provisioning.v1.Tenant.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 7: landlord.provisioning.v1.Tenant.delete_time:type_name -> google.protobuf.Timestamp
+	0,  // 8: landlord.provisioning.v1.Tenant.hibernation_reason:type_name -> landlord.provisioning.v1.HibernationReason
+	8,  // 9: landlord.provisioning.v1.Condition.last_transition_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_landlord_provisioning_v1_tenant_proto_init() }
@@ -700,7 +772,7 @@ func file_landlord_provisioning_v1_tenant_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_provisioning_v1_tenant_proto_rawDesc), len(file_landlord_provisioning_v1_tenant_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,

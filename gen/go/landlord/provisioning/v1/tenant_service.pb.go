@@ -78,7 +78,7 @@ func (x WatchTenantsResponse_EventType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WatchTenantsResponse_EventType.Descriptor instead.
 func (WatchTenantsResponse_EventType) EnumDescriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{15, 0}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{17, 0}
 }
 
 // CreateTenantRequest carries the tenant to create.
@@ -694,6 +694,107 @@ func (x *HibernateTenantResponse) GetTenant() *Tenant {
 	return nil
 }
 
+// HibernateIdleTenantRequest names an idle tenant as the caller saw it.
+type HibernateIdleTenantRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant's name (the rule of Tenant.name).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The tenant's etag when the caller found it idle.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HibernateIdleTenantRequest) Reset() {
+	*x = HibernateIdleTenantRequest{}
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HibernateIdleTenantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HibernateIdleTenantRequest) ProtoMessage() {}
+
+func (x *HibernateIdleTenantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HibernateIdleTenantRequest.ProtoReflect.Descriptor instead.
+func (*HibernateIdleTenantRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *HibernateIdleTenantRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *HibernateIdleTenantRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+// HibernateIdleTenantResponse carries the tenant.
+type HibernateIdleTenantResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant, asked to hibernate.
+	Tenant        *Tenant `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HibernateIdleTenantResponse) Reset() {
+	*x = HibernateIdleTenantResponse{}
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HibernateIdleTenantResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HibernateIdleTenantResponse) ProtoMessage() {}
+
+func (x *HibernateIdleTenantResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HibernateIdleTenantResponse.ProtoReflect.Descriptor instead.
+func (*HibernateIdleTenantResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *HibernateIdleTenantResponse) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
 // WakeTenantRequest names a tenant.
 type WakeTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -705,7 +806,7 @@ type WakeTenantRequest struct {
 
 func (x *WakeTenantRequest) Reset() {
 	*x = WakeTenantRequest{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[12]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +818,7 @@ func (x *WakeTenantRequest) String() string {
 func (*WakeTenantRequest) ProtoMessage() {}
 
 func (x *WakeTenantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[12]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +831,7 @@ func (x *WakeTenantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WakeTenantRequest.ProtoReflect.Descriptor instead.
 func (*WakeTenantRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{12}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WakeTenantRequest) GetName() string {
@@ -751,7 +852,7 @@ type WakeTenantResponse struct {
 
 func (x *WakeTenantResponse) Reset() {
 	*x = WakeTenantResponse{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[13]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +864,7 @@ func (x *WakeTenantResponse) String() string {
 func (*WakeTenantResponse) ProtoMessage() {}
 
 func (x *WakeTenantResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[13]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +877,7 @@ func (x *WakeTenantResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WakeTenantResponse.ProtoReflect.Descriptor instead.
 func (*WakeTenantResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{13}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WakeTenantResponse) GetTenant() *Tenant {
@@ -797,7 +898,7 @@ type WatchTenantsRequest struct {
 
 func (x *WatchTenantsRequest) Reset() {
 	*x = WatchTenantsRequest{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[14]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -809,7 +910,7 @@ func (x *WatchTenantsRequest) String() string {
 func (*WatchTenantsRequest) ProtoMessage() {}
 
 func (x *WatchTenantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[14]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -822,7 +923,7 @@ func (x *WatchTenantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTenantsRequest.ProtoReflect.Descriptor instead.
 func (*WatchTenantsRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{14}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WatchTenantsRequest) GetName() string {
@@ -845,7 +946,7 @@ type WatchTenantsResponse struct {
 
 func (x *WatchTenantsResponse) Reset() {
 	*x = WatchTenantsResponse{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[15]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +958,7 @@ func (x *WatchTenantsResponse) String() string {
 func (*WatchTenantsResponse) ProtoMessage() {}
 
 func (x *WatchTenantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[15]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +971,7 @@ func (x *WatchTenantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchTenantsResponse.ProtoReflect.Descriptor instead.
 func (*WatchTenantsResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{15}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WatchTenantsResponse) GetType() WatchTenantsResponse_EventType {
@@ -900,7 +1001,7 @@ type CreateNamespaceRequest struct {
 
 func (x *CreateNamespaceRequest) Reset() {
 	*x = CreateNamespaceRequest{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[16]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1013,7 @@ func (x *CreateNamespaceRequest) String() string {
 func (*CreateNamespaceRequest) ProtoMessage() {}
 
 func (x *CreateNamespaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[16]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1026,7 @@ func (x *CreateNamespaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateNamespaceRequest.ProtoReflect.Descriptor instead.
 func (*CreateNamespaceRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{16}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateNamespaceRequest) GetTenant() string {
@@ -953,7 +1054,7 @@ type CreateNamespaceResponse struct {
 
 func (x *CreateNamespaceResponse) Reset() {
 	*x = CreateNamespaceResponse{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[17]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1066,7 @@ func (x *CreateNamespaceResponse) String() string {
 func (*CreateNamespaceResponse) ProtoMessage() {}
 
 func (x *CreateNamespaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[17]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1079,7 @@ func (x *CreateNamespaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateNamespaceResponse.ProtoReflect.Descriptor instead.
 func (*CreateNamespaceResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{17}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateNamespaceResponse) GetNamespace() *Namespace {
@@ -1001,7 +1102,7 @@ type DeleteNamespaceRequest struct {
 
 func (x *DeleteNamespaceRequest) Reset() {
 	*x = DeleteNamespaceRequest{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[18]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1013,7 +1114,7 @@ func (x *DeleteNamespaceRequest) String() string {
 func (*DeleteNamespaceRequest) ProtoMessage() {}
 
 func (x *DeleteNamespaceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[18]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1026,7 +1127,7 @@ func (x *DeleteNamespaceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteNamespaceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteNamespaceRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{18}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteNamespaceRequest) GetTenant() string {
@@ -1052,7 +1153,7 @@ type DeleteNamespaceResponse struct {
 
 func (x *DeleteNamespaceResponse) Reset() {
 	*x = DeleteNamespaceResponse{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[19]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1165,7 @@ func (x *DeleteNamespaceResponse) String() string {
 func (*DeleteNamespaceResponse) ProtoMessage() {}
 
 func (x *DeleteNamespaceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[19]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1178,7 @@ func (x *DeleteNamespaceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteNamespaceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteNamespaceResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{19}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{21}
 }
 
 // ListNamespacesRequest names a tenant.
@@ -1091,7 +1192,7 @@ type ListNamespacesRequest struct {
 
 func (x *ListNamespacesRequest) Reset() {
 	*x = ListNamespacesRequest{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[20]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1204,7 @@ func (x *ListNamespacesRequest) String() string {
 func (*ListNamespacesRequest) ProtoMessage() {}
 
 func (x *ListNamespacesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[20]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1217,7 @@ func (x *ListNamespacesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNamespacesRequest.ProtoReflect.Descriptor instead.
 func (*ListNamespacesRequest) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{20}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListNamespacesRequest) GetTenant() string {
@@ -1137,7 +1238,7 @@ type ListNamespacesResponse struct {
 
 func (x *ListNamespacesResponse) Reset() {
 	*x = ListNamespacesResponse{}
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[21]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1250,7 @@ func (x *ListNamespacesResponse) String() string {
 func (*ListNamespacesResponse) ProtoMessage() {}
 
 func (x *ListNamespacesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[21]
+	mi := &file_landlord_provisioning_v1_tenant_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1263,7 @@ func (x *ListNamespacesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNamespacesResponse.ProtoReflect.Descriptor instead.
 func (*ListNamespacesResponse) Descriptor() ([]byte, []int) {
-	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{21}
+	return file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListNamespacesResponse) GetNamespaces() []*Namespace {
@@ -1210,6 +1311,12 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\x16HibernateTenantRequest\x12<\n" +
 	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"S\n" +
 	"\x17HibernateTenantResponse\x128\n" +
+	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"z\n" +
+	"\x1aHibernateIdleTenantRequest\x12<\n" +
+	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\x12\x1e\n" +
+	"\x04etag\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x04etag\"W\n" +
+	"\x1bHibernateIdleTenantResponse\x128\n" +
 	"\x06tenant\x18\x01 \x01(\v2 .landlord.provisioning.v1.TenantR\x06tenant\"Q\n" +
 	"\x11WakeTenantRequest\x12<\n" +
 	"\x04name\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$R\x04name\"N\n" +
@@ -1239,7 +1346,7 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\x16ListNamespacesResponse\x12C\n" +
 	"\n" +
 	"namespaces\x18\x01 \x03(\v2#.landlord.provisioning.v1.NamespaceR\n" +
-	"namespaces2\xf9\f\n" +
+	"namespaces2\xfe\r\n" +
 	"\rTenantService\x12\x8a\x01\n" +
 	"\fCreateTenant\x12-.landlord.provisioning.v1.CreateTenantRequest\x1a..landlord.provisioning.v1.CreateTenantResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06tenant\"\v/v1/tenants\x12\x80\x01\n" +
 	"\tGetTenant\x12*.landlord.provisioning.v1.GetTenantRequest\x1a+.landlord.provisioning.v1.GetTenantResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/tenants/{name}\x12\x7f\n" +
@@ -1248,7 +1355,8 @@ const file_landlord_provisioning_v1_tenant_service_proto_rawDesc = "" +
 	"\fDeleteTenant\x12-.landlord.provisioning.v1.DeleteTenantRequest\x1a..landlord.provisioning.v1.DeleteTenantResponse\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/tenants/{name}\x12\x9f\x01\n" +
 	"\x0fHibernateTenant\x120.landlord.provisioning.v1.HibernateTenantRequest\x1a1.landlord.provisioning.v1.HibernateTenantResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/tenants/{name}:hibernate\x12\x8b\x01\n" +
 	"\n" +
-	"WakeTenant\x12+.landlord.provisioning.v1.WakeTenantRequest\x1a,.landlord.provisioning.v1.WakeTenantResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tenants/{name}:wake\x12\x8a\x01\n" +
+	"WakeTenant\x12+.landlord.provisioning.v1.WakeTenantRequest\x1a,.landlord.provisioning.v1.WakeTenantResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/tenants/{name}:wake\x12\x82\x01\n" +
+	"\x13HibernateIdleTenant\x124.landlord.provisioning.v1.HibernateIdleTenantRequest\x1a5.landlord.provisioning.v1.HibernateIdleTenantResponse\x12\x8a\x01\n" +
 	"\fWatchTenants\x12-.landlord.provisioning.v1.WatchTenantsRequest\x1a..landlord.provisioning.v1.WatchTenantsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/tenants:watch0\x01\x12\xaa\x01\n" +
 	"\x0fCreateNamespace\x120.landlord.provisioning.v1.CreateNamespaceRequest\x1a1.landlord.provisioning.v1.CreateNamespaceResponse\"2\x82\xd3\xe4\x93\x02,:\tnamespace\"\x1f/v1/tenants/{tenant}/namespaces\x12\xa6\x01\n" +
 	"\x0fDeleteNamespace\x120.landlord.provisioning.v1.DeleteNamespaceRequest\x1a1.landlord.provisioning.v1.DeleteNamespaceResponse\".\x82\xd3\xe4\x93\x02(*&/v1/tenants/{tenant}/namespaces/{name}\x12\x9c\x01\n" +
@@ -1268,7 +1376,7 @@ func file_landlord_provisioning_v1_tenant_service_proto_rawDescGZIP() []byte {
 }
 
 var file_landlord_provisioning_v1_tenant_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_landlord_provisioning_v1_tenant_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_landlord_provisioning_v1_tenant_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_landlord_provisioning_v1_tenant_service_proto_goTypes = []any{
 	(WatchTenantsResponse_EventType)(0), // 0: landlord.provisioning.v1.WatchTenantsResponse.EventType
 	(*CreateTenantRequest)(nil),         // 1: landlord.provisioning.v1.CreateTenantRequest
@@ -1283,62 +1391,67 @@ var file_landlord_provisioning_v1_tenant_service_proto_goTypes = []any{
 	(*DeleteTenantResponse)(nil),        // 10: landlord.provisioning.v1.DeleteTenantResponse
 	(*HibernateTenantRequest)(nil),      // 11: landlord.provisioning.v1.HibernateTenantRequest
 	(*HibernateTenantResponse)(nil),     // 12: landlord.provisioning.v1.HibernateTenantResponse
-	(*WakeTenantRequest)(nil),           // 13: landlord.provisioning.v1.WakeTenantRequest
-	(*WakeTenantResponse)(nil),          // 14: landlord.provisioning.v1.WakeTenantResponse
-	(*WatchTenantsRequest)(nil),         // 15: landlord.provisioning.v1.WatchTenantsRequest
-	(*WatchTenantsResponse)(nil),        // 16: landlord.provisioning.v1.WatchTenantsResponse
-	(*CreateNamespaceRequest)(nil),      // 17: landlord.provisioning.v1.CreateNamespaceRequest
-	(*CreateNamespaceResponse)(nil),     // 18: landlord.provisioning.v1.CreateNamespaceResponse
-	(*DeleteNamespaceRequest)(nil),      // 19: landlord.provisioning.v1.DeleteNamespaceRequest
-	(*DeleteNamespaceResponse)(nil),     // 20: landlord.provisioning.v1.DeleteNamespaceResponse
-	(*ListNamespacesRequest)(nil),       // 21: landlord.provisioning.v1.ListNamespacesRequest
-	(*ListNamespacesResponse)(nil),      // 22: landlord.provisioning.v1.ListNamespacesResponse
-	(*Tenant)(nil),                      // 23: landlord.provisioning.v1.Tenant
-	(*fieldmaskpb.FieldMask)(nil),       // 24: google.protobuf.FieldMask
-	(*Namespace)(nil),                   // 25: landlord.provisioning.v1.Namespace
+	(*HibernateIdleTenantRequest)(nil),  // 13: landlord.provisioning.v1.HibernateIdleTenantRequest
+	(*HibernateIdleTenantResponse)(nil), // 14: landlord.provisioning.v1.HibernateIdleTenantResponse
+	(*WakeTenantRequest)(nil),           // 15: landlord.provisioning.v1.WakeTenantRequest
+	(*WakeTenantResponse)(nil),          // 16: landlord.provisioning.v1.WakeTenantResponse
+	(*WatchTenantsRequest)(nil),         // 17: landlord.provisioning.v1.WatchTenantsRequest
+	(*WatchTenantsResponse)(nil),        // 18: landlord.provisioning.v1.WatchTenantsResponse
+	(*CreateNamespaceRequest)(nil),      // 19: landlord.provisioning.v1.CreateNamespaceRequest
+	(*CreateNamespaceResponse)(nil),     // 20: landlord.provisioning.v1.CreateNamespaceResponse
+	(*DeleteNamespaceRequest)(nil),      // 21: landlord.provisioning.v1.DeleteNamespaceRequest
+	(*DeleteNamespaceResponse)(nil),     // 22: landlord.provisioning.v1.DeleteNamespaceResponse
+	(*ListNamespacesRequest)(nil),       // 23: landlord.provisioning.v1.ListNamespacesRequest
+	(*ListNamespacesResponse)(nil),      // 24: landlord.provisioning.v1.ListNamespacesResponse
+	(*Tenant)(nil),                      // 25: landlord.provisioning.v1.Tenant
+	(*fieldmaskpb.FieldMask)(nil),       // 26: google.protobuf.FieldMask
+	(*Namespace)(nil),                   // 27: landlord.provisioning.v1.Namespace
 }
 var file_landlord_provisioning_v1_tenant_service_proto_depIdxs = []int32{
-	23, // 0: landlord.provisioning.v1.CreateTenantRequest.tenant:type_name -> landlord.provisioning.v1.Tenant
-	23, // 1: landlord.provisioning.v1.CreateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	23, // 2: landlord.provisioning.v1.GetTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	23, // 3: landlord.provisioning.v1.ListTenantsResponse.tenants:type_name -> landlord.provisioning.v1.Tenant
-	23, // 4: landlord.provisioning.v1.UpdateTenantRequest.tenant:type_name -> landlord.provisioning.v1.Tenant
-	24, // 5: landlord.provisioning.v1.UpdateTenantRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 6: landlord.provisioning.v1.UpdateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	23, // 7: landlord.provisioning.v1.HibernateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	23, // 8: landlord.provisioning.v1.WakeTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	0,  // 9: landlord.provisioning.v1.WatchTenantsResponse.type:type_name -> landlord.provisioning.v1.WatchTenantsResponse.EventType
-	23, // 10: landlord.provisioning.v1.WatchTenantsResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
-	25, // 11: landlord.provisioning.v1.CreateNamespaceRequest.namespace:type_name -> landlord.provisioning.v1.Namespace
-	25, // 12: landlord.provisioning.v1.CreateNamespaceResponse.namespace:type_name -> landlord.provisioning.v1.Namespace
-	25, // 13: landlord.provisioning.v1.ListNamespacesResponse.namespaces:type_name -> landlord.provisioning.v1.Namespace
-	1,  // 14: landlord.provisioning.v1.TenantService.CreateTenant:input_type -> landlord.provisioning.v1.CreateTenantRequest
-	3,  // 15: landlord.provisioning.v1.TenantService.GetTenant:input_type -> landlord.provisioning.v1.GetTenantRequest
-	5,  // 16: landlord.provisioning.v1.TenantService.ListTenants:input_type -> landlord.provisioning.v1.ListTenantsRequest
-	7,  // 17: landlord.provisioning.v1.TenantService.UpdateTenant:input_type -> landlord.provisioning.v1.UpdateTenantRequest
-	9,  // 18: landlord.provisioning.v1.TenantService.DeleteTenant:input_type -> landlord.provisioning.v1.DeleteTenantRequest
-	11, // 19: landlord.provisioning.v1.TenantService.HibernateTenant:input_type -> landlord.provisioning.v1.HibernateTenantRequest
-	13, // 20: landlord.provisioning.v1.TenantService.WakeTenant:input_type -> landlord.provisioning.v1.WakeTenantRequest
-	15, // 21: landlord.provisioning.v1.TenantService.WatchTenants:input_type -> landlord.provisioning.v1.WatchTenantsRequest
-	17, // 22: landlord.provisioning.v1.TenantService.CreateNamespace:input_type -> landlord.provisioning.v1.CreateNamespaceRequest
-	19, // 23: landlord.provisioning.v1.TenantService.DeleteNamespace:input_type -> landlord.provisioning.v1.DeleteNamespaceRequest
-	21, // 24: landlord.provisioning.v1.TenantService.ListNamespaces:input_type -> landlord.provisioning.v1.ListNamespacesRequest
-	2,  // 25: landlord.provisioning.v1.TenantService.CreateTenant:output_type -> landlord.provisioning.v1.CreateTenantResponse
-	4,  // 26: landlord.provisioning.v1.TenantService.GetTenant:output_type -> landlord.provisioning.v1.GetTenantResponse
-	6,  // 27: landlord.provisioning.v1.TenantService.ListTenants:output_type -> landlord.provisioning.v1.ListTenantsResponse
-	8,  // 28: landlord.provisioning.v1.TenantService.UpdateTenant:output_type -> landlord.provisioning.v1.UpdateTenantResponse
-	10, // 29: landlord.provisioning.v1.TenantService.DeleteTenant:output_type -> landlord.provisioning.v1.DeleteTenantResponse
-	12, // 30: landlord.provisioning.v1.TenantService.HibernateTenant:output_type -> landlord.provisioning.v1.HibernateTenantResponse
-	14, // 31: landlord.provisioning.v1.TenantService.WakeTenant:output_type -> landlord.provisioning.v1.WakeTenantResponse
-	16, // 32: landlord.provisioning.v1.TenantService.WatchTenants:output_type -> landlord.provisioning.v1.WatchTenantsResponse
-	18, // 33: landlord.provisioning.v1.TenantService.CreateNamespace:output_type -> landlord.provisioning.v1.CreateNamespaceResponse
-	20, // 34: landlord.provisioning.v1.TenantService.DeleteNamespace:output_type -> landlord.provisioning.v1.DeleteNamespaceResponse
-	22, // 35: landlord.provisioning.v1.TenantService.ListNamespaces:output_type -> landlord.provisioning.v1.ListNamespacesResponse
-	25, // [25:36] is the sub-list for method output_type
-	14, // [14:25] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	25, // 0: landlord.provisioning.v1.CreateTenantRequest.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 1: landlord.provisioning.v1.CreateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 2: landlord.provisioning.v1.GetTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 3: landlord.provisioning.v1.ListTenantsResponse.tenants:type_name -> landlord.provisioning.v1.Tenant
+	25, // 4: landlord.provisioning.v1.UpdateTenantRequest.tenant:type_name -> landlord.provisioning.v1.Tenant
+	26, // 5: landlord.provisioning.v1.UpdateTenantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 6: landlord.provisioning.v1.UpdateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 7: landlord.provisioning.v1.HibernateTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 8: landlord.provisioning.v1.HibernateIdleTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	25, // 9: landlord.provisioning.v1.WakeTenantResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	0,  // 10: landlord.provisioning.v1.WatchTenantsResponse.type:type_name -> landlord.provisioning.v1.WatchTenantsResponse.EventType
+	25, // 11: landlord.provisioning.v1.WatchTenantsResponse.tenant:type_name -> landlord.provisioning.v1.Tenant
+	27, // 12: landlord.provisioning.v1.CreateNamespaceRequest.namespace:type_name -> landlord.provisioning.v1.Namespace
+	27, // 13: landlord.provisioning.v1.CreateNamespaceResponse.namespace:type_name -> landlord.provisioning.v1.Namespace
+	27, // 14: landlord.provisioning.v1.ListNamespacesResponse.namespaces:type_name -> landlord.provisioning.v1.Namespace
+	1,  // 15: landlord.provisioning.v1.TenantService.CreateTenant:input_type -> landlord.provisioning.v1.CreateTenantRequest
+	3,  // 16: landlord.provisioning.v1.TenantService.GetTenant:input_type -> landlord.provisioning.v1.GetTenantRequest
+	5,  // 17: landlord.provisioning.v1.TenantService.ListTenants:input_type -> landlord.provisioning.v1.ListTenantsRequest
+	7,  // 18: landlord.provisioning.v1.TenantService.UpdateTenant:input_type -> landlord.provisioning.v1.UpdateTenantRequest
+	9,  // 19: landlord.provisioning.v1.TenantService.DeleteTenant:input_type -> landlord.provisioning.v1.DeleteTenantRequest
+	11, // 20: landlord.provisioning.v1.TenantService.HibernateTenant:input_type -> landlord.provisioning.v1.HibernateTenantRequest
+	15, // 21: landlord.provisioning.v1.TenantService.WakeTenant:input_type -> landlord.provisioning.v1.WakeTenantRequest
+	13, // 22: landlord.provisioning.v1.TenantService.HibernateIdleTenant:input_type -> landlord.provisioning.v1.HibernateIdleTenantRequest
+	17, // 23: landlord.provisioning.v1.TenantService.WatchTenants:input_type -> landlord.provisioning.v1.WatchTenantsRequest
+	19, // 24: landlord.provisioning.v1.TenantService.CreateNamespace:input_type -> landlord.provisioning.v1.CreateNamespaceRequest
+	21, // 25: landlord.provisioning.v1.TenantService.DeleteNamespace:input_type -> landlord.provisioning.v1.DeleteNamespaceRequest
+	23, // 26: landlord.provisioning.v1.TenantService.ListNamespaces:input_type -> landlord.provisioning.v1.ListNamespacesRequest
+	2,  // 27: landlord.provisioning.v1.TenantService.CreateTenant:output_type -> landlord.provisioning.v1.CreateTenantResponse
+	4,  // 28: landlord.provisioning.v1.TenantService.GetTenant:output_type -> landlord.provisioning.v1.GetTenantResponse
+	6,  // 29: landlord.provisioning.v1.TenantService.ListTenants:output_type -> landlord.provisioning.v1.ListTenantsResponse
+	8,  // 30: landlord.provisioning.v1.TenantService.UpdateTenant:output_type -> landlord.provisioning.v1.UpdateTenantResponse
+	10, // 31: landlord.provisioning.v1.TenantService.DeleteTenant:output_type -> landlord.provisioning.v1.DeleteTenantResponse
+	12, // 32: landlord.provisioning.v1.TenantService.HibernateTenant:output_type -> landlord.provisioning.v1.HibernateTenantResponse
+	16, // 33: landlord.provisioning.v1.TenantService.WakeTenant:output_type -> landlord.provisioning.v1.WakeTenantResponse
+	14, // 34: landlord.provisioning.v1.TenantService.HibernateIdleTenant:output_type -> landlord.provisioning.v1.HibernateIdleTenantResponse
+	18, // 35: landlord.provisioning.v1.TenantService.WatchTenants:output_type -> landlord.provisioning.v1.WatchTenantsResponse
+	20, // 36: landlord.provisioning.v1.TenantService.CreateNamespace:output_type -> landlord.provisioning.v1.CreateNamespaceResponse
+	22, // 37: landlord.provisioning.v1.TenantService.DeleteNamespace:output_type -> landlord.provisioning.v1.DeleteNamespaceResponse
+	24, // 38: landlord.provisioning.v1.TenantService.ListNamespaces:output_type -> landlord.provisioning.v1.ListNamespacesResponse
+	27, // [27:39] is the sub-list for method output_type
+	15, // [15:27] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_landlord_provisioning_v1_tenant_service_proto_init() }
@@ -1353,7 +1466,7 @@ func file_landlord_provisioning_v1_tenant_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_provisioning_v1_tenant_service_proto_rawDesc), len(file_landlord_provisioning_v1_tenant_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   22,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,17 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TenantService_CreateTenant_FullMethodName    = "/landlord.provisioning.v1.TenantService/CreateTenant"
-	TenantService_GetTenant_FullMethodName       = "/landlord.provisioning.v1.TenantService/GetTenant"
-	TenantService_ListTenants_FullMethodName     = "/landlord.provisioning.v1.TenantService/ListTenants"
-	TenantService_UpdateTenant_FullMethodName    = "/landlord.provisioning.v1.TenantService/UpdateTenant"
-	TenantService_DeleteTenant_FullMethodName    = "/landlord.provisioning.v1.TenantService/DeleteTenant"
-	TenantService_HibernateTenant_FullMethodName = "/landlord.provisioning.v1.TenantService/HibernateTenant"
-	TenantService_WakeTenant_FullMethodName      = "/landlord.provisioning.v1.TenantService/WakeTenant"
-	TenantService_WatchTenants_FullMethodName    = "/landlord.provisioning.v1.TenantService/WatchTenants"
-	TenantService_CreateNamespace_FullMethodName = "/landlord.provisioning.v1.TenantService/CreateNamespace"
-	TenantService_DeleteNamespace_FullMethodName = "/landlord.provisioning.v1.TenantService/DeleteNamespace"
-	TenantService_ListNamespaces_FullMethodName  = "/landlord.provisioning.v1.TenantService/ListNamespaces"
+	TenantService_CreateTenant_FullMethodName        = "/landlord.provisioning.v1.TenantService/CreateTenant"
+	TenantService_GetTenant_FullMethodName           = "/landlord.provisioning.v1.TenantService/GetTenant"
+	TenantService_ListTenants_FullMethodName         = "/landlord.provisioning.v1.TenantService/ListTenants"
+	TenantService_UpdateTenant_FullMethodName        = "/landlord.provisioning.v1.TenantService/UpdateTenant"
+	TenantService_DeleteTenant_FullMethodName        = "/landlord.provisioning.v1.TenantService/DeleteTenant"
+	TenantService_HibernateTenant_FullMethodName     = "/landlord.provisioning.v1.TenantService/HibernateTenant"
+	TenantService_WakeTenant_FullMethodName          = "/landlord.provisioning.v1.TenantService/WakeTenant"
+	TenantService_HibernateIdleTenant_FullMethodName = "/landlord.provisioning.v1.TenantService/HibernateIdleTenant"
+	TenantService_WatchTenants_FullMethodName        = "/landlord.provisioning.v1.TenantService/WatchTenants"
+	TenantService_CreateNamespace_FullMethodName     = "/landlord.provisioning.v1.TenantService/CreateNamespace"
+	TenantService_DeleteNamespace_FullMethodName     = "/landlord.provisioning.v1.TenantService/DeleteNamespace"
+	TenantService_ListNamespaces_FullMethodName      = "/landlord.provisioning.v1.TenantService/ListNamespaces"
 )
 
 // TenantServiceClient is the client API for TenantService service.
@@ -57,6 +58,12 @@ type TenantServiceClient interface {
 	HibernateTenant(ctx context.Context, in *HibernateTenantRequest, opts ...grpc.CallOption) (*HibernateTenantResponse, error)
 	// WakeTenant restores the workloads exactly as they were.
 	WakeTenant(ctx context.Context, in *WakeTenantRequest, opts ...grpc.CallOption) (*WakeTenantResponse, error)
+	// HibernateIdleTenant hibernates a tenant found idle, recording why
+	// (HIBERNATION_REASON_IDLE), unless it changed since the caller read it
+	// (ABORTED on a stale etag: activity came first) or it is already
+	// hibernated (FAILED_PRECONDITION). Only Landlord's observability
+	// service calls it, with its client certificate. Not served over REST.
+	HibernateIdleTenant(ctx context.Context, in *HibernateIdleTenantRequest, opts ...grpc.CallOption) (*HibernateIdleTenantResponse, error)
 	// WatchTenants streams the caller's tenants: first each as it is, then
 	// every change, until the caller hangs up.
 	WatchTenants(ctx context.Context, in *WatchTenantsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTenantsResponse], error)
@@ -146,6 +153,16 @@ func (c *tenantServiceClient) WakeTenant(ctx context.Context, in *WakeTenantRequ
 	return out, nil
 }
 
+func (c *tenantServiceClient) HibernateIdleTenant(ctx context.Context, in *HibernateIdleTenantRequest, opts ...grpc.CallOption) (*HibernateIdleTenantResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HibernateIdleTenantResponse)
+	err := c.cc.Invoke(ctx, TenantService_HibernateIdleTenant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *tenantServiceClient) WatchTenants(ctx context.Context, in *WatchTenantsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchTenantsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &TenantService_ServiceDesc.Streams[0], TenantService_WatchTenants_FullMethodName, cOpts...)
@@ -220,6 +237,12 @@ type TenantServiceServer interface {
 	HibernateTenant(context.Context, *HibernateTenantRequest) (*HibernateTenantResponse, error)
 	// WakeTenant restores the workloads exactly as they were.
 	WakeTenant(context.Context, *WakeTenantRequest) (*WakeTenantResponse, error)
+	// HibernateIdleTenant hibernates a tenant found idle, recording why
+	// (HIBERNATION_REASON_IDLE), unless it changed since the caller read it
+	// (ABORTED on a stale etag: activity came first) or it is already
+	// hibernated (FAILED_PRECONDITION). Only Landlord's observability
+	// service calls it, with its client certificate. Not served over REST.
+	HibernateIdleTenant(context.Context, *HibernateIdleTenantRequest) (*HibernateIdleTenantResponse, error)
 	// WatchTenants streams the caller's tenants: first each as it is, then
 	// every change, until the caller hangs up.
 	WatchTenants(*WatchTenantsRequest, grpc.ServerStreamingServer[WatchTenantsResponse]) error
@@ -259,6 +282,9 @@ func (UnimplementedTenantServiceServer) HibernateTenant(context.Context, *Hibern
 }
 func (UnimplementedTenantServiceServer) WakeTenant(context.Context, *WakeTenantRequest) (*WakeTenantResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WakeTenant not implemented")
+}
+func (UnimplementedTenantServiceServer) HibernateIdleTenant(context.Context, *HibernateIdleTenantRequest) (*HibernateIdleTenantResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HibernateIdleTenant not implemented")
 }
 func (UnimplementedTenantServiceServer) WatchTenants(*WatchTenantsRequest, grpc.ServerStreamingServer[WatchTenantsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchTenants not implemented")
@@ -419,6 +445,24 @@ func _TenantService_WakeTenant_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TenantService_HibernateIdleTenant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HibernateIdleTenantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TenantServiceServer).HibernateIdleTenant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TenantService_HibernateIdleTenant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TenantServiceServer).HibernateIdleTenant(ctx, req.(*HibernateIdleTenantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TenantService_WatchTenants_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchTenantsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -518,6 +562,10 @@ var TenantService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WakeTenant",
 			Handler:    _TenantService_WakeTenant_Handler,
+		},
+		{
+			MethodName: "HibernateIdleTenant",
+			Handler:    _TenantService_HibernateIdleTenant_Handler,
 		},
 		{
 			MethodName: "CreateNamespace",
