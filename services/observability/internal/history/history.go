@@ -27,9 +27,20 @@ type Options struct {
 // Source is every tenant's usage now.
 type Source func() ([]usage.Tenant, error)
 
-// Recorder samples a Source into a Store.
+// Rollups is where history is kept: Store (bbolt) is the embedded
+// default; another backend (etcd, for replicas) implements the same two
+// calls.
+type Rollups interface {
+	// Add adds minutes into every resolution's intervals, atomically, and
+	// drops what is past retention.
+	Add(minutes map[int64]*Interval, now time.Time, retention map[Resolution]time.Duration) error
+	// Range reads key's series from r's intervals that start in [from, to).
+	Range(r Resolution, from, to time.Time, key string) (map[int64]*Interval, error)
+}
+
+// Recorder samples a Source into Rollups.
 type Recorder struct {
-	store  *Store
+	store  Rollups
 	source Source
 	opts   Options
 	now    func() time.Time
@@ -43,7 +54,7 @@ type Recorder struct {
 }
 
 // NewRecorder records source into store.
-func NewRecorder(store *Store, source Source, opts Options) *Recorder {
+func NewRecorder(store Rollups, source Source, opts Options) *Recorder {
 	// A sample late by more than two intervals means the service was
 	// stalled: that time is not observed.
 	return &Recorder{store: store, source: source, opts: opts, now: time.Now, acc: Accumulator{MaxGap: 3 * opts.Sample}}
