@@ -27,36 +27,36 @@ import (
 // namespace and in total, within a moment (the informers' delay).
 func TestUsageMatchesWhatTheTenantCreated(t *testing.T) {
 	e := started(t)
-	e.createTenant(t, &provisioningv1.Tenant{Name: "usg", Plan: "standard", AllowedStorageClasses: []string{"fast"},
+	e.createTenant(t, &provisioningv1.Tenant{Name: "obs-usg", Plan: "standard", AllowedStorageClasses: []string{"fast"},
 		Namespaces: []*provisioningv1.Namespace{{Name: "a"}, {Name: "b"}}})
-	before, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "usg"})
+	before, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "obs-usg"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	e.pod(t, "usg-a", "p1", 100, "16Mi")
-	e.pod(t, "usg-a", "p2", 150, "32Mi")
-	e.pod(t, "usg-b", "p3", 250, "64Mi")
+	e.pod(t, "obs-usg-a", "p1", 100, "16Mi")
+	e.pod(t, "obs-usg-a", "p2", 150, "32Mi")
+	e.pod(t, "obs-usg-b", "p3", 250, "64Mi")
 	b := e.kube.CoreV1()
 	two := int32(2)
 	suspend, fast := true, "fast"
 	for _, err := range []error{
-		create(b.Services("usg-b").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		create(b.Services("obs-usg-b").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
 			Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})),
-		create(b.ConfigMaps("usg-b").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c1"}}, metav1.CreateOptions{})),
-		create(b.ConfigMaps("usg-b").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c2"}}, metav1.CreateOptions{})),
-		create(b.Secrets("usg-b").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s1"}}, metav1.CreateOptions{})),
-		create(b.PersistentVolumeClaims("usg-b").Create(ctx, &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "data"},
+		create(b.ConfigMaps("obs-usg-b").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c1"}}, metav1.CreateOptions{})),
+		create(b.ConfigMaps("obs-usg-b").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c2"}}, metav1.CreateOptions{})),
+		create(b.Secrets("obs-usg-b").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s1"}}, metav1.CreateOptions{})),
+		create(b.PersistentVolumeClaims("obs-usg-b").Create(ctx, &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "data"},
 			Spec: corev1.PersistentVolumeClaimSpec{StorageClassName: &fast, AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 				Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}}}},
 			metav1.CreateOptions{})),
 		// Its two pods are created by the controller manager: 2 × 10m more.
-		create(e.kube.AppsV1().Deployments("usg-b").Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		create(e.kube.AppsV1().Deployments("obs-usg-b").Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
 			Spec: appsv1.DeploymentSpec{Replicas: &two, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: podSpec(10, "16Mi")}}},
 			metav1.CreateOptions{})),
 		// Suspended: no pods.
-		create(e.kube.BatchV1().Jobs("usg-b").Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "batch"},
+		create(e.kube.BatchV1().Jobs("obs-usg-b").Create(ctx, &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "batch"},
 			Spec: batchv1.JobSpec{Suspend: &suspend, Template: corev1.PodTemplateSpec{Spec: withRestart(podSpec(10, "16Mi"))}}},
 			metav1.CreateOptions{})),
 	} {
@@ -72,14 +72,14 @@ func TestUsageMatchesWhatTheTenantCreated(t *testing.T) {
 		}
 		return nil
 	}
-	wantA := proto.Clone(ns(before.GetUsage(), "usg-a")).(*observabilityv1.Usage)
+	wantA := proto.Clone(ns(before.GetUsage(), "obs-usg-a")).(*observabilityv1.Usage)
 	wantA.CpuRequestsMillicores += 250
 	wantA.CpuLimitsMillicores += 250
 	wantA.MemoryRequestsBytes += 48 << 20
 	wantA.MemoryLimitsBytes += 48 << 20
 	wantA.Pods.Pending += 2
 	wantA.Objects.Pods += 2
-	wantB := proto.Clone(ns(before.GetUsage(), "usg-b")).(*observabilityv1.Usage)
+	wantB := proto.Clone(ns(before.GetUsage(), "obs-usg-b")).(*observabilityv1.Usage)
 	wantB.CpuRequestsMillicores += 270
 	wantB.CpuLimitsMillicores += 270
 	wantB.MemoryRequestsBytes += (64 + 32) << 20
@@ -92,26 +92,26 @@ func TestUsageMatchesWhatTheTenantCreated(t *testing.T) {
 	wantB.DeploymentReplicas.Desired += 2
 
 	devclustertest.Eventually(t, 20*time.Second, func() error {
-		got, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "usg"})
+		got, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "obs-usg"})
 		if err != nil {
 			return err
 		}
 		u := got.GetUsage()
-		if names := []string{u.GetNamespaces()[0].GetName(), u.GetNamespaces()[1].GetName()}; len(u.GetNamespaces()) != 2 || !slices.Equal(names, []string{"usg-a", "usg-b"}) {
+		if names := []string{u.GetNamespaces()[0].GetName(), u.GetNamespaces()[1].GetName()}; len(u.GetNamespaces()) != 2 || !slices.Equal(names, []string{"obs-usg-a", "obs-usg-b"}) {
 			return fmt.Errorf("namespaces %v", u.GetNamespaces())
 		}
-		if a := ns(u, "usg-a"); !proto.Equal(a, wantA) {
-			return fmt.Errorf("usg-a: %v\nwant %v", a, wantA)
+		if a := ns(u, "obs-usg-a"); !proto.Equal(a, wantA) {
+			return fmt.Errorf("obs-usg-a: %v\nwant %v", a, wantA)
 		}
-		if b := ns(u, "usg-b"); !proto.Equal(b, wantB) {
-			return fmt.Errorf("usg-b: %v\nwant %v", b, wantB)
+		if b := ns(u, "obs-usg-b"); !proto.Equal(b, wantB) {
+			return fmt.Errorf("obs-usg-b: %v\nwant %v", b, wantB)
 		}
 		if tot := u.GetTotal(); tot.GetCpuRequestsMillicores() != wantA.CpuRequestsMillicores+wantB.CpuRequestsMillicores ||
 			tot.GetObjects().GetPods() != wantA.Objects.Pods+wantB.Objects.Pods {
 			return fmt.Errorf("total %v", tot)
 		}
 		if hard := u.GetNamespaces()[1].GetQuotaHard()["requests.cpu"]; hard == "" {
-			return fmt.Errorf("usg-b shows no quota: %v", u.GetNamespaces()[1])
+			return fmt.Errorf("obs-usg-b shows no quota: %v", u.GetNamespaces()[1])
 		}
 		return nil
 	})
@@ -130,15 +130,15 @@ func withRestart(s corev1.PodSpec) corev1.PodSpec {
 // informers also check the namespace's controller is the Tenant, by UID.)
 func TestForeignNamespaceIsNeverTheTenants(t *testing.T) {
 	e := started(t)
-	e.tenant(t, "frn", "a")
-	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "frn-b"}}
+	e.tenant(t, "obs-frn", "a")
+	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "obs-frn-b"}}
 	if _, err := e.kube.CoreV1().Namespaces().Create(t.Context(), foreign, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	e.pod(t, "frn-b", "intruder", 500, "16Mi")
-	e.pod(t, "frn-a", "own", 100, "16Mi")
+	e.pod(t, "obs-frn-b", "intruder", 500, "16Mi")
+	e.pod(t, "obs-frn-a", "own", 100, "16Mi")
 	devclustertest.Eventually(t, 20*time.Second, func() error {
-		got, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "frn"})
+		got, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "obs-frn"})
 		if err != nil {
 			return err
 		}
@@ -154,18 +154,18 @@ func TestForeignNamespaceIsNeverTheTenants(t *testing.T) {
 // of no tenant. Only platform admins list every tenant.
 func TestOtherTenantsUsageIsNotFound(t *testing.T) {
 	e := started(t)
-	e.tenant(t, "vis-a", "a")
-	e.tenant(t, "vis-b", "a")
-	member := e.Member(t, "vis-member", "vis-a", identityv1.Role_ROLE_VIEWER)
+	e.tenant(t, "obs-vis-a", "a")
+	e.tenant(t, "obs-vis-b", "a")
+	member := e.Member(t, "vis-member", "obs-vis-a", identityv1.Role_ROLE_VIEWER)
 	outsider := e.Member(t, "vis-outsider", "", identityv1.Role_ROLE_UNSPECIFIED)
 	now := time.Now()
 	history := func(tenant string) *observabilityv1.GetUsageHistoryRequest {
 		return &observabilityv1.GetUsageHistoryRequest{Tenant: tenant, StartTime: ts(now.Add(-time.Hour)), EndTime: ts(now), Step: dur(time.Minute)}
 	}
-	if _, err := e.obs.GetTenantUsage(member, &observabilityv1.GetTenantUsageRequest{Tenant: "vis-a"}); err != nil {
+	if _, err := e.obs.GetTenantUsage(member, &observabilityv1.GetTenantUsageRequest{Tenant: "obs-vis-a"}); err != nil {
 		t.Errorf("member reads its tenant's usage: %v", err)
 	}
-	if _, err := e.obs.GetUsageHistory(member, history("vis-a")); err != nil {
+	if _, err := e.obs.GetUsageHistory(member, history("obs-vis-a")); err != nil {
 		t.Errorf("member reads its tenant's history: %v", err)
 	}
 	answer := func(caller string, tenant string, call func(string) error) string {
@@ -187,13 +187,13 @@ func TestOtherTenantsUsageIsNotFound(t *testing.T) {
 				return err
 			},
 		} {
-			other, absent := answer(who, "vis-b", call), answer(who, "vis-none", call)
+			other, absent := answer(who, "obs-vis-b", call), answer(who, "obs-vis-none", call)
 			if other != absent {
 				t.Errorf("%s, %s: another tenant's answer %q differs from an absent tenant's %q", who, what, other, absent)
 			}
 		}
 	}
-	if _, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "vis-none"}); status.Code(err) != codes.NotFound {
+	if _, err := e.obs.GetTenantUsage(e.Admin, &observabilityv1.GetTenantUsageRequest{Tenant: "obs-vis-none"}); status.Code(err) != codes.NotFound {
 		t.Errorf("admin asks for an absent tenant: %v, want NOT_FOUND", err)
 	}
 	if _, err := e.obs.ListTenantUsage(member, &observabilityv1.ListTenantUsageRequest{}); status.Code(err) != codes.PermissionDenied {

@@ -46,7 +46,9 @@ type ObservabilityServiceClient interface {
 	// It is written to disk every flush interval (default one minute): a
 	// crash (kill -9) loses at most the last unflushed interval, a graceful
 	// stop loses nothing; time the service was not running has no data
-	// (observed stays short of the step).
+	// (observed stays short of the step). History is kept by the tenant's
+	// UID: a tenant created again under a deleted one's name starts with
+	// none, and a deleted tenant's is not served.
 	GetUsageHistory(ctx context.Context, in *GetUsageHistoryRequest, opts ...grpc.CallOption) (*GetUsageHistoryResponse, error)
 }
 
@@ -110,7 +112,9 @@ type ObservabilityServiceServer interface {
 	// It is written to disk every flush interval (default one minute): a
 	// crash (kill -9) loses at most the last unflushed interval, a graceful
 	// stop loses nothing; time the service was not running has no data
-	// (observed stays short of the step).
+	// (observed stays short of the step). History is kept by the tenant's
+	// UID: a tenant created again under a deleted one's name starts with
+	// none, and a deleted tenant's is not served.
 	GetUsageHistory(context.Context, *GetUsageHistoryRequest) (*GetUsageHistoryResponse, error)
 	mustEmbedUnimplementedObservabilityServiceServer()
 }
