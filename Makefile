@@ -42,7 +42,7 @@ clean: ## Remove binaries, build state and the dev cluster's state
 ##@ Build
 
 .PHONY: build
-build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Build every binary into bin/
+build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/landlord-bench ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
@@ -51,7 +51,7 @@ $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
-$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench: $(SERVICES_SRC)
+$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/landlord-bench: $(SERVICES_SRC)
 	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 ##@ Test
@@ -142,13 +142,14 @@ generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD an
 	go tool controller-gen rbac:roleName=landlord-provisioning-force \
 		paths=./services/provisioning/internal/controller/force output:rbac:dir=deploy/rbac/provisioning-force
 	go tool controller-gen rbac:roleName=landlord-quota paths=./services/quota/internal/cluster output:rbac:dir=deploy/rbac/quota
+	go tool controller-gen rbac:roleName=landlord-observability paths=./services/observability/internal/cluster output:rbac:dir=deploy/rbac/observability
 
 .PHONY: verify
 verify: verify-generate verify-proto verify-breaking verify-go verify-imports ## Everything CI checks besides the tests
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml deploy/rbac/observability/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
 	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
 		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 

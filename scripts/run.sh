@@ -87,6 +87,13 @@ if ! grep -q '"msg":"leading: reconciling tenants"' "$state/provisioning.log"; t
 fi
 pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
+# Observability reads Tenants, which provisioning installs: start it last.
+detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
+pids+=($!)
+wait_ready "$state/observability.log" "${pids[-1]}"
+ogrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)
+ohttp=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)
+
 cat <<TXT
 
 Identity is ready.
@@ -112,6 +119,16 @@ Provisioning is ready: the TenantService API and the Tenant operator.
   or kubectl:   KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl apply -f deploy/examples/tenant.yaml
                 KUBECONFIG=$state/devcluster/admin.kubeconfig bin/kubectl get tenants
   logs:         $state/provisioning.log
+
+Observability is ready: each tenant's usage now and over time, for its members.
+  gRPC API:     $ogrpc
+  usage:        go tool grpcurl -cacert $ca -H "authorization: Bearer \$TOKEN" -d '{"tenant":"acme"}' \\
+                  $ogrpc landlord.observability.v1.ObservabilityService/GetTenantUsage
+  history:      go tool grpcurl -cacert $ca -H "authorization: Bearer \$TOKEN" \\
+                  -d '{"tenant":"acme","startTime":"2026-01-01T00:00:00Z","endTime":"2026-01-02T00:00:00Z","step":"3600s"}' \\
+                  $ogrpc landlord.observability.v1.ObservabilityService/GetUsageHistory
+  metrics:      https://$ohttp/metrics (per-tenant gauges for the top tenants by CPU requests)
+  logs:         $state/observability.log
 
 Landlord is running. Press Ctrl-C to stop.
 TXT

@@ -18,6 +18,8 @@ import (
 const (
 	ProvisioningUser = "system:serviceaccount:landlord-system:landlord-provisioning"
 	QuotaUser        = "system:serviceaccount:landlord-system:landlord-quota"
+	// ObservabilityUser reads the cluster and writes nothing.
+	ObservabilityUser = "system:serviceaccount:landlord-system:landlord-observability"
 )
 
 // ApplyRBAC applies, as the admin of kubeconfig, every manifest of

@@ -1,7 +1,8 @@
 // Package stacktest runs Landlord's services together against the dev
 // cluster, the way their binaries run in a deployment, for the
 // integration tests of every service: identity in the test process,
-// quota and provisioning as binaries (so tests can kill -9 them), each
+// quota and provisioning (and, if asked for, observability) as binaries
+// (so tests can kill -9 them), each
 // acting as its own ServiceAccount with the roles its markers generate,
 // talking over loopback gRPC with mutual TLS.
 package stacktest
@@ -41,14 +42,21 @@ type Stack struct {
 
 	Quota        *Process
 	Provisioning *Process
+	// Observability runs only with Options.Observability.
+	Observability *Process
 }
 
 // Options tune Start.
 type Options struct {
 	// QuotaArgs and ProvisioningArgs are extra flags.
 	QuotaArgs, ProvisioningArgs []string
-	// BinDir holds prebuilt quota and provisioning binaries (make build's
-	// bin/); empty builds them from this source tree.
+	// Observability also runs the observability service, started once
+	// provisioning serves, with ObservabilityArgs.
+	Observability     bool
+	ObservabilityArgs []string
+	// BinDir holds prebuilt quota and provisioning (and observability)
+	// binaries (make build's bin/); empty builds them from this source
+	// tree.
 	BinDir string
 }
 
@@ -63,7 +71,11 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	built := make(chan error, 1)
 	if bin == "" {
 		bin = filepath.Join(dir, "bin")
-		go func() { built <- build(bin) }() // while identity starts
+		cmds := []string{"./cmd/quota", "./cmd/provisioning"}
+		if opts.Observability {
+			cmds = append(cmds, "./cmd/observability")
+		}
+		go func() { built <- build(bin, cmds...) }() // while identity starts
 	} else {
 		built <- nil
 	}
@@ -113,7 +125,32 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	if err := s.WaitServing(s.Quota.Addr()); err != nil {
 		return nil, err
 	}
-	return s, s.WaitServing(s.Provisioning.Addr())
+	if err := s.WaitServing(s.Provisioning.Addr()); err != nil || !opts.Observability {
+		return s, err
+	}
+	return s, s.startObservability(bin, tokens, opts.ObservabilityArgs)
+}
+
+// startObservability runs the observability service as its own
+// ServiceAccount, on a port it keeps across restarts.
+func (s *Stack) startObservability(bin string, tokens, args []string) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	kube, err := Impersonating(s.Kubeconfig, ObservabilityUser, s.Dir)
+	if err != nil {
+		return err
+	}
+	api := s.Env.ServiceTLS("observability")
+	s.Observability = &Process{Name: "observability", Log: filepath.Join(s.Dir, "observability.log"), Args: append(append([]string{
+		filepath.Join(bin, "observability"), "--kubeconfig", kube, "--state-dir", filepath.Join(s.Dir, "observability"),
+		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), args...)}
+	if err := s.Observability.Start(); err != nil {
+		return err
+	}
+	return s.WaitServing(s.Observability.Addr())
 }
 
 // WaitServing waits up to a minute until the service at addr says it is
@@ -200,6 +237,9 @@ func (s *Stack) DialAs(addr, service string) (*grpc.ClientConn, error) {
 // Close stops the binaries and removes the state, unless the tests
 // failed: then the logs stay, and Close says where.
 func (s *Stack) Close(failed bool) {
+	if s.Observability != nil {
+		_ = s.Observability.Stop()
+	}
 	if s.Provisioning != nil {
 		_ = s.Provisioning.Stop() // releasing the Lease: the next run leads at once
 	}
@@ -213,9 +253,10 @@ func (s *Stack) Close(failed bool) {
 	_ = os.RemoveAll(s.Dir)
 }
 
-// build compiles the quota and provisioning binaries into dir.
-func build(dir string) error {
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/quota", "./cmd/provisioning")
+// build compiles the binaries of cmds (packages of the services module)
+// into dir.
+func build(dir string, cmds ...string) error {
+	cmd := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, cmds...)...)
 	cmd.Dir = filepath.Join(repoRoot(), "services")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)

@@ -1,0 +1,87 @@
+package cluster
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/landlord-dev/landlord/services/observability/internal/usage"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
+)
+
+// The informers keep only what usage needs: each transform runs once per
+// object as it enters the cache, and gives the same result when run on
+// its own output.
+
+// ident keeps the fields that identify an object to its cache.
+func ident(m metav1.ObjectMeta) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+}
+
+// transform makes a cache transform of a typed trim; anything else (a
+// DeletedFinalStateUnknown) passes unchanged.
+func transform[T any](trim func(T) T) func(any) (any, error) {
+	return func(obj any) (any, error) {
+		if o, ok := obj.(T); ok {
+			return trim(o), nil
+		}
+		return obj, nil
+	}
+}
+
+// trimPod keeps the phase and the pod's effective requests and limits,
+// as one container.
+func trimPod(p *corev1.Pod) *corev1.Pod {
+	req, lim := usage.PodResources(&p.Spec)
+	return &corev1.Pod{ObjectMeta: ident(p.ObjectMeta),
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "sum", Resources: corev1.ResourceRequirements{Requests: req, Limits: lim}}}},
+		Status: corev1.PodStatus{Phase: p.Status.Phase}}
+}
+
+func trimPVC(c *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{ObjectMeta: ident(c.ObjectMeta), Spec: corev1.PersistentVolumeClaimSpec{
+		Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceStorage: c.Spec.Resources.Requests[corev1.ResourceStorage]}}}}
+}
+
+func trimDeployment(d *appsv1.Deployment) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: ident(d.ObjectMeta), Spec: appsv1.DeploymentSpec{Replicas: d.Spec.Replicas},
+		Status: appsv1.DeploymentStatus{ReadyReplicas: d.Status.ReadyReplicas}}
+}
+
+func trimStatefulSet(s *appsv1.StatefulSet) *appsv1.StatefulSet {
+	return &appsv1.StatefulSet{ObjectMeta: ident(s.ObjectMeta), Spec: appsv1.StatefulSetSpec{Replicas: s.Spec.Replicas},
+		Status: appsv1.StatefulSetStatus{ReadyReplicas: s.Status.ReadyReplicas}}
+}
+
+func trimQuota(q *corev1.ResourceQuota) *corev1.ResourceQuota {
+	return &corev1.ResourceQuota{ObjectMeta: ident(q.ObjectMeta), Status: corev1.ResourceQuotaStatus{Hard: q.Status.Hard, Used: q.Status.Used}}
+}
+
+// trimNamespace keeps what tells whose the namespace is: the tenant label
+// and the controlling owner.
+func trimNamespace(ns *corev1.Namespace) *corev1.Namespace {
+	m := ident(ns.ObjectMeta)
+	if t, ok := ns.Labels[v1alpha1.LabelTenant]; ok {
+		m.Labels = map[string]string{v1alpha1.LabelTenant: t}
+	}
+	if ref := metav1.GetControllerOfNoCopy(ns); ref != nil {
+		m.OwnerReferences = []metav1.OwnerReference{*ref}
+	}
+	m.DeletionTimestamp = ns.DeletionTimestamp
+	return &corev1.Namespace{ObjectMeta: m}
+}
+
+func trimTenant(t *v1alpha1.Tenant) *v1alpha1.Tenant {
+	return &v1alpha1.Tenant{ObjectMeta: ident(t.ObjectMeta)}
+}
+
+// trimMeta keeps a metadata-only object's identity: it is only counted.
+func trimMeta(o *metav1.PartialObjectMetadata) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: o.TypeMeta, ObjectMeta: ident(o.ObjectMeta)}
+}
+
+// metadataOnly is the cache key of a kind watched as metadata only.
+func metadataOnly(gv, kind string) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: gv, Kind: kind}}
+}
