@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,7 +23,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -71,9 +71,15 @@ var kinds = []kind{
 		u.Usage.StatefulSets.Desired += int(replicas(s.Spec.Replicas))
 		u.Usage.StatefulSets.Ready += int(s.Status.ReadyReplicas)
 	}},
+	// A namespace's two quotas (v1alpha1.QuotaNames) read as one: each
+	// resource is in one of them.
 	{&corev1.ResourceQuota{}, func(u *usage.Namespace, obj any) {
 		q := obj.(*corev1.ResourceQuota)
-		u.QuotaHard, u.QuotaUsed = q.Status.Hard, q.Status.Used
+		if u.QuotaHard == nil {
+			u.QuotaHard, u.QuotaUsed = corev1.ResourceList{}, corev1.ResourceList{}
+		}
+		maps.Copy(u.QuotaHard, q.Status.Hard)
+		maps.Copy(u.QuotaUsed, q.Status.Used)
 		if n, ok := q.Status.Used["count/secrets"]; ok {
 			u.Usage.Objects.Secrets = int(n.Value())
 		}
@@ -114,10 +120,9 @@ func New(cfg *rest.Config, log *slog.Logger) (*Watcher, error) {
 	}
 	managed := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedBy})
 	byObject := map[client.Object]cache.ByObject{
-		&v1alpha1.Tenant{}:  {Transform: transform(trimTenant)},
-		&corev1.Namespace{}: {Label: managed, Transform: transform(trimNamespace)},
-		&corev1.ResourceQuota{}: {Label: managed, Field: fields.OneTermEqualSelector("metadata.name", v1alpha1.QuotaName),
-			Transform: transform(trimQuota)},
+		&v1alpha1.Tenant{}:              {Transform: transform(trimTenant)},
+		&corev1.Namespace{}:             {Label: managed, Transform: transform(trimNamespace)},
+		&corev1.ResourceQuota{}:         {Label: managed, Transform: transform(trimQuota)},
 		&corev1.Pod{}:                   {Transform: transform(trimPod)},
 		&corev1.PersistentVolumeClaim{}: {Transform: transform(trimPVC)},
 		&appsv1.Deployment{}:            {Transform: transform(trimDeployment)},
