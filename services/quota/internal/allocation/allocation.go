@@ -89,6 +89,11 @@ func (a *Allocator) Reconcile(name string) error {
 	if err := a.namespaces(t); err != nil {
 		return err
 	}
+	// A hibernated tenant's headroom goes back to its budget; waking
+	// takes it back (ledger.SetAsleep).
+	if err := a.Ledger.SetAsleep(name, t.Spec.Hibernation.Hibernated); err != nil {
+		return err
+	}
 	return a.observeAll(t)
 }
 

@@ -149,6 +149,7 @@ func (s *TenantQuotaServer) quota(name string) (*quotav1.TenantQuota, error) {
 	q.Budget = quantities(view.Budget.Limits)
 	q.MaxNamespaces = int32(view.Budget.MaxNamespaces)
 	q.OverLimit = view.OverLimit
+	q.Hibernated = view.Asleep
 	used := ledger.Amounts{}
 	for _, nv := range view.Namespaces {
 		q.Namespaces = append(q.Namespaces, &quotav1.NamespaceAllocation{

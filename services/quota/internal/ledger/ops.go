@@ -138,7 +138,9 @@ func (l *Ledger) Observe(tenant, ns string, o Observation) error {
 			n.Status = t.vector(o.Status, -1, -1)
 		}
 		n.Issued = slices.DeleteFunc(n.Issued, func(w IssuedWrite) bool { return w.Seq <= o.Seq })
-		if l.opts.GrowAt > 0 {
+		if t.Asleep {
+			t.doze(n)
+		} else if l.opts.GrowAt > 0 {
 			for r := range t.Resources {
 				t.grow(n, r, l.opts)
 			}
@@ -147,6 +149,51 @@ func (l *Ledger) Observe(tenant, ns string, o Observation) error {
 		return nil
 	})
 	return err
+}
+
+// SetAsleep records whether the tenant is hibernated (its workloads at
+// zero). Falling asleep gives its headroom back to its budget: each
+// namespace shrinks to what it uses plus its reserve, and keeps shrinking
+// as its usage falls (doze); open moves are dropped (a donor's shrink
+// stands and the recipient never gets it: headroom lost for a moment,
+// never granted twice); nothing grows on its own while it sleeps. Waking
+// grows every namespace back to its initial share, from free headroom
+// first, then from siblings' slack.
+func (l *Ledger) SetAsleep(tenant string, asleep bool) error {
+	_, err := l.update(tenant, false, func(t *TenantRecord) error {
+		if t.Asleep == asleep {
+			return errUnchanged
+		}
+		t.Asleep = asleep
+		if asleep {
+			t.Moves = nil
+			for _, n := range t.Namespaces {
+				t.doze(n)
+			}
+		} else {
+			for _, n := range t.Namespaces {
+				for r := range t.Resources {
+					if more := t.Initial[r] - t.promised(n, r); more > 0 {
+						t.request(n, r, more)
+					}
+				}
+			}
+		}
+		t.settle()
+		return nil
+	})
+	return err
+}
+
+// doze shrinks a sleeping tenant's namespace to its usage and reserve
+// (never below its guaranteed minimum), so that small changes still fit
+// while the rest of its share is free; unknown usage shrinks nothing.
+func (t *TenantRecord) doze(n *NamespaceRecord) {
+	for r := range t.Resources {
+		if n.Used != nil && n.Used[r] >= 0 {
+			n.Intended[r] = min(n.Intended[r], max(n.Used[r]+t.reserve(r), t.Min[r]))
+		}
+	}
 }
 
 // grow asks for more of r for n when its usage nears its share (GrowAt),
@@ -249,6 +296,7 @@ func (t *TenantRecord) amounts(v []int64) Amounts {
 func (t *TenantRecord) view() TenantView {
 	v := TenantView{
 		Budget: Budget{Limits: t.amounts(t.Limit), Min: t.amounts(t.Min), Initial: t.amounts(t.Initial), MaxNamespaces: t.MaxNamespaces},
+		Asleep: t.Asleep,
 	}
 	if len(t.Moves) > 0 {
 		v.Moves = slices.Clone(t.Moves)

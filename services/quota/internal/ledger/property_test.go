@@ -185,11 +185,15 @@ func (w *world) step(intn func(int) int) {
 		if err = w.l.RemoveNamespace(tenant, ns); err == nil {
 			w.forget(k)
 		}
-	case x < 32:
+	case x < 30:
 		r := pick(intn, resources)
 		amount := 1 + int64(intn(int(max(100, before[tenant].Budget.Limits[r]/2))))
 		op = fmt.Sprintf("Request(%s, %s, %s, %d)", tenant, ns, r, amount)
 		_, err = w.l.Request(tenant, ns, r, amount)
+	case x < 32:
+		asleep := intn(2) == 0
+		op = fmt.Sprintf("SetAsleep(%s, %v)", tenant, asleep)
+		err = w.l.SetAsleep(tenant, asleep)
 	case x < 42:
 		op = "writer takes Pending"
 		w.held = append(w.held, w.l.Pending()...)

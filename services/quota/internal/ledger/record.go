@@ -25,6 +25,8 @@ type TenantRecord struct {
 	// under its name starts above it, so that a late event of the old
 	// quota never looks newer than the new one's writes.
 	SeqFloor uint64 `json:"seqFloor,omitempty"`
+	// Asleep: the tenant is hibernated (SetAsleep).
+	Asleep bool `json:"asleep,omitempty"`
 
 	growTo int64 // Options.GrowTo if namespaces grow on their own, for keep
 }
@@ -206,7 +208,7 @@ func (t *TenantRecord) addResource(name string) {
 // sameDecisions reports whether a and b differ in observations only: the
 // same budget, namespaces, writes and moves.
 func sameDecisions(a, b *TenantRecord) bool {
-	if a.MaxNamespaces != b.MaxNamespaces || a.NextMove != b.NextMove || a.SeqFloor != b.SeqFloor || len(a.Namespaces) != len(b.Namespaces) ||
+	if a.MaxNamespaces != b.MaxNamespaces || a.Asleep != b.Asleep || a.NextMove != b.NextMove || a.SeqFloor != b.SeqFloor || len(a.Namespaces) != len(b.Namespaces) ||
 		!slices.Equal(a.Resources, b.Resources) || !slices.Equal(a.Limit, b.Limit) || !slices.Equal(a.Min, b.Min) ||
 		!slices.Equal(a.Initial, b.Initial) || !slices.Equal(a.Moves, b.Moves) {
 		return false

@@ -90,6 +90,8 @@ type TenantView struct {
 	// OverLimit names the resources whose known usage exceeds the limit,
 	// and "namespaces" if there are more than MaxNamespaces.
 	OverLimit []string
+	// Asleep: the tenant is hibernated (SetAsleep).
+	Asleep bool
 }
 
 // NamespaceView is one namespace of a TenantView.

@@ -47,7 +47,11 @@ type TenantQuota struct {
 	// Headroom on its way between namespaces (two-phase moves).
 	Moves []*Move `protobuf:"bytes,10,rep,name=moves,proto3" json:"moves,omitempty"`
 	// The etag of the overrides: send it back to change only what you read.
-	Etag          string `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,11,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Output only. The tenant is hibernated: each namespace keeps only its
+	// usage and a small reserve, the rest of its share is back in the
+	// budget until the tenant wakes.
+	Hibernated    bool `protobuf:"varint,12,opt,name=hibernated,proto3" json:"hibernated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -157,6 +161,13 @@ func (x *TenantQuota) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *TenantQuota) GetHibernated() bool {
+	if x != nil {
+		return x.Hibernated
+	}
+	return false
 }
 
 // Overrides change a plan for one tenant; set fields win over the plan.
@@ -370,7 +381,7 @@ var File_landlord_quota_v1_tenant_quota_proto protoreflect.FileDescriptor
 
 const file_landlord_quota_v1_tenant_quota_proto_rawDesc = "" +
 	"\n" +
-	"$landlord/quota/v1/tenant_quota.proto\x12\x11landlord.quota.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1clandlord/quota/v1/plan.proto\"\xf9\x04\n" +
+	"$landlord/quota/v1/tenant_quota.proto\x12\x11landlord.quota.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1clandlord/quota/v1/plan.proto\"\x99\x05\n" +
 	"\vTenantQuota\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x12\n" +
 	"\x04plan\x18\x02 \x01(\tR\x04plan\x12:\n" +
@@ -387,7 +398,10 @@ const file_landlord_quota_v1_tenant_quota_proto_rawDesc = "" +
 	"over_limit\x18\t \x03(\tR\toverLimit\x12-\n" +
 	"\x05moves\x18\n" +
 	" \x03(\v2\x17.landlord.quota.v1.MoveR\x05moves\x12\x12\n" +
-	"\x04etag\x18\v \x01(\tR\x04etag\x1a9\n" +
+	"\x04etag\x18\v \x01(\tR\x04etag\x12\x1e\n" +
+	"\n" +
+	"hibernated\x18\f \x01(\bR\n" +
+	"hibernated\x1a9\n" +
 	"\vBudgetEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +

@@ -36,6 +36,7 @@ func toProto(t *ledger.TenantRecord) *storagev1.TenantRecord {
 		MaxNamespaces: int64(t.MaxNamespaces),
 		NextMove:      t.NextMove,
 		SeqFloor:      t.SeqFloor,
+		Asleep:        t.Asleep,
 	}
 	for _, n := range t.Namespaces {
 		pn := &storagev1.NamespaceRecord{
@@ -69,6 +70,7 @@ func fromProto(p *storagev1.TenantRecord) *ledger.TenantRecord {
 		MaxNamespaces: int(p.GetMaxNamespaces()),
 		NextMove:      p.GetNextMove(),
 		SeqFloor:      p.GetSeqFloor(),
+		Asleep:        p.GetAsleep(),
 	}
 	for _, pn := range p.GetNamespaces() {
 		n := &ledger.NamespaceRecord{

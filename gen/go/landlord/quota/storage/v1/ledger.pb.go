@@ -45,7 +45,9 @@ type TenantRecord struct {
 	// The id of the last move opened.
 	NextMove uint64 `protobuf:"varint,9,opt,name=next_move,json=nextMove,proto3" json:"next_move,omitempty"`
 	// The highest seq a removed namespace had.
-	SeqFloor      uint64 `protobuf:"varint,10,opt,name=seq_floor,json=seqFloor,proto3" json:"seq_floor,omitempty"`
+	SeqFloor uint64 `protobuf:"varint,10,opt,name=seq_floor,json=seqFloor,proto3" json:"seq_floor,omitempty"`
+	// The tenant is hibernated: its namespaces keep only what they use.
+	Asleep        bool `protobuf:"varint,11,opt,name=asleep,proto3" json:"asleep,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -148,6 +150,13 @@ func (x *TenantRecord) GetSeqFloor() uint64 {
 		return x.SeqFloor
 	}
 	return 0
+}
+
+func (x *TenantRecord) GetAsleep() bool {
+	if x != nil {
+		return x.Asleep
+	}
+	return false
 }
 
 // NamespaceRecord is one namespace of a TenantRecord.
@@ -460,7 +469,7 @@ var File_landlord_quota_storage_v1_ledger_proto protoreflect.FileDescriptor
 
 const file_landlord_quota_storage_v1_ledger_proto_rawDesc = "" +
 	"\n" +
-	"&landlord/quota/storage/v1/ledger.proto\x12\x19landlord.quota.storage.v1\"\xe6\x02\n" +
+	"&landlord/quota/storage/v1/ledger.proto\x12\x19landlord.quota.storage.v1\"\xfe\x02\n" +
 	"\fTenantRecord\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\tresources\x18\x02 \x03(\tR\tresources\x12\x14\n" +
@@ -474,7 +483,8 @@ const file_landlord_quota_storage_v1_ledger_proto_rawDesc = "" +
 	"\x05moves\x18\b \x03(\v2\x1f.landlord.quota.storage.v1.MoveR\x05moves\x12\x1b\n" +
 	"\tnext_move\x18\t \x01(\x04R\bnextMove\x12\x1b\n" +
 	"\tseq_floor\x18\n" +
-	" \x01(\x04R\bseqFloor\"\xe9\x02\n" +
+	" \x01(\x04R\bseqFloor\x12\x16\n" +
+	"\x06asleep\x18\v \x01(\bR\x06asleep\"\xe9\x02\n" +
 	"\x0fNamespaceRecord\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1a\n" +
