@@ -88,7 +88,7 @@ fi
 pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
 # Observability reads Tenants, which provisioning installs: start it last.
-detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
+detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" --provisioning-addr "$pgrpc" ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/observability.log" "${pids[-1]}"
 ogrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)

@@ -31,6 +31,8 @@ func TestMain(m *testing.M) {
 const (
 	sample = 200 * time.Millisecond
 	flush  = 2 * time.Second
+	// idleCheck is how often tenants are checked for idleness.
+	idleCheck = time.Second
 )
 
 var (
@@ -52,7 +54,7 @@ func started(t *testing.T) *env {
 	kubeconfig, dc := devclustertest.Kubeconfig(t), devclustertest.Env(t)
 	sharedOnce.Do(func() {
 		shared, sharedErr = stacktest.Start(kubeconfig, dc, os.TempDir(), stacktest.Options{Observability: true,
-			ObservabilityArgs: []string{"--sample", sample.String(), "--flush", flush.String()}})
+			ObservabilityArgs: []string{"--sample", sample.String(), "--flush", flush.String(), "--idle-check", idleCheck.String()}})
 	})
 	if sharedErr != nil {
 		t.Fatal(sharedErr)

@@ -28,10 +28,12 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/grpcmw"
 	"github.com/landlord-dev/landlord/services/internal/server"
+	"github.com/landlord-dev/landlord/services/internal/telemetry"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	"github.com/landlord-dev/landlord/services/observability/internal/api"
 	"github.com/landlord-dev/landlord/services/observability/internal/cluster"
 	"github.com/landlord-dev/landlord/services/observability/internal/history"
+	"github.com/landlord-dev/landlord/services/observability/internal/idle"
 	"github.com/landlord-dev/landlord/services/observability/internal/metrics"
 	"github.com/landlord-dev/landlord/services/observability/internal/usage"
 )
@@ -61,6 +63,12 @@ type Config struct {
 	// MetricsTopTenants bounds the per-tenant gauges on /metrics to the
 	// tenants with the most CPU requests.
 	MetricsTopTenants int
+	// ProvisioningAddr is provisioning's API, where idle tenants are
+	// hibernated (with API's certificate, which provisioning admits as
+	// observability's); empty hibernates none. IdleCheck is how often
+	// tenants are checked for idleness.
+	ProvisioningAddr string
+	IdleCheck        time.Duration
 }
 
 // Defaults suit `make run`.
@@ -68,7 +76,7 @@ func Defaults() Config {
 	return Config{StateDir: ".landlord/observability", GRPCAddr: "127.0.0.1:7400", HTTPAddr: "127.0.0.1:9400",
 		Issuer: "https://127.0.0.1:8443", Audience: "landlord", Sample: 15 * time.Second, Flush: time.Minute,
 		RetainMinutes: 48 * time.Hour, RetainHours: 90 * 24 * time.Hour, RetainDays: 2 * 365 * 24 * time.Hour,
-		MetricsTopTenants: 20}
+		MetricsTopTenants: 20, ProvisioningAddr: "127.0.0.1:7200", IdleCheck: time.Minute}
 }
 
 // Validate reports every problem at once.
@@ -92,6 +100,9 @@ func (c Config) Validate() error {
 	if c.MetricsTopTenants < 0 {
 		errs = append(errs, errors.New("metrics top tenants must not be negative"))
 	}
+	if c.IdleCheck <= 0 {
+		errs = append(errs, errors.New("idle check must be positive"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -103,7 +114,9 @@ type Service struct {
 	watcher  *cluster.Watcher
 	store    *history.Store
 	recorder *history.Recorder
-	synced   chan struct{} // closed once the informers have synced
+	// hibernator puts idle tenants to sleep; nil without provisioning.
+	hibernator *idle.Hibernator
+	synced     chan struct{} // closed once the informers have synced
 }
 
 // Run is New, then Service.Run.
@@ -143,12 +156,23 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if err != nil {
 		return nil, err
 	}
+	tel, err := telemetry.New("observability")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ProvisioningAddr != "" {
+		provisioning, err := dialProvisioning(cfg, tel.DialOption())
+		if err != nil {
+			return nil, err
+		}
+		s.hibernator = &idle.Hibernator{Tenants: s.watcher.IdleTenants, Provisioning: provisioning, Every: cfg.IdleCheck, Log: log}
+	}
 	gauges := prometheus.NewRegistry()
 	if err := gauges.Register(&metrics.Collector{Source: s.tenantsIfSynced, TopN: cfg.MetricsTopTenants}); err != nil {
 		return nil, err
 	}
 	s.srv, err = server.New(server.Config{
-		Service: "observability", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API,
+		Service: "observability", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API, Telemetry: tel,
 		Authenticator: authn.Bearer{Verifier: verifier},
 		Access:        api.Access(),
 		Auditor:       grpcmw.LogAuditor{Logger: log},
@@ -156,6 +180,7 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 		Gatherers:     []prometheus.Gatherer{gauges},
 		Register: func(r grpc.ServiceRegistrar) {
 			observabilityv1.RegisterObservabilityServiceServer(r, &api.Server{Usage: s.watcher, History: s.recorder})
+			observabilityv1.RegisterHibernationServiceServer(r, &api.HibernationServer{Tenants: s.watcher.IdleTenants})
 		},
 	})
 	if err != nil {
@@ -207,6 +232,14 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		return s.recorder.Run(gctx)
 	})
+	if s.hibernator != nil {
+		g.Go(func() error {
+			if s.ready(gctx) != nil {
+				return nil
+			}
+			return s.hibernator.Run(gctx)
+		})
+	}
 	s.log.Info("observability service started", "grpc", s.srv.GRPCAddr(), "http", s.srv.HTTPAddr())
 	return g.Wait()
 }

@@ -145,7 +145,7 @@ func (s *Stack) startObservability(bin string, tokens, args []string) error {
 	api := s.Env.ServiceTLS("observability")
 	s.Observability = &Process{Name: "observability", Log: filepath.Join(s.Dir, "observability.log"), Args: append(append([]string{
 		filepath.Join(bin, "observability"), "--kubeconfig", kube, "--state-dir", filepath.Join(s.Dir, "observability"),
-		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--grpc-addr", fmt.Sprintf("127.0.0.1:%d", port), "--provisioning-addr", s.Provisioning.Addr(),
 		"--api-tls-cert", api.Cert, "--api-tls-key", api.Key, "--api-tls-ca", api.CA}, tokens...), args...)}
 	if err := s.Observability.Start(); err != nil {
 		return err

@@ -45,6 +45,8 @@ func command() *cobra.Command {
 	f.DurationVar(&cfg.RetainMinutes, "retain-minutes", cfg.RetainMinutes, "how long per-minute history is kept")
 	f.DurationVar(&cfg.RetainHours, "retain-hours", cfg.RetainHours, "how long hourly history is kept")
 	f.DurationVar(&cfg.RetainDays, "retain-days", cfg.RetainDays, "how long daily history is kept")
+	f.StringVar(&cfg.ProvisioningAddr, "provisioning-addr", cfg.ProvisioningAddr, "provisioning's gRPC address, where idle tenants are hibernated (empty: none is)")
+	f.DurationVar(&cfg.IdleCheck, "idle-check", cfg.IdleCheck, "how often tenants with an idle policy are checked for idleness")
 	f.IntVar(&cfg.MetricsTopTenants, "metrics-top-tenants", cfg.MetricsTopTenants, "per-tenant gauges on /metrics for this many tenants, those with the most CPU requests")
 	return cmd
 }

@@ -20,5 +20,6 @@ func Access() *access.Table {
 		observabilityv1.ObservabilityService_GetTenantUsage_FullMethodName:  access.InTenant(read, (*observabilityv1.GetTenantUsageRequest).GetTenant),
 		observabilityv1.ObservabilityService_ListTenantUsage_FullMethodName: access.Admin(),
 		observabilityv1.ObservabilityService_GetUsageHistory_FullMethodName: access.InTenant(read, (*observabilityv1.GetUsageHistoryRequest).GetTenant),
+		observabilityv1.HibernationService_ListIdleTenants_FullMethodName:   access.Admin(),
 	}}
 }

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"time"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,9 +15,55 @@ import (
 // object as it enters the cache, and gives the same result when run on
 // its own output.
 
-// ident keeps the fields that identify an object to its cache.
+// ident keeps the fields that identify an object to its cache, and when
+// a person last changed it (activity).
 func ident(m metav1.ObjectMeta) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+	out := metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion}
+	if at, ok := m.Annotations[annotationActivity]; ok { // trimmed already
+		out.Annotations = map[string]string{annotationActivity: at}
+	} else if at := activity(m); !at.IsZero() {
+		out.Annotations = map[string]string{annotationActivity: at.UTC().Format(time.RFC3339)}
+	}
+	return out
+}
+
+// annotationActivity carries, on a trimmed object in the cache only, the
+// time of its last change by a person (activity).
+const annotationActivity = "observability.landlord.dev/activity"
+
+// controllers are the field managers whose changes are the cluster's or
+// Landlord's own work, not a tenant's: a ReplicaSet's pods, the
+// scheduler's bindings, hibernation scaling workloads to zero.
+var controllers = map[string]bool{
+	"kube-controller-manager": true, "kube-scheduler": true, "kubelet": true, v1alpha1.FieldManager: true,
+}
+
+// activity is when a person last changed the object: the newest time of
+// its managed fields written by anyone but the controllers, status
+// writes left out, or its creation unless a controller made it (it has a
+// controlling owner) or Landlord did (its label). An object that sets no
+// field, like an empty ConfigMap, has no managed fields: its creation is
+// all there is to see. Second precision, as the API server records it.
+func activity(m metav1.ObjectMeta) time.Time {
+	var last time.Time
+	if m.Labels[v1alpha1.LabelManagedBy] != v1alpha1.ManagedBy && metav1.GetControllerOfNoCopy(&m) == nil {
+		last = m.CreationTimestamp.Time
+	}
+	for _, f := range m.ManagedFields {
+		if f.Subresource != "" || controllers[f.Manager] || f.Time == nil {
+			continue
+		}
+		if f.Time.After(last) {
+			last = f.Time.Time
+		}
+	}
+	return last
+}
+
+// activityOf reads what ident recorded.
+func activityOf(obj metav1.Object) time.Time {
+	at, _ := time.Parse(time.RFC3339, obj.GetAnnotations()[annotationActivity])
+	return at
 }
 
 // transform makes a cache transform of a typed trim; anything else (a
@@ -72,8 +120,13 @@ func trimNamespace(ns *corev1.Namespace) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: m}
 }
 
+// trimTenant keeps what idleness needs besides identity: its etag
+// (generation), age, idle policy and phase.
 func trimTenant(t *v1alpha1.Tenant) *v1alpha1.Tenant {
-	return &v1alpha1.Tenant{ObjectMeta: ident(t.ObjectMeta)}
+	m := ident(t.ObjectMeta)
+	m.Generation, m.CreationTimestamp, m.DeletionTimestamp = t.Generation, t.CreationTimestamp, t.DeletionTimestamp
+	return &v1alpha1.Tenant{ObjectMeta: m, Spec: v1alpha1.TenantSpec{Hibernation: t.Spec.Hibernation},
+		Status: v1alpha1.TenantStatus{Phase: t.Status.Phase}}
 }
 
 // trimMeta keeps a metadata-only object's identity: it is only counted.

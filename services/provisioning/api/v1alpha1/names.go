@@ -1,6 +1,9 @@
 package v1alpha1
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // ClusterName is a tenant namespace's name in the cluster: the tenant's
 // name, a dash, the namespace's name.
@@ -50,3 +53,7 @@ func QuotaNameFor(resource string) string {
 	}
 	return QuotaName
 }
+
+// Etag is a tenant's etag in Landlord's APIs: its generation, which every
+// change to its spec bumps.
+func Etag(t *Tenant) string { return strconv.FormatInt(t.Generation, 10) }

@@ -8,6 +8,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 )
 
 // Annotations that remember what hibernation changed, on the workload
@@ -73,7 +75,9 @@ func (r *TenantReconciler) scale(ctx context.Context, obj client.Object, replica
 	default:
 		return nil
 	}
-	return r.Client.Patch(ctx, obj, client.MergeFrom(before))
+	// Landlord's field manager: the observability service does not count
+	// Landlord's own changes as the tenant's activity.
+	return r.Client.Patch(ctx, obj, client.MergeFrom(before), client.FieldOwner(v1alpha1.FieldManager))
 }
 
 // suspend suspends a CronJob (remembering its setting) or restores it.
@@ -92,7 +96,7 @@ func (r *TenantReconciler) suspend(ctx context.Context, cj *batchv1.CronJob, hib
 	default:
 		return nil
 	}
-	return r.Client.Patch(ctx, cj, client.MergeFrom(before))
+	return r.Client.Patch(ctx, cj, client.MergeFrom(before), client.FieldOwner(v1alpha1.FieldManager))
 }
 
 // rememberedReplicas reads a replica count back from an annotation the

@@ -1,8 +1,6 @@
 package tenants
 
 import (
-	"strconv"
-
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -153,7 +151,7 @@ func specFromProto(in *provisioningv1.Tenant) v1alpha1.TenantSpec {
 // Etag is a tenant's etag: its generation, which only changes of the
 // settings bump. The operator's status writes do not, so an etag read
 // from the API stays valid while the tenant is provisioned.
-func Etag(t *v1alpha1.Tenant) string { return strconv.FormatInt(t.Generation, 10) }
+func Etag(t *v1alpha1.Tenant) string { return v1alpha1.Etag(t) }
 
 // hibernationReasons are the API's names of the reasons a tenant sleeps.
 var hibernationReasons = map[v1alpha1.HibernationReason]provisioningv1.HibernationReason{
