@@ -13,6 +13,7 @@ import (
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/testing/devclustertest"
+	v1alpha1 "github.com/landlord-dev/landlord/services/provisioning/api/v1alpha1"
 )
 
 // TestKill9WhileCreatingTenants creates 100 tenants through the API of
@@ -98,7 +99,7 @@ func TestKill9WhileCreatingTenants(t *testing.T) {
 		ns := name(i) + "-app"
 		sel := metav1.ListOptions{LabelSelector: "landlord.dev/tenant=" + name(i)}
 		quotas, err := kube.CoreV1().ResourceQuotas(ns).List(t.Context(), sel)
-		if err != nil || len(quotas.Items) != 1 {
+		if err != nil || len(quotas.Items) != len(v1alpha1.QuotaNames) {
 			t.Errorf("%s: quotas %d, %v", ns, len(quotas.Items), err)
 		}
 		bindings, err := kube.RbacV1().RoleBindings(ns).List(t.Context(), sel)

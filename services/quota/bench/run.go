@@ -215,6 +215,26 @@ func plainNamespaces(ctx context.Context, kube kubernetes.Interface, names []str
 	return nil
 }
 
+// podsCounted is the pods the quotas that count pods say are used, or -1
+// while one of them is not synced yet.
+func podsCounted(quotas []corev1.ResourceQuota) int64 {
+	n, counting := int64(0), false
+	for _, rq := range quotas {
+		if _, ok := rq.Spec.Hard[corev1.ResourcePods]; !ok {
+			continue
+		}
+		if len(rq.Status.Hard) == 0 {
+			return -1
+		}
+		used := rq.Status.Used[corev1.ResourcePods]
+		n, counting = n+used.Value(), true
+	}
+	if !counting {
+		return -1
+	}
+	return n
+}
+
 // empty deletes every pod in namespaces and waits until their quotas show
 // none used.
 func empty(ctx context.Context, kube kubernetes.Interface, namespaces []string) error {
@@ -230,11 +250,8 @@ func empty(ctx context.Context, kube kubernetes.Interface, namespaces []string) 
 			if err != nil {
 				return err
 			}
-			if len(list.Items) > 0 && len(list.Items[0].Status.Hard) > 0 {
-				used := list.Items[0].Status.Used[corev1.ResourcePods]
-				if used.IsZero() {
-					break
-				}
+			if podsCounted(list.Items) == 0 {
+				break
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("%s: quota still counts pods 60 s after they were deleted", ns)
