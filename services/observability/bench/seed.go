@@ -72,7 +72,7 @@ func seedTenant(ctx context.Context, kube kubernetes.Interface, c client.Client,
 			return fmt.Errorf("namespace %s: %w", name, err)
 		}
 		for d := range s.DeploymentsPerNS {
-			// Half at 0 replicas, half at 1: paused, so none runs pods.
+			// Odd-numbered ones at 1 replica: paused, so none runs pods.
 			if _, err := kube.AppsV1().Deployments(name).Create(ctx, deployment(fmt.Sprintf("d%d", d), int32(d%2)), metav1.CreateOptions{}); err != nil {
 				return fmt.Errorf("deployment %s/d%d: %w", name, d, err)
 			}
