@@ -174,7 +174,7 @@ func printChurn(out io.Writer, r churnResult, workers int) {
 		lag = "before" // the baseline shares this process with the writers
 	}
 	shared.Row(out, "vs the watch", fmt.Sprintf("%.2fx, had it all %s %s it (polled every %s)",
-		r.CollectPS()/r.WatchPS(), shared.Ms((r.Collected - r.Watch).Abs()), lag, pollInterval))
+		r.CollectPS()/r.WatchPS(), shared.Ms((r.Collected-r.Watch).Abs()), lag, pollInterval))
 }
 
 // printMemory waits for the process to settle (idle, a GC behind it) and
