@@ -84,7 +84,7 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf ## Run every benchmark
+bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf bench-observability ## Run every benchmark
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit
@@ -118,6 +118,13 @@ bench-quota: $(BIN)/landlord-devcluster $(BIN)/quota $(BIN)/provisioning $(BIN)/
 	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench quota --bin-dir $(BIN)
 	rm -rf $(BENCH_STATE_DIR)
 	cd services && go test -run '^$$' -bench 'Decision|Save' -benchtime 3000x ./quota/internal/ledger/ ./quota/internal/ledger/store/
+
+.PHONY: bench-observability
+bench-observability: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/observability $(BIN)/landlord-bench ## Observability at 1,000 tenants, 10,000 Deployments, 2,000 pods (seeded in bulk): GetTenantUsage p50/p99 vs a health check, ListTenantUsage, RSS, informer throughput vs a plain watch; usage computation in memory
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench observability --observability-bin $(BIN)/observability --identity-bin $(BIN)/identity
+	rm -rf $(BENCH_STATE_DIR)
+	cd services && go test -run '^$$' -bench TenantUsageAt1000Tenants -benchtime 50x ./observability/internal/cluster/
 
 .PHONY: bench-devcluster-start
 bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev cluster cold and warm start times

@@ -171,6 +171,9 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if err := gauges.Register(&metrics.Collector{Source: s.tenantsIfSynced, TopN: cfg.MetricsTopTenants}); err != nil {
 		return nil, err
 	}
+	if err := gauges.Register(s.watcher.Events()); err != nil {
+		return nil, err
+	}
 	s.srv, err = server.New(server.Config{
 		Service: "observability", GRPCAddr: cfg.GRPCAddr, HTTPAddr: cfg.HTTPAddr, Logger: log, TLS: cfg.API, Telemetry: tel,
 		Authenticator: authn.Bearer{Verifier: verifier},

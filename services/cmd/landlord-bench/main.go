@@ -19,13 +19,14 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/bench"
 	"github.com/landlord-dev/landlord/services/internal/cli"
 	"github.com/landlord-dev/landlord/services/internal/devclusterproc"
+	observabilitybench "github.com/landlord-dev/landlord/services/observability/bench"
 	provisioningbench "github.com/landlord-dev/landlord/services/provisioning/bench"
 	quotabench "github.com/landlord-dev/landlord/services/quota/bench"
 )
 
 func main() {
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), apfCommand(), quotaCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), apfCommand(), quotaCommand(), observabilityCommand())
 	cli.Main(root)
 }
 
@@ -206,4 +207,42 @@ func quotaCommand() *cobra.Command {
 // kubeconfig: both are in its state directory.
 func devEnv(kubeconfig string) string {
 	return filepath.Join(filepath.Dir(kubeconfig), "landlord-dev.json")
+}
+
+func observabilityCommand() *cobra.Command {
+	var kubeconfig, bin, identityBin string
+	o := observabilitybench.Options{}
+	cmd := &cobra.Command{
+		Use:   "observability",
+		Short: "Usage latency, memory and collection throughput at 1,000 tenants, 10,000 Deployments and 2,000 pods",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			if err != nil {
+				return err
+			}
+			o.Kube, o.DevEnv, o.Bin = cfg, devEnv(kubeconfig), bin
+			// The bench's token: a platform admin's, from bin/identity.
+			o.Login = func(ctx context.Context) (string, func(), error) {
+				return identitybench.AdminToken(ctx, identityBin, o.DevEnv)
+			}
+			return observabilitybench.Run(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&kubeconfig, "kubeconfig", os.Getenv("LANDLORD_KUBECONFIG"), "admin kubeconfig of the dev cluster")
+	f.StringVar(&bin, "observability-bin", "bin/observability", "the observability binary to measure")
+	f.StringVar(&identityBin, "identity-bin", "bin/identity", "the identity binary that issues the bench's token")
+	f.IntVar(&o.Scale.Tenants, "tenants", 1000, "tenants to seed")
+	f.IntVar(&o.Scale.Namespaces, "namespaces", 2, "namespaces per tenant")
+	f.IntVar(&o.Scale.DeploymentsPerNS, "deployments", 5, "Deployments per namespace")
+	f.IntVar(&o.Scale.PodsPerNS, "pods", 1, "pods per namespace")
+	f.IntVar(&o.SeedWorkers, "seed-workers", 16, "concurrent seeding workers")
+	f.IntVar(&o.Calls, "calls", 4000, "GetTenantUsage calls to time")
+	f.IntVar(&o.CallWorkers, "call-workers", 4, "concurrent GetTenantUsage callers")
+	f.Int32Var(&o.PageSize, "page-size", 100, "ListTenantUsage page size")
+	f.IntVar(&o.Walks, "walks", 5, "full ListTenantUsage walks to time")
+	f.IntVar(&o.ChurnWorkers, "churn-workers", 16, "concurrent Deployment patchers")
+	f.DurationVar(&o.ChurnWindow, "churn-window", 15*time.Second, "how long Deployments are patched")
+	return cmd
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -104,6 +105,7 @@ type Watcher struct {
 	indexers   []toolscache.Indexer // one per kinds entry
 	namespaces toolscache.Indexer
 	tenants    toolscache.Indexer
+	events     *prometheus.CounterVec
 }
 
 // byTenant indexes namespaces by their tenant label.
@@ -137,7 +139,7 @@ func New(cfg *rest.Config, log *slog.Logger) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{cache: c, log: log}, nil
+	return &Watcher{cache: c, log: log, events: newEvents()}, nil
 }
 
 // Run starts the informers and returns once they have synced (then they
@@ -194,7 +196,7 @@ func (w *Watcher) indexer(ctx context.Context, obj client.Object) (toolscache.In
 			if !ok {
 				return nil, fmt.Errorf("informer of %T has no indexer", obj)
 			}
-			return sii.GetIndexer(), nil
+			return sii.GetIndexer(), w.countEvents(sii, obj)
 		}
 		if !meta.IsNoMatchError(err) {
 			return nil, err
