@@ -17,6 +17,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,6 +107,12 @@ type Watcher struct {
 	namespaces toolscache.Indexer
 	tenants    toolscache.Indexer
 	events     *prometheus.CounterVec
+	// all is Tenants' last answer and when it was computed.
+	all struct {
+		sync.Mutex
+		at      time.Time
+		tenants []usage.Tenant
+	}
 }
 
 // byTenant indexes namespaces by their tenant label.
@@ -223,8 +230,27 @@ func (w *Watcher) Tenant(name string) (usage.Tenant, error) {
 	return w.usage(obj.(*v1alpha1.Tenant))
 }
 
-// Tenants is every tenant's usage, in name order.
+// allFresh is how old Tenants' answer may be: computing every tenant
+// walks every cached object, and a paged walk of ListTenantUsage, the
+// history sampler and a metrics scrape arriving together share one.
+const allFresh = 500 * time.Millisecond
+
+// Tenants is every tenant's usage, in name order, at most allFresh old.
+// The slice is the caller's to reorder.
 func (w *Watcher) Tenants() ([]usage.Tenant, error) {
+	w.all.Lock()
+	defer w.all.Unlock()
+	if w.all.tenants == nil || time.Since(w.all.at) > allFresh {
+		all, err := w.computeTenants()
+		if err != nil {
+			return nil, err
+		}
+		w.all.tenants, w.all.at = all, time.Now()
+	}
+	return slices.Clone(w.all.tenants), nil
+}
+
+func (w *Watcher) computeTenants() ([]usage.Tenant, error) {
 	objs := w.tenants.List()
 	out := make([]usage.Tenant, 0, len(objs))
 	for _, obj := range objs {
