@@ -31,6 +31,7 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	"github.com/landlord-dev/landlord/services/observability/internal/api"
 	"github.com/landlord-dev/landlord/services/observability/internal/cluster"
+	"github.com/landlord-dev/landlord/services/observability/internal/cost"
 	"github.com/landlord-dev/landlord/services/observability/internal/history"
 	"github.com/landlord-dev/landlord/services/observability/internal/metrics"
 	"github.com/landlord-dev/landlord/services/observability/internal/usage"
@@ -61,6 +62,9 @@ type Config struct {
 	// MetricsTopTenants bounds the per-tenant gauges on /metrics to the
 	// tenants with the most CPU requests.
 	MetricsTopTenants int
+	// PriceSheet is the cost reports' price sheet file (YAML or JSON; see
+	// cost.Load); empty uses cost.Default.
+	PriceSheet string
 }
 
 // Defaults suit `make run`.
@@ -103,6 +107,7 @@ type Service struct {
 	watcher  *cluster.Watcher
 	store    *history.Store
 	recorder *history.Recorder
+	events   *cluster.Events
 	synced   chan struct{} // closed once the informers have synced
 }
 
@@ -137,6 +142,15 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if s.watcher, err = cluster.New(rest, log); err != nil {
 		return nil, err
 	}
+	prices := cost.Default()
+	if cfg.PriceSheet != "" {
+		if prices, err = cost.Load(cfg.PriceSheet); err != nil {
+			return nil, err
+		}
+	}
+	if s.events, err = cluster.NewEvents(rest, s.watcher); err != nil {
+		return nil, err
+	}
 	s.recorder = history.NewRecorder(s.store, s.watcher.Tenants, history.Options{Sample: cfg.Sample, Flush: cfg.Flush,
 		Retention: map[history.Resolution]time.Duration{history.Minute: cfg.RetainMinutes, history.Hour: cfg.RetainHours, history.Day: cfg.RetainDays}})
 	verifier, err := tokenverify.ForIssuer(cfg.Issuer, cfg.Audience, cfg.IssuerCA)
@@ -156,6 +170,8 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 		Gatherers:     []prometheus.Gatherer{gauges},
 		Register: func(r grpc.ServiceRegistrar) {
 			observabilityv1.RegisterObservabilityServiceServer(r, &api.Server{Usage: s.watcher, History: s.recorder})
+			observabilityv1.RegisterCostServiceServer(r, &api.CostServer{Usage: s.watcher, History: s.recorder, Prices: prices})
+			observabilityv1.RegisterEventServiceServer(r, &api.EventServer{Tenants: s.watcher, Events: s.events})
 		},
 	})
 	if err != nil {
@@ -201,6 +217,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.srv.Run(gctx) })
 	g.Go(func() error { return s.watcher.Run(gctx, s.synced) })
+	g.Go(func() error { return s.events.Run(gctx) })
 	g.Go(func() error {
 		if s.ready(gctx) != nil {
 			return nil

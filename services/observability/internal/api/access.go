@@ -20,5 +20,7 @@ func Access() *access.Table {
 		observabilityv1.ObservabilityService_GetTenantUsage_FullMethodName:  access.InTenant(read, (*observabilityv1.GetTenantUsageRequest).GetTenant),
 		observabilityv1.ObservabilityService_ListTenantUsage_FullMethodName: access.Admin(),
 		observabilityv1.ObservabilityService_GetUsageHistory_FullMethodName: access.InTenant(read, (*observabilityv1.GetUsageHistoryRequest).GetTenant),
+		observabilityv1.CostService_GetCostReport_FullMethodName:            access.InTenant(read, (*observabilityv1.GetCostReportRequest).GetTenant),
+		observabilityv1.EventService_WatchTenantEvents_FullMethodName:       access.InTenant(read, (*observabilityv1.WatchTenantEventsRequest).GetTenant),
 	}}
 }
