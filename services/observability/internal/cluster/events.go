@@ -59,7 +59,10 @@ func NewEvents(cfg *rest.Config, owners *Watcher) (*Events, error) {
 	if err != nil {
 		return nil, err
 	}
-	lw := toolscache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "events", metav1.NamespaceAll, fields.Everything())
+	return newEvents(toolscache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "events", metav1.NamespaceAll, fields.Everything()), owners)
+}
+
+func newEvents(lw toolscache.ListerWatcher, owners *Watcher) (*Events, error) {
 	inf := toolscache.NewSharedIndexInformer(lw, &corev1.Event{}, 0, toolscache.Indexers{toolscache.NamespaceIndex: toolscache.MetaNamespaceIndexFunc})
 	if err := inf.SetTransform(transform(trimEvent)); err != nil {
 		return nil, err
