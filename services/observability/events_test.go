@@ -156,3 +156,33 @@ func TestWatchOtherTenantsEventsIsNotFound(t *testing.T) {
 		t.Error("admin watches an absent tenant: want NOT_FOUND")
 	}
 }
+
+// A stream ends with UNAVAILABLE when the service shuts down, so that the
+// client reconnects (with since) rather than waiting on a dead stream.
+func TestWatchTenantEventsEndsUnavailableOnShutdown(t *testing.T) {
+	e := started(t)
+	e.tenant(t, "ev-stop", "a")
+	ctx, cancel := context.WithCancel(e.Admin)
+	defer cancel()
+	got, errc := watch(ctx, t, e.eventClient(t), &observabilityv1.WatchTenantEventsRequest{Tenant: "ev-stop"})
+	next(t, got, "Active")
+	if err := e.Observability.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := e.Observability.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.WaitServing(e.Observability.Addr()); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	select {
+	case err := <-errc:
+		if status.Code(err) != codes.Unavailable {
+			t.Errorf("stream at shutdown ended with %v, want UNAVAILABLE", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("the stream outlived the service")
+	}
+}
