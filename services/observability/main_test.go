@@ -54,7 +54,7 @@ func started(t *testing.T) *env {
 	kubeconfig, dc := devclustertest.Kubeconfig(t), devclustertest.Env(t)
 	sharedOnce.Do(func() {
 		shared, sharedErr = stacktest.Start(kubeconfig, dc, os.TempDir(), stacktest.Options{Observability: true,
-			ObservabilityArgs: []string{"--sample", sample.String(), "--flush", flush.String(), "--idle-check", idleCheck.String()}})
+			ObservabilityArgs: append([]string{"--sample", sample.String(), "--flush", flush.String(), "--idle-check", idleCheck.String()}, priceSheetArgs()...)})
 	})
 	if sharedErr != nil {
 		t.Fatal(sharedErr)

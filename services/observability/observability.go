@@ -32,6 +32,7 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 	"github.com/landlord-dev/landlord/services/observability/internal/api"
 	"github.com/landlord-dev/landlord/services/observability/internal/cluster"
+	"github.com/landlord-dev/landlord/services/observability/internal/cost"
 	"github.com/landlord-dev/landlord/services/observability/internal/history"
 	"github.com/landlord-dev/landlord/services/observability/internal/idle"
 	"github.com/landlord-dev/landlord/services/observability/internal/metrics"
@@ -69,6 +70,9 @@ type Config struct {
 	// tenants are checked for idleness.
 	ProvisioningAddr string
 	IdleCheck        time.Duration
+	// PriceSheet is the cost reports' price sheet file (YAML or JSON; see
+	// cost.Load); empty uses cost.Default.
+	PriceSheet string
 }
 
 // Defaults suit `make run`.
@@ -116,6 +120,7 @@ type Service struct {
 	recorder *history.Recorder
 	// hibernator puts idle tenants to sleep; nil without provisioning.
 	hibernator *idle.Hibernator
+	events     *cluster.Events
 	synced     chan struct{} // closed once the informers have synced
 }
 
@@ -150,6 +155,15 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if s.watcher, err = cluster.New(rest, log); err != nil {
 		return nil, err
 	}
+	prices := cost.Default()
+	if cfg.PriceSheet != "" {
+		if prices, err = cost.Load(cfg.PriceSheet); err != nil {
+			return nil, err
+		}
+	}
+	if s.events, err = cluster.NewEvents(rest, s.watcher); err != nil {
+		return nil, err
+	}
 	s.recorder = history.NewRecorder(s.store, s.watcher.Tenants, history.Options{Sample: cfg.Sample, Flush: cfg.Flush,
 		Retention: map[history.Resolution]time.Duration{history.Minute: cfg.RetainMinutes, history.Hour: cfg.RetainHours, history.Day: cfg.RetainDays}})
 	verifier, err := tokenverify.ForIssuer(cfg.Issuer, cfg.Audience, cfg.IssuerCA)
@@ -171,7 +185,7 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if err := gauges.Register(&metrics.Collector{Source: s.tenantsIfSynced, TopN: cfg.MetricsTopTenants}); err != nil {
 		return nil, err
 	}
-	if err := gauges.Register(s.watcher.Events()); err != nil {
+	if err := gauges.Register(s.watcher.InformerEvents()); err != nil {
 		return nil, err
 	}
 	s.srv, err = server.New(server.Config{
@@ -184,6 +198,8 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 		Register: func(r grpc.ServiceRegistrar) {
 			observabilityv1.RegisterObservabilityServiceServer(r, &api.Server{Usage: s.watcher, History: s.recorder})
 			observabilityv1.RegisterHibernationServiceServer(r, &api.HibernationServer{Tenants: s.watcher.IdleTenants})
+			observabilityv1.RegisterCostServiceServer(r, &api.CostServer{Usage: s.watcher, History: s.recorder, Prices: prices})
+			observabilityv1.RegisterEventServiceServer(r, &api.EventServer{Tenants: s.watcher, Events: s.events})
 		},
 	})
 	if err != nil {
@@ -229,6 +245,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.srv.Run(gctx) })
 	g.Go(func() error { return s.watcher.Run(gctx, s.synced) })
+	g.Go(func() error { return s.events.Run(gctx) })
 	g.Go(func() error {
 		if s.ready(gctx) != nil {
 			return nil

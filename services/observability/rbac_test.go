@@ -22,6 +22,8 @@ func TestServiceAccountOnlyReads(t *testing.T) {
 		{"list", "", "pods", true},
 		{"watch", "apps", "deployments", true},
 		{"list", "landlord.dev", "tenants", true},
+		{"watch", "", "events", true},
+		{"create", "", "events", false},
 		{"list", "", "secrets", false},
 		{"get", "", "secrets", false},
 		{"create", "", "pods", false},

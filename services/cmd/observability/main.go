@@ -47,6 +47,7 @@ func command() *cobra.Command {
 	f.DurationVar(&cfg.RetainDays, "retain-days", cfg.RetainDays, "how long daily history is kept")
 	f.StringVar(&cfg.ProvisioningAddr, "provisioning-addr", cfg.ProvisioningAddr, "provisioning's gRPC address, where idle tenants are hibernated (empty: none is)")
 	f.DurationVar(&cfg.IdleCheck, "idle-check", cfg.IdleCheck, "how often tenants with an idle policy are checked for idleness")
+	f.StringVar(&cfg.PriceSheet, "price-sheet", cfg.PriceSheet, "cost reports' price sheet, a YAML or JSON file: version, effectiveTime (RFC 3339, optional), currency (ISO 4217), and decimal prices cpuCoreHour, memoryGiBHour, storageGiBHour (at most 9 decimals); empty uses the built-in sheet: USD, 0.031611 per CPU core-hour, 0.004237 per memory GiB-hour, 0.000054795 per storage GiB-hour")
 	f.IntVar(&cfg.MetricsTopTenants, "metrics-top-tenants", cfg.MetricsTopTenants, "per-tenant gauges on /metrics for this many tenants, those with the most CPU requests")
 	return cmd
 }

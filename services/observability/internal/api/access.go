@@ -21,5 +21,7 @@ func Access() *access.Table {
 		observabilityv1.ObservabilityService_ListTenantUsage_FullMethodName: access.Admin(),
 		observabilityv1.ObservabilityService_GetUsageHistory_FullMethodName: access.InTenant(read, (*observabilityv1.GetUsageHistoryRequest).GetTenant),
 		observabilityv1.HibernationService_ListIdleTenants_FullMethodName:   access.Admin(),
+		observabilityv1.CostService_GetCostReport_FullMethodName:            access.InTenant(read, (*observabilityv1.GetCostReportRequest).GetTenant),
+		observabilityv1.EventService_WatchTenantEvents_FullMethodName:       access.InTenant(read, (*observabilityv1.WatchTenantEventsRequest).GetTenant),
 	}}
 }

@@ -101,12 +101,12 @@ func replicas(r *int32) int32 {
 
 // Watcher runs the informers and computes usage from their caches.
 type Watcher struct {
-	cache      cache.Cache
-	log        *slog.Logger
-	indexers   []toolscache.Indexer // one per kinds entry
-	namespaces toolscache.Indexer
-	tenants    toolscache.Indexer
-	events     *prometheus.CounterVec
+	cache          cache.Cache
+	log            *slog.Logger
+	indexers       []toolscache.Indexer // one per kinds entry
+	namespaces     toolscache.Indexer
+	tenants        toolscache.Indexer
+	informerEvents *prometheus.CounterVec
 	// all is Tenants' last answer and when it was computed.
 	all struct {
 		sync.Mutex
@@ -146,7 +146,7 @@ func New(cfg *rest.Config, log *slog.Logger) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{cache: c, log: log, events: newEvents()}, nil
+	return &Watcher{cache: c, log: log, informerEvents: newInformerEvents()}, nil
 }
 
 // Run starts the informers and returns once they have synced (then they

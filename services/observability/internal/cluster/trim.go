@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -137,4 +138,37 @@ func trimMeta(o *metav1.PartialObjectMetadata) *metav1.PartialObjectMetadata {
 // metadataOnly is the cache key of a kind watched as metadata only.
 func metadataOnly(gv, kind string) *metav1.PartialObjectMetadata {
 	return &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: gv, Kind: kind}}
+}
+
+// maxEventMessage bounds an event's message in the cache (events.k8s.io
+// caps its note at 1 kB; core/v1 does not).
+const maxEventMessage = 1024
+
+// trimEvent keeps what a tenant's event stream shows, with the times and
+// count of an events.k8s.io Event (eventTime, series) folded into the
+// core/v1 fields.
+func trimEvent(e *corev1.Event) *corev1.Event {
+	first, last, count := e.FirstTimestamp, e.LastTimestamp, e.Count
+	if first.IsZero() {
+		first = metav1.NewTime(e.EventTime.Time)
+	}
+	if e.Series != nil {
+		if last.IsZero() {
+			last = metav1.NewTime(e.Series.LastObservedTime.Time)
+		}
+		if count == 0 {
+			count = e.Series.Count
+		}
+	}
+	if last.IsZero() {
+		last = first
+	}
+	msg := e.Message
+	if len(msg) > maxEventMessage {
+		msg = strings.ToValidUTF8(msg[:maxEventMessage], "")
+	}
+	o := e.InvolvedObject
+	return &corev1.Event{ObjectMeta: ident(e.ObjectMeta), Type: e.Type, Reason: e.Reason, Message: msg,
+		InvolvedObject: corev1.ObjectReference{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, UID: o.UID},
+		Count:          max(count, 1), FirstTimestamp: first, LastTimestamp: last}
 }
