@@ -2,10 +2,12 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -23,7 +25,13 @@ const (
 // suspends its CronJobs, remembering each value; wake reverses it. Both are
 // idempotent. Tenant workloads are read from the API server, not from the
 // operator's caches, which hold only Landlord's own objects.
-func (r *TenantReconciler) sleep(ctx context.Context, owned []string, hibernate bool) error {
+//
+// A workload a person creates or scales up while the tenant sleeps is
+// put to sleep too at the next pass (hibernated tenants are looked at
+// every minute), remembering the person's count for the wake, and each
+// such change is reported as a ChangedWhileHibernated event on the
+// Tenant, not skipped in silence.
+func (r *TenantReconciler) sleep(ctx context.Context, t *v1alpha1.Tenant, owned []string, hibernate bool) error {
 	for _, ns := range owned {
 		namespace := client.InNamespace(ns)
 		deployments := &appsv1.DeploymentList{}
@@ -36,13 +44,13 @@ func (r *TenantReconciler) sleep(ctx context.Context, owned []string, hibernate 
 		}
 		for i := range deployments.Items {
 			d := &deployments.Items[i]
-			if err := r.scale(ctx, d, &d.Spec.Replicas, hibernate); err != nil {
+			if err := r.scale(ctx, t, d, &d.Spec.Replicas, hibernate); err != nil {
 				return err
 			}
 		}
 		for i := range statefulsets.Items {
 			s := &statefulsets.Items[i]
-			if err := r.scale(ctx, s, &s.Spec.Replicas, hibernate); err != nil {
+			if err := r.scale(ctx, t, s, &s.Spec.Replicas, hibernate); err != nil {
 				return err
 			}
 		}
@@ -55,21 +63,32 @@ func (r *TenantReconciler) sleep(ctx context.Context, owned []string, hibernate 
 	return nil
 }
 
-// scale sets *replicas to 0 (remembering it) or back to the remembered value.
-func (r *TenantReconciler) scale(ctx context.Context, obj client.Object, replicas **int32, hibernate bool) error {
+// scale sets *replicas to 0 (remembering it) or back to the remembered
+// value. A count that is not 0 on a remembered workload was set by a
+// person while the tenant slept: asleep, it is remembered instead (and
+// the workload sleeps again); waking, it is kept. Either is reported.
+func (r *TenantReconciler) scale(ctx context.Context, t *v1alpha1.Tenant, obj client.Object, replicas **int32, hibernate bool) error {
 	before := obj.DeepCopyObject().(client.Object)
 	ann := obj.GetAnnotations()
 	saved, remembered := ann[replicasAnnotation]
+	n := int32(1)
+	if *replicas != nil {
+		n = **replicas
+	}
+	asleep := t.Status.Phase == v1alpha1.PhaseHibernated
 	switch {
-	case hibernate && !remembered:
-		n := int32(1)
-		if *replicas != nil {
-			n = **replicas
+	case hibernate && (!remembered || n != 0):
+		if asleep && n != 0 {
+			r.changedWhileAsleep(t, obj, "now has %d replicas: put to sleep, they come back on wake", n)
 		}
 		setAnnotation(obj, replicasAnnotation, strconv.Itoa(int(n)))
 		*replicas = ptr.To[int32](0)
 	case !hibernate && remembered:
-		*replicas = ptr.To(rememberedReplicas(saved))
+		if n != 0 {
+			r.changedWhileAsleep(t, obj, "was scaled to %d replicas while the tenant slept: kept", n)
+		} else {
+			*replicas = ptr.To(rememberedReplicas(saved))
+		}
 		delete(ann, replicasAnnotation)
 		obj.SetAnnotations(ann)
 	default:
@@ -117,4 +136,14 @@ func setAnnotation(obj client.Object, key, value string) {
 	}
 	ann[key] = value
 	obj.SetAnnotations(ann)
+}
+
+// changedWhileAsleep reports a person's change to a workload of a
+// sleeping tenant on the Tenant, naming the workload.
+func (r *TenantReconciler) changedWhileAsleep(t *v1alpha1.Tenant, obj client.Object, format string, n int32) {
+	kind := fmt.Sprintf("%T", obj)[len("*v1."):]
+	// The workload is the related object: events about different ones
+	// are never folded into one series.
+	r.Events.Eventf(t, obj, corev1.EventTypeNormal, "ChangedWhileHibernated", "Hibernate",
+		"%s %s/%s "+format, kind, obj.GetNamespace(), obj.GetName(), n)
 }

@@ -206,7 +206,7 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		res.add(v1alpha1.ConditionNamespacesReady, err)
 	}
 	if res.ok() && mayHaveSleepingWorkloads(t) {
-		res.add(v1alpha1.ConditionReady, r.sleep(ctx, owned, t.Spec.Hibernation.Hibernated))
+		res.add(v1alpha1.ConditionReady, r.sleep(ctx, t, owned, t.Spec.Hibernation.Hibernated))
 	}
 	if err := r.report(ctx, t, res); err != nil {
 		return ctrl.Result{}, err
@@ -223,9 +223,17 @@ func (r *TenantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		// Passes trust what this one wrote until the cache shows it; look
 		// again once they no longer do, in case it vanished meanwhile.
 		return ctrl.Result{RequeueAfter: r.created.TTL}, nil
+	case res.ok() && t.Spec.Hibernation.Hibernated:
+		// Tenant workloads are not watched: look for ones a person
+		// started while the tenant sleeps (sleep).
+		return ctrl.Result{RequeueAfter: asleepRecheck}, nil
 	}
 	return ctrl.Result{}, res.err()
 }
+
+// asleepRecheck is how often a hibernated tenant's workloads are looked
+// at for ones a person started meanwhile.
+const asleepRecheck = time.Minute
 
 // applyNamespaces claims every namespace at once, then applies the
 // objects of those that are the tenant's, all at once: round trips, not
