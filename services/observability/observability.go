@@ -196,7 +196,7 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 		Ready:         s.ready,
 		Gatherers:     []prometheus.Gatherer{gauges},
 		Register: func(r grpc.ServiceRegistrar) {
-			observabilityv1.RegisterObservabilityServiceServer(r, &api.Server{Usage: s.watcher, History: s.recorder})
+			observabilityv1.RegisterObservabilityServiceServer(r, &api.Server{Usage: s.watcher, History: s.recorder, Prices: prices})
 			observabilityv1.RegisterHibernationServiceServer(r, &api.HibernationServer{Tenants: s.watcher.IdleTenants})
 			observabilityv1.RegisterCostServiceServer(r, &api.CostServer{Usage: s.watcher, History: s.recorder, Prices: prices})
 			observabilityv1.RegisterEventServiceServer(r, &api.EventServer{Tenants: s.watcher, Events: s.events})

@@ -9,12 +9,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	observabilityv1 "github.com/landlord-dev/landlord/gen/go/landlord/observability/v1"
+	"github.com/landlord-dev/landlord/services/observability/internal/cost"
 	"github.com/landlord-dev/landlord/services/observability/internal/history"
 	"github.com/landlord-dev/landlord/services/observability/internal/usage"
 )
 
-func tenantUsage(t usage.Tenant, namespaces bool) *observabilityv1.TenantUsage {
-	out := &observabilityv1.TenantUsage{Tenant: t.Name, Total: usageOf(t.Total)}
+func tenantUsage(t usage.Tenant, namespaces bool, prices cost.PriceSheet) *observabilityv1.TenantUsage {
+	out := &observabilityv1.TenantUsage{Tenant: t.Name, Total: usageOf(t.Total),
+		HourlyCostMicros: hourlyCost(prices, t.Total), Currency: prices.Currency}
 	if !namespaces {
 		return out
 	}
@@ -63,4 +65,11 @@ func point(p history.Point) *observabilityv1.UsagePoint {
 		CpuCoreHours: p.Integral.CPU / 1000 / 3600, MemoryGibHours: p.Integral.Memory / gib / 3600,
 		StorageGibHours: p.Integral.Storage / gib / 3600,
 	}
+}
+
+// hourlyCost is what an hour of u's requests costs, in micros.
+func hourlyCost(prices cost.PriceSheet, u usage.Usage) int64 {
+	const gib = 1 << 30
+	return prices.Price(cost.Hours{CPU: float64(u.CPURequests) / 1000, Memory: float64(u.MemoryRequests) / gib,
+		Storage: float64(u.StorageRequests) / gib}).Total
 }

@@ -11,6 +11,7 @@ import (
 	observabilityv1 "github.com/landlord-dev/landlord/gen/go/landlord/observability/v1"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/pagetoken"
+	"github.com/landlord-dev/landlord/services/observability/internal/cost"
 	"github.com/landlord-dev/landlord/services/observability/internal/history"
 	"github.com/landlord-dev/landlord/services/observability/internal/usage"
 )
@@ -33,6 +34,8 @@ type Server struct {
 	observabilityv1.UnimplementedObservabilityServiceServer
 	Usage   Usage
 	History History
+	// Prices give each tenant's hourly cost (and the "cost" order).
+	Prices cost.PriceSheet
 }
 
 func (s *Server) GetTenantUsage(_ context.Context, req *observabilityv1.GetTenantUsageRequest) (*observabilityv1.GetTenantUsageResponse, error) {
@@ -40,11 +43,11 @@ func (s *Server) GetTenantUsage(_ context.Context, req *observabilityv1.GetTenan
 	if err != nil {
 		return nil, err
 	}
-	return &observabilityv1.GetTenantUsageResponse{Usage: tenantUsage(t, true)}, nil
+	return &observabilityv1.GetTenantUsageResponse{Usage: tenantUsage(t, true, s.Prices)}, nil
 }
 
 func (s *Server) ListTenantUsage(_ context.Context, req *observabilityv1.ListTenantUsageRequest) (*observabilityv1.ListTenantUsageResponse, error) {
-	ord, err := parseOrder(req.GetOrderBy())
+	ord, err := parseOrder(req.GetOrderBy(), s.Prices)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +77,7 @@ func (s *Server) ListTenantUsage(_ context.Context, req *observabilityv1.ListTen
 	page := all[from:min(from+pagetoken.Size(req.GetPageSize()), len(all))]
 	resp := &observabilityv1.ListTenantUsageResponse{}
 	for _, t := range page {
-		resp.TenantUsages = append(resp.TenantUsages, tenantUsage(t, false))
+		resp.TenantUsages = append(resp.TenantUsages, tenantUsage(t, false, s.Prices))
 	}
 	if from+len(page) < len(all) {
 		resp.NextPageToken = pagetoken.Encode(kind, ord.encode(page[len(page)-1]))
@@ -117,19 +120,23 @@ var orderFields = map[string]func(usage.Usage) int64{
 type order struct {
 	field string
 	desc  bool
+	value func(usage.Usage) int64
 }
 
-func parseOrder(s string) (order, error) {
+func parseOrder(s string, prices cost.PriceSheet) (order, error) {
 	words := strings.Fields(s)
-	bad := apierror.InvalidArgument("order_by", `want "tenant" or one of cpu_requests, cpu_limits, memory_requests, memory_limits, storage_requests, pods, optionally followed by " desc"`)
+	bad := apierror.InvalidArgument("order_by", `want "tenant" or one of cpu_requests, cpu_limits, memory_requests, memory_limits, storage_requests, pods, cost, optionally followed by " desc"`)
 	if len(words) == 0 {
 		return order{}, nil
 	}
 	if len(words) > 2 || len(words) == 2 && words[1] != "desc" {
 		return order{}, bad
 	}
-	o := order{field: words[0], desc: len(words) == 2}
-	if _, ok := orderFields[o.field]; !ok && o.field != "tenant" {
+	o := order{field: words[0], desc: len(words) == 2, value: orderFields[words[0]]}
+	if o.field == "cost" {
+		o.value = func(u usage.Usage) int64 { return hourlyCost(prices, u) }
+	}
+	if o.value == nil && o.field != "tenant" {
 		return order{}, bad
 	}
 	if o.field == "tenant" {
@@ -156,7 +163,7 @@ func (o order) pos(t usage.Tenant) pos {
 	if o.field == "" {
 		return pos{name: t.Name}
 	}
-	return pos{orderFields[o.field](t.Total), t.Name}
+	return pos{o.value(t.Total), t.Name}
 }
 
 // cmp orders by value (ascending or descending), then by name (ascending

@@ -8,6 +8,7 @@ import (
 
 	observabilityv1 "github.com/landlord-dev/landlord/gen/go/landlord/observability/v1"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/observability/internal/cost"
 	"github.com/landlord-dev/landlord/services/observability/internal/usage"
 )
 
@@ -85,5 +86,26 @@ func TestListTenantUsageRefusesBadOrderAndTokens(t *testing.T) {
 	var invalid *apierror.InvalidArgumentError
 	if _, err := s.ListTenantUsage(t.Context(), &observabilityv1.ListTenantUsageRequest{PageToken: first.GetNextPageToken()}); !errors.As(err, &invalid) {
 		t.Errorf("a pods token in the tenant order: %v", err)
+	}
+}
+
+// "cost" orders by what an hour of each tenant's requests costs at the
+// price sheet's prices, memory and storage counted with CPU.
+func TestListTenantUsageByCost(t *testing.T) {
+	tenants := fixed{
+		{Name: "cpu-heavy", Total: usage.Usage{CPURequests: 1000}},          // 1 core: 31,611 micros/h
+		{Name: "memory-heavy", Total: usage.Usage{MemoryRequests: 16 << 30}}, // 16 GiB: 67,792 micros/h
+		{Name: "idle"},
+	}
+	s := &Server{Usage: tenants, Prices: cost.Default()}
+	if got := list(t, s, "cost desc", 2); !slices.Equal(got, []string{"memory-heavy", "cpu-heavy", "idle"}) {
+		t.Errorf("by cost, most first: %v", got)
+	}
+	resp, err := s.GetTenantUsage(t.Context(), &observabilityv1.GetTenantUsageRequest{Tenant: "cpu-heavy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := resp.GetUsage(); u.GetHourlyCostMicros() != 31611 || u.GetCurrency() != "USD" {
+		t.Errorf("cpu-heavy costs %d micros %s an hour, want 31611 USD", u.GetHourlyCostMicros(), u.GetCurrency())
 	}
 }

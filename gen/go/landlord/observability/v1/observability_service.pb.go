@@ -125,7 +125,8 @@ type ListTenantUsageRequest struct {
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// The order: "tenant" (the default), or one of cpu_requests,
 	// cpu_limits, memory_requests, memory_limits, storage_requests, pods,
-	// optionally followed by " desc" (ties in tenant order). Usage changes
+	// cost (hourly_cost_micros), optionally followed by " desc" (ties in
+	// tenant order). Usage changes
 	// between pages, so a tenant whose usage moves may show on two pages or
 	// none.
 	OrderBy       string `protobuf:"bytes,3,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`

@@ -34,7 +34,12 @@ type TenantUsage struct {
 	Total *Usage `protobuf:"bytes,2,opt,name=total,proto3" json:"total,omitempty"`
 	// Each namespace's usage, by cluster name. ListTenantUsage leaves it
 	// empty; GetTenantUsage fills it.
-	Namespaces    []*NamespaceUsage `protobuf:"bytes,3,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	Namespaces []*NamespaceUsage `protobuf:"bytes,3,rep,name=namespaces,proto3" json:"namespaces,omitempty"`
+	// What an hour of the total's requests costs at the price sheet's
+	// prices, in micros of currency (CostService's pricing).
+	HourlyCostMicros int64 `protobuf:"varint,4,opt,name=hourly_cost_micros,json=hourlyCostMicros,proto3" json:"hourly_cost_micros,omitempty"`
+	// The price sheet's currency (ISO 4217).
+	Currency      string `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -88,6 +93,20 @@ func (x *TenantUsage) GetNamespaces() []*NamespaceUsage {
 		return x.Namespaces
 	}
 	return nil
+}
+
+func (x *TenantUsage) GetHourlyCostMicros() int64 {
+	if x != nil {
+		return x.HourlyCostMicros
+	}
+	return 0
+}
+
+func (x *TenantUsage) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
 }
 
 // NamespaceUsage is one namespace's usage.
@@ -624,13 +643,15 @@ var File_landlord_observability_v1_usage_proto protoreflect.FileDescriptor
 
 const file_landlord_observability_v1_usage_proto_rawDesc = "" +
 	"\n" +
-	"%landlord/observability/v1/usage.proto\x12\x19landlord.observability.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x01\n" +
+	"%landlord/observability/v1/usage.proto\x12\x19landlord.observability.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x01\n" +
 	"\vTenantUsage\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x126\n" +
 	"\x05total\x18\x02 \x01(\v2 .landlord.observability.v1.UsageR\x05total\x12I\n" +
 	"\n" +
 	"namespaces\x18\x03 \x03(\v2).landlord.observability.v1.NamespaceUsageR\n" +
-	"namespaces\"\x8a\x03\n" +
+	"namespaces\x12,\n" +
+	"\x12hourly_cost_micros\x18\x04 \x01(\x03R\x10hourlyCostMicros\x12\x1a\n" +
+	"\bcurrency\x18\x05 \x01(\tR\bcurrency\"\x8a\x03\n" +
 	"\x0eNamespaceUsage\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x126\n" +
 	"\x05usage\x18\x02 \x01(\v2 .landlord.observability.v1.UsageR\x05usage\x12W\n" +
