@@ -93,7 +93,7 @@ func TestListTenantUsageRefusesBadOrderAndTokens(t *testing.T) {
 // price sheet's prices, memory and storage counted with CPU.
 func TestListTenantUsageByCost(t *testing.T) {
 	tenants := fixed{
-		{Name: "cpu-heavy", Total: usage.Usage{CPURequests: 1000}},          // 1 core: 31,611 micros/h
+		{Name: "cpu-heavy", Total: usage.Usage{CPURequests: 1000}},           // 1 core: 31,611 micros/h
 		{Name: "memory-heavy", Total: usage.Usage{MemoryRequests: 16 << 30}}, // 16 GiB: 67,792 micros/h
 		{Name: "idle"},
 	}
