@@ -62,12 +62,17 @@ func TestCostReportPricesTheHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Whole minutes that have ended no longer change: compare the report
-	// with the history over those.
+	// with the history over those. The last one begins after the requests
+	// were made, so it holds all of them throughout.
+	requested := time.Now()
 	start := time.Now().Add(-5 * time.Minute)
 	var end time.Time
 	var hist *observabilityv1.GetUsageHistoryResponse
-	devclustertest.Eventually(t, 150*time.Second, func() error {
+	devclustertest.Eventually(t, 180*time.Second, func() error {
 		end = time.Now().Add(-2 * sample).Truncate(time.Minute)
+		if end.Add(-time.Minute).Before(requested) {
+			return fmt.Errorf("no whole minute since the requests were made at %s yet", requested.Format(time.TimeOnly))
+		}
 		var err error
 		hist, err = e.obs.GetUsageHistory(e.Admin, &observabilityv1.GetUsageHistoryRequest{Tenant: "cost-a", StartTime: ts(start), EndTime: ts(end), Step: dur(time.Minute)})
 		if err != nil {

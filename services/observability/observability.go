@@ -164,7 +164,7 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if s.events, err = cluster.NewEvents(rest, s.watcher); err != nil {
 		return nil, err
 	}
-	s.recorder = history.NewRecorder(s.store, s.watcher.Tenants, history.Options{Sample: cfg.Sample, Flush: cfg.Flush,
+	s.recorder = history.NewRecorder(s.store, s.watcher.TenantsNow, history.Options{Sample: cfg.Sample, Flush: cfg.Flush,
 		Retention: map[history.Resolution]time.Duration{history.Minute: cfg.RetainMinutes, history.Hour: cfg.RetainHours, history.Day: cfg.RetainDays}})
 	verifier, err := tokenverify.ForIssuer(cfg.Issuer, cfg.Audience, cfg.IssuerCA)
 	if err != nil {

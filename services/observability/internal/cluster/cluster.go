@@ -231,8 +231,9 @@ func (w *Watcher) Tenant(name string) (usage.Tenant, error) {
 }
 
 // allFresh is how old Tenants' answer may be: computing every tenant
-// walks every cached object, and a paged walk of ListTenantUsage, the
-// history sampler and a metrics scrape arriving together share one.
+// walks every cached object, and the pages of a ListTenantUsage walk and
+// metrics scrapes arriving together share one. History samples with
+// TenantsNow instead.
 const allFresh = 500 * time.Millisecond
 
 // Tenants is every tenant's usage, in name order, at most allFresh old.
@@ -249,6 +250,10 @@ func (w *Watcher) Tenants() ([]usage.Tenant, error) {
 	}
 	return slices.Clone(w.all.tenants), nil
 }
+
+// TenantsNow is every tenant's usage computed now, in name order: what
+// history samples, which must not lag behind the caches.
+func (w *Watcher) TenantsNow() ([]usage.Tenant, error) { return w.computeTenants() }
 
 func (w *Watcher) computeTenants() ([]usage.Tenant, error) {
 	objs := w.tenants.List()

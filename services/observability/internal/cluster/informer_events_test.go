@@ -26,9 +26,11 @@ func TestInformerEventsCountWhatTheCacheApplied(t *testing.T) {
 		t.Fatal("never synced")
 	}
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "n"}}
-	src.Add(d)
-	src.Modify(d)
-	src.Delete(d)
+	// Copies: the fake source writes each one's resource version while
+	// the informer reads the one before.
+	src.Add(d.DeepCopy())
+	src.Modify(d.DeepCopy())
+	src.Delete(d.DeepCopy())
 	counter := w.informerEvents.WithLabelValues("Deployment")
 	for deadline := time.Now().Add(10 * time.Second); testutil.ToFloat64(counter) != 3; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
