@@ -110,7 +110,7 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
-		runtime.WithErrorHandler(errorWithRetryAfter),
+		runtime.WithErrorHandler(errorHandler(log)),
 	)
 	if err := b.register(ctx, mux); err != nil {
 		return nil, err

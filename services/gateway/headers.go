@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
@@ -10,8 +12,11 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/requestid"
 )
 
@@ -68,18 +73,35 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	})
 }
 
-// errorWithRetryAfter is grpc-gateway's error handler (a google.rpc.Status
-// body, details included, with the canonical HTTP code) plus a Retry-After
-// header when the status says when to retry (RetryInfo).
-func errorWithRetryAfter(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
-				w.Header().Set("Retry-After", retryAfter(ri.GetRetryDelay().AsDuration().Seconds()))
+// errorHandler is grpc-gateway's error handler (a google.rpc.Status body,
+// details included, with the canonical HTTP code), plus a Retry-After
+// header when the status says when to retry (RetryInfo). A failure to reach
+// a service (a status without Landlord's ErrorInfo) is logged with the
+// request id and answered generically: its text names internal addresses.
+func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
+	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		st, ok := status.FromError(err)
+		if ok && apierror.Reason(err) == metav1.ErrorReason_ERROR_REASON_UNSPECIFIED &&
+			(st.Code() == codes.Unavailable || st.Code() == codes.Unknown || st.Code() == codes.Internal) {
+			log.Warn("service call failed", "request_id", requestid.From(r.Context()), "path", r.URL.Path, "err", err)
+			err = unavailable()
+			st, _ = status.FromError(err)
+		}
+		if ok {
+			for _, d := range st.Details() {
+				if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+					w.Header().Set("Retry-After", retryAfter(ri.GetRetryDelay().AsDuration().Seconds()))
+				}
 			}
 		}
+		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 	}
-	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// unavailable is the answer when a service cannot be reached.
+func unavailable() error {
+	st, _ := apierror.Status(fmt.Errorf("the service is unavailable; retry later: %w", apierror.ErrUnavailable))
+	return st.Err()
 }
 
 // retryAfter is whole seconds, rounded up, at least 1.

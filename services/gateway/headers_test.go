@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/landlord-dev/landlord/services/internal/requestid"
 )
 
@@ -48,5 +52,18 @@ func TestCORSAnswersOnlyAllowedOrigins(t *testing.T) {
 	none.ServeHTTP(rec, req)
 	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Error("CORS headers with no allowed origins")
+	}
+}
+
+func TestUnreachableServicesAreAnsweredWithoutInternalText(t *testing.T) {
+	mux := runtime.NewServeMux(runtime.WithErrorHandler(errorHandler(quiet())))
+	req := httptest.NewRequest(http.MethodGet, "/v1/tenants", nil)
+	rec := httptest.NewRecorder()
+	_, out := runtime.MarshalerForRequest(mux, req)
+	runtime.HTTPError(req.Context(), mux, out, rec, req,
+		status.Error(codes.Unavailable, `connection error: dial tcp 10.0.0.7:7100: connect: connection refused`))
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "7100") ||
+		!strings.Contains(rec.Body.String(), "ERROR_REASON_UNAVAILABLE") {
+		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }

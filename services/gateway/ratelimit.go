@@ -73,7 +73,7 @@ func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler {
 		if wait := l.reserve(r.Context(), tenant); wait > 0 {
 			st, _ := apierror.Status(&apierror.RateLimitedError{RetryAfter: wait})
 			_, out := runtime.MarshalerForRequest(next, r)
-			errorWithRetryAfter(r.Context(), next, out, w, r, st.Err())
+			runtime.HTTPError(r.Context(), next, out, w, r, st.Err())
 			return
 		}
 		next.ServeHTTP(w, r)

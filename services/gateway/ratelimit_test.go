@@ -44,7 +44,7 @@ func fixed(rps float64, burst int, calls *atomic.Int32) rateFetcher {
 func TestBurstingATenantGets429WithRetryAfterAndAStatusBody(t *testing.T) {
 	var calls atomic.Int32
 	l := newTenantLimits(fixed(0.5, 2, &calls), time.Minute, 10, quiet())
-	h := l.middleware(runtime.NewServeMux()) // routes nothing: 404 when let through
+	h := l.middleware(runtime.NewServeMux(runtime.WithErrorHandler(errorHandler(quiet())))) // routes nothing: 404 when let through
 	codes := []int{}
 	var last *httptest.ResponseRecorder
 	for range 3 {
