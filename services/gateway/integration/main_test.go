@@ -6,15 +6,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/go-logr/logr"
 	"google.golang.org/grpc/metadata"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/landlord-dev/landlord/services/gateway"
 	"github.com/landlord-dev/landlord/services/internal/certs"
@@ -24,6 +28,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	ctrl.SetLogger(logr.Discard()) // stacktest's RBAC client logs through controller-runtime
 	code := devclustertest.Main(m)
 	if shared != nil {
 		shared.stack.Close(code != 0)
@@ -135,3 +140,10 @@ func (e *env) call(t *testing.T, method, path, token string, body any, headers .
 	}
 	return response{code: resp.StatusCode, header: resp.Header, body: data}
 }
+
+// Tenants live in the cluster, which outlives a run: each run's tenant
+// names carry a suffix of their own.
+var (
+	run                      = fmt.Sprintf("%04x", rand.Uint32()&0xffff)
+	acme, slow, patch, watch = "gw-acme-" + run, "gw-slow-" + run, "gw-patch-" + run, "gw-watch-" + run
+)

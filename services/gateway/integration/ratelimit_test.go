@@ -43,13 +43,13 @@ func TestBurstingATenantOnATinyPlanGets429(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := bench.CreateTenant(e.stack.Admin, provisioningClient(conn), "gw-slow", "gw-tiny"); err != nil {
+	if err := bench.CreateTenant(e.stack.Admin, provisioningClient(conn), slow, "gw-tiny"); err != nil {
 		t.Fatal(err)
 	}
 	var codes []int
 	var last response
 	for range 4 {
-		last = e.call(t, http.MethodGet, "/v1/tenants/gw-slow", e.admin, nil)
+		last = e.call(t, http.MethodGet, "/v1/tenants/"+slow, e.admin, nil)
 		codes = append(codes, last.code)
 	}
 	if codes[0] != http.StatusOK || codes[2] != http.StatusOK || codes[3] != http.StatusTooManyRequests {

@@ -46,7 +46,7 @@ func TestLoginCreateAndGetATenantOverREST(t *testing.T) {
 	alice := e.user(t, "gw-alice")
 
 	created := e.call(t, http.MethodPost, "/v1/tenants", e.admin,
-		map[string]any{"name": "gw-acme", "plan": "standard", "namespaces": []map[string]string{{"name": "web"}}},
+		map[string]any{"name": acme, "plan": "standard", "namespaces": []map[string]string{{"name": "web"}}},
 		"X-Request-Id", "gw-test-create")
 	if created.code != http.StatusOK {
 		t.Fatalf("create: %d %s", created.code, created.body)
@@ -54,8 +54,8 @@ func TestLoginCreateAndGetATenantOverREST(t *testing.T) {
 	if id := created.header.Get("X-Request-Id"); id != "gw-test-create" {
 		t.Errorf("X-Request-Id echoed as %q", id)
 	}
-	got := e.call(t, http.MethodGet, "/v1/tenants/gw-acme", e.admin, nil)
-	if got.code != http.StatusOK || got.json(t)["tenant"].(map[string]any)["name"] != "gw-acme" {
+	got := e.call(t, http.MethodGet, "/v1/tenants/"+acme, e.admin, nil)
+	if got.code != http.StatusOK || got.json(t)["tenant"].(map[string]any)["name"] != acme {
 		t.Fatalf("get as admin: %d %s", got.code, got.body)
 	}
 	if got.header.Get("X-Request-Id") == "" {
@@ -63,12 +63,12 @@ func TestLoginCreateAndGetATenantOverREST(t *testing.T) {
 	}
 
 	// Not yours = not found, with the same google.rpc.Status body.
-	hidden := e.call(t, http.MethodGet, "/v1/tenants/gw-acme", alice, nil)
+	hidden := e.call(t, http.MethodGet, "/v1/tenants/"+acme, alice, nil)
 	if hidden.code != http.StatusNotFound || hidden.json(t)["code"] != float64(5) || reason(t, hidden) != "ERROR_REASON_NOT_FOUND" {
 		t.Errorf("get as non-member: %d %s", hidden.code, hidden.body)
 	}
 	// No token: the service refuses, the gateway passes that on.
-	if anon := e.call(t, http.MethodGet, "/v1/tenants/gw-acme", "", nil); anon.code != http.StatusUnauthorized {
+	if anon := e.call(t, http.MethodGet, "/v1/tenants/"+acme, "", nil); anon.code != http.StatusUnauthorized {
 		t.Errorf("get without a token: %d %s", anon.code, anon.body)
 	}
 }
