@@ -16,6 +16,7 @@ import (
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
 // backends are the gateway's connections to the services. Users' calls go
@@ -115,7 +116,12 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 	if err := b.register(ctx, mux); err != nil {
 		return nil, err
 	}
-	limits := newTenantLimits(quotaRates(quotav1.NewTenantQuotaServiceClient(b.quotaAsGateway)), cfg.RateLimitTTL, cfg.MaxLimiters, log)
+	verifier, err := tokenverify.ForIssuer(cfg.Issuer, cfg.Audience, cfg.IssuerCA)
+	if err != nil {
+		return nil, err
+	}
+	limits := newTenantLimits(quotaRates(quotav1.NewTenantQuotaServiceClient(b.quotaAsGateway)),
+		bucketOf(verifier.Verify), cfg.RateLimitTTL, cfg.MaxLimiters, log)
 	top := http.NewServeMux()
 	top.HandleFunc("GET /healthz", healthz)
 	top.Handle("GET /readyz", readyz(b.byService()))

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/certs"
@@ -28,6 +29,11 @@ type Config struct {
 	// presents it to quota (GetTenantRateLimit admits only the gateway);
 	// API.CA verifies the services.
 	API certs.Files
+	// Issuer, Audience and IssuerCA are identity's tokens (see
+	// tokenverify.ForIssuer): the gateway verifies them only to tell a
+	// tenant's members from others for rate limits; the services verify
+	// every call themselves.
+	Issuer, Audience, IssuerCA string
 	// The services' gRPC addresses.
 	IdentityAddr, ProvisioningAddr, QuotaAddr, ObservabilityAddr string
 	// CORSOrigins may call from a browser ("*": any); none by default.
@@ -44,6 +50,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", IdentityAddr: "127.0.0.1:7100", ProvisioningAddr: "127.0.0.1:7200",
 		QuotaAddr: "127.0.0.1:7300", ObservabilityAddr: "127.0.0.1:7400",
+		Issuer: "https://127.0.0.1:8443", Audience: "landlord",
 		RateLimitTTL: 30 * time.Second, MaxLimiters: 10000, ShutdownGrace: 10 * time.Second}
 }
 
@@ -55,6 +62,12 @@ func (c Config) Validate() error {
 	}
 	if !c.API.Enabled() && !loopback(c.Addr) {
 		errs = append(errs, fmt.Errorf("listen address %q: plain HTTP only on loopback; give a TLS certificate", c.Addr))
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("issuer %q must be an https URL", c.Issuer))
+	}
+	if c.Audience == "" {
+		errs = append(errs, errors.New("audience must be set"))
 	}
 	for name, addr := range map[string]string{"identity": c.IdentityAddr, "provisioning": c.ProvisioningAddr,
 		"quota": c.QuotaAddr, "observability": c.ObservabilityAddr} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -33,11 +34,13 @@ func quotaRates(c quotav1.TenantQuotaServiceClient) rateFetcher {
 	}
 }
 
-// tenantLimits is one token bucket per tenant, its rate refreshed from
-// quota every ttl, at most max tenants remembered (least recently used
-// forgotten first: a forgotten tenant starts again with a full bucket).
+// tenantLimits are token buckets at each tenant's rate (two per tenant,
+// see bucketOf), the rate refreshed from quota every ttl, at most max
+// buckets remembered (least recently used forgotten first: a forgotten
+// bucket starts again full).
 type tenantLimits struct {
-	fetch rateFetcher
+	fetch  rateFetcher
+	bucket func(r *http.Request, tenant string) string
 	ttl   time.Duration
 	max   int
 	log   *slog.Logger
@@ -50,13 +53,13 @@ type tenantLimits struct {
 }
 
 type limitEntry struct {
-	tenant  string
+	key     string
 	limiter *rate.Limiter
 	fetched time.Time
 }
 
-func newTenantLimits(fetch rateFetcher, ttl time.Duration, max int, log *slog.Logger) *tenantLimits {
-	return &tenantLimits{fetch: fetch, ttl: ttl, max: max, log: log, now: time.Now,
+func newTenantLimits(fetch rateFetcher, bucket func(*http.Request, string) string, ttl time.Duration, max int, log *slog.Logger) *tenantLimits {
+	return &tenantLimits{fetch: fetch, bucket: bucket, ttl: ttl, max: max, log: log, now: time.Now,
 		entries: map[string]*list.Element{}, order: list.New()}
 }
 
@@ -70,7 +73,7 @@ func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if wait := l.reserve(r.Context(), tenant); wait > 0 {
+		if wait := l.reserve(r.Context(), l.bucket(r, tenant), tenant); wait > 0 {
 			st, _ := apierror.Status(&apierror.RateLimitedError{RetryAfter: wait})
 			_, out := runtime.MarshalerForRequest(next, r)
 			runtime.HTTPError(r.Context(), next, out, w, r, st.Err())
@@ -80,7 +83,8 @@ func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler {
 	})
 }
 
-// tenantOf is the tenant a path names, or "".
+// tenantOf is the tenant a path names, or "" (also for a name no tenant
+// can have, which the services refuse: it must not become a cache key).
 func tenantOf(path string) string {
 	rest, ok := strings.CutPrefix(path, "/v1/tenants/")
 	if !ok {
@@ -88,13 +92,19 @@ func tenantOf(path string) string {
 	}
 	tenant, _, _ := strings.Cut(rest, "/")
 	tenant, _, _ = strings.Cut(tenant, ":") // custom methods: /v1/tenants/acme:hibernate
+	if !tenantName.MatchString(tenant) {
+		return ""
+	}
 	return tenant
 }
 
-// reserve takes a token from tenant's bucket: 0 if the request may go, or
-// how long until it could.
-func (l *tenantLimits) reserve(ctx context.Context, tenant string) time.Duration {
-	lim := l.limiter(ctx, tenant)
+// tenantName is the pattern of tenant names in the protos.
+var tenantName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$`)
+
+// reserve takes a token from bucket key (at tenant's rate): 0 if the
+// request may go, or how long until it could.
+func (l *tenantLimits) reserve(ctx context.Context, key, tenant string) time.Duration {
+	lim := l.limiter(ctx, key, tenant)
 	now := l.now()
 	res := lim.ReserveN(now, 1)
 	if !res.OK() { // burst 0: never allowed; retry once the rate is looked up again
@@ -107,13 +117,13 @@ func (l *tenantLimits) reserve(ctx context.Context, tenant string) time.Duration
 	return 0
 }
 
-// limiter is tenant's bucket, its rate fetched from quota when unknown or
-// older than ttl. If quota cannot answer, the tenant is not limited until
+// limiter is bucket key, at tenant's rate fetched from quota when unknown
+// or older than ttl. If quota cannot answer, the tenant is not limited until
 // the next try: quota being down must not take the API down with it. An
 // unknown tenant is not limited either; the service answers NOT_FOUND.
-func (l *tenantLimits) limiter(ctx context.Context, tenant string) *rate.Limiter {
+func (l *tenantLimits) limiter(ctx context.Context, key, tenant string) *rate.Limiter {
 	l.mu.Lock()
-	el, ok := l.entries[tenant]
+	el, ok := l.entries[key]
 	if ok {
 		l.order.MoveToFront(el)
 		e := el.Value.(*limitEntry)
@@ -123,7 +133,7 @@ func (l *tenantLimits) limiter(ctx context.Context, tenant string) *rate.Limiter
 		}
 	}
 	l.mu.Unlock()
-	v, _, _ := l.group.Do(tenant, func() (any, error) {
+	v, _, _ := l.group.Do(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		limit, burst := rate.Inf, 0
@@ -134,17 +144,17 @@ func (l *tenantLimits) limiter(ctx context.Context, tenant string) *rate.Limiter
 		case rps > 0:
 			limit, burst = rate.Limit(rps), b
 		}
-		return l.store(tenant, limit, burst), nil
+		return l.store(key, limit, burst), nil
 	})
 	return v.(*rate.Limiter)
 }
 
-// store sets tenant's rate, keeping the tokens its bucket holds.
-func (l *tenantLimits) store(tenant string, limit rate.Limit, burst int) *rate.Limiter {
+// store sets bucket key's rate, keeping the tokens it holds.
+func (l *tenantLimits) store(key string, limit rate.Limit, burst int) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if el, ok := l.entries[tenant]; ok {
+	if el, ok := l.entries[key]; ok {
 		e := el.Value.(*limitEntry)
 		e.limiter.SetLimitAt(now, limit)
 		e.limiter.SetBurstAt(now, burst)
@@ -153,15 +163,15 @@ func (l *tenantLimits) store(tenant string, limit rate.Limit, burst int) *rate.L
 	}
 	for l.order.Len() >= l.max {
 		oldest := l.order.Back()
-		delete(l.entries, oldest.Value.(*limitEntry).tenant)
+		delete(l.entries, oldest.Value.(*limitEntry).key)
 		l.order.Remove(oldest)
 	}
-	e := &limitEntry{tenant: tenant, limiter: rate.NewLimiter(limit, burst), fetched: now}
-	l.entries[tenant] = l.order.PushFront(e)
+	e := &limitEntry{key: key, limiter: rate.NewLimiter(limit, burst), fetched: now}
+	l.entries[key] = l.order.PushFront(e)
 	return e.limiter
 }
 
-// size is how many tenants are remembered.
+// size is how many buckets are remembered.
 func (l *tenantLimits) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

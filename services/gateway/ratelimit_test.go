@@ -8,23 +8,30 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+
+	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/internal/roles"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
 func TestTenantOfNamesTheTenantOfTenantPathsOnly(t *testing.T) {
 	for path, want := range map[string]string{
-		"/v1/tenants/acme":                 "acme",
-		"/v1/tenants/acme/namespaces/web":  "acme",
-		"/v1/tenants/acme:hibernate":       "acme",
-		"/v1/tenants/acme/events:watch":    "acme",
-		"/v1/tenants":                      "",
-		"/v1/tenants:watch":                "",
-		"/v1/plans/gold":                   "",
-		"/v1/users/bob/tenants/acme/whats": "",
+		"/v1/tenants/acme":                       "acme",
+		"/v1/tenants/acme/namespaces/web":        "acme",
+		"/v1/tenants/acme:hibernate":             "acme",
+		"/v1/tenants/acme/events:watch":          "acme",
+		"/v1/tenants":                            "",
+		"/v1/tenants:watch":                      "",
+		"/v1/plans/gold":                         "",
+		"/v1/users/bob/tenants/acme/whats":       "",
+		"/v1/tenants/Not_A_Name":                 "",
+		"/v1/tenants/" + strings.Repeat("a", 41): "",
 	} {
 		if got := tenantOf(path); got != want {
 			t.Errorf("tenantOf(%q) = %q, want %q", path, got, want)
@@ -43,7 +50,7 @@ func fixed(rps float64, burst int, calls *atomic.Int32) rateFetcher {
 
 func TestBurstingATenantGets429WithRetryAfterAndAStatusBody(t *testing.T) {
 	var calls atomic.Int32
-	l := newTenantLimits(fixed(0.5, 2, &calls), time.Minute, 10, quiet())
+	l := newTenantLimits(fixed(0.5, 2, &calls), bucketOf(nil), time.Minute, 10, quiet())
 	h := l.middleware(runtime.NewServeMux(runtime.WithErrorHandler(errorHandler(quiet())))) // routes nothing: 404 when let through
 	codes := []int{}
 	var last *httptest.ResponseRecorder
@@ -82,13 +89,13 @@ func TestBurstingATenantGets429WithRetryAfterAndAStatusBody(t *testing.T) {
 
 func TestRatesAreAskedAgainAfterTheirTTL(t *testing.T) {
 	var calls atomic.Int32
-	l := newTenantLimits(fixed(100, 100, &calls), time.Minute, 10, quiet())
+	l := newTenantLimits(fixed(100, 100, &calls), bucketOf(nil), time.Minute, 10, quiet())
 	now := time.Now()
 	l.now = func() time.Time { return now }
-	l.limiter(t.Context(), "acme")
-	l.limiter(t.Context(), "acme")
+	l.limiter(t.Context(), "acme", "acme")
+	l.limiter(t.Context(), "acme", "acme")
 	now = now.Add(2 * time.Minute)
-	l.limiter(t.Context(), "acme")
+	l.limiter(t.Context(), "acme", "acme")
 	if calls.Load() != 2 {
 		t.Errorf("quota asked %d times, want 2", calls.Load())
 	}
@@ -96,9 +103,9 @@ func TestRatesAreAskedAgainAfterTheirTTL(t *testing.T) {
 
 func TestLimitersAreBounded(t *testing.T) {
 	var calls atomic.Int32
-	l := newTenantLimits(fixed(1, 1, &calls), time.Minute, 3, quiet())
+	l := newTenantLimits(fixed(1, 1, &calls), bucketOf(nil), time.Minute, 3, quiet())
 	for _, tenant := range []string{"a", "b", "c", "a", "d"} {
-		l.limiter(t.Context(), tenant)
+		l.limiter(t.Context(), tenant, tenant)
 	}
 	if l.size() != 3 {
 		t.Fatalf("%d limiters kept, want 3", l.size())
@@ -111,10 +118,53 @@ func TestLimitersAreBounded(t *testing.T) {
 func TestTenantsAreNotLimitedWhenQuotaCannotAnswer(t *testing.T) {
 	l := newTenantLimits(func(context.Context, string) (float64, int, error) {
 		return 0, 0, errors.New("unavailable")
-	}, time.Minute, 10, quiet())
+	}, bucketOf(nil), time.Minute, 10, quiet())
 	for range 50 {
-		if wait := l.reserve(t.Context(), "acme"); wait != 0 {
+		if wait := l.reserve(t.Context(), "acme", "acme"); wait != 0 {
 			t.Fatalf("refused for %s", wait)
 		}
+	}
+}
+
+func TestOutsidersDoNotSpendATenantsRequests(t *testing.T) {
+	verify := func(_ context.Context, raw string) (*tokenverify.Claims, error) {
+		switch raw {
+		case "member":
+			return &tokenverify.Claims{Groups: []string{roles.TenantGroup("acme", identityv1.Role_ROLE_VIEWER)}}, nil
+		case "admin":
+			return &tokenverify.Claims{Groups: []string{roles.PlatformAdminGroup}}, nil
+		case "stranger":
+			return &tokenverify.Claims{Groups: []string{roles.TenantGroup("other", identityv1.Role_ROLE_OWNER)}}, nil
+		}
+		return nil, errors.New("bad token")
+	}
+	var calls atomic.Int32
+	l := newTenantLimits(fixed(0.01, 2, &calls), bucketOf(verify), time.Minute, 10, quiet())
+	h := l.middleware(runtime.NewServeMux(runtime.WithErrorHandler(errorHandler(quiet()))))
+	get := func(token string) int {
+		req := httptest.NewRequest(http.MethodGet, "/v1/tenants/acme/usage", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Strangers, forged tokens and anonymous callers share one bucket...
+	for _, token := range []string{"stranger", "forged", "", "stranger"} {
+		get(token)
+	}
+	if code := get("stranger"); code != http.StatusTooManyRequests {
+		t.Fatalf("outsiders past the burst: %d, want 429", code)
+	}
+	// ...and the tenant's members and platform admins still have theirs.
+	if code := get("member"); code == http.StatusTooManyRequests {
+		t.Error("a member was refused after outsiders spent their bucket")
+	}
+	if code := get("admin"); code == http.StatusTooManyRequests {
+		t.Error("an admin was refused after outsiders spent their bucket")
+	}
+	if code := get("member"); code != http.StatusTooManyRequests {
+		t.Errorf("members and admins share the tenant's burst of 2: third got %d", code)
 	}
 }

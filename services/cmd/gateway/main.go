@@ -43,6 +43,7 @@ one {"result": <message>} per line, or {"error": <status>} last.`,
 					return err
 				}
 				cfg.API = env.ServiceTLS("gateway")
+				cfg.Issuer, cfg.Audience, cfg.IssuerCA = env.Identity.Issuer, env.Identity.Audience, env.CACert
 			}
 			log := logging.New(os.Stderr, slog.LevelInfo).With("service", "gateway")
 			return gateway.Run(cmd.Context(), cfg, log)
@@ -51,7 +52,10 @@ one {"result": <message>} per line, or {"error": <status>} last.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "REST address (HTTPS; plain HTTP only on loopback without a certificate)")
 	cli.APITLSFlags(f, &cfg.API)
-	f.StringVar(&devEnv, "devcluster-env", "", "take the gateway's certificate and Landlord's CA from a dev cluster's landlord-dev.json")
+	f.StringVar(&devEnv, "devcluster-env", "", "take the gateway's certificate, Landlord's CA and the issuer from a dev cluster's landlord-dev.json (unless --api-tls-cert is given)")
+	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https); tokens are verified to tell a tenant's members from others for rate limits")
+	f.StringVar(&cfg.IssuerCA, "issuer-ca", cfg.IssuerCA, "CA certificate (PEM) of the issuer's TLS (empty: system roots)")
+	f.StringVar(&cfg.Audience, "audience", cfg.Audience, "audience of identity's tokens")
 	f.StringVar(&cfg.IdentityAddr, "identity-addr", cfg.IdentityAddr, "identity's gRPC address")
 	f.StringVar(&cfg.ProvisioningAddr, "provisioning-addr", cfg.ProvisioningAddr, "provisioning's gRPC address")
 	f.StringVar(&cfg.QuotaAddr, "quota-addr", cfg.QuotaAddr, "quota's gRPC address")

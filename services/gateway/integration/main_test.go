@@ -70,6 +70,7 @@ func start(kubeconfig string, dc *devclusterproc.Env) (*env, error) {
 	}
 	cfg := gateway.Defaults()
 	cfg.Addr, cfg.API = "127.0.0.1:0", dc.ServiceTLS("gateway")
+	cfg.Issuer, cfg.IssuerCA = s.Issuer, dc.CACert
 	cfg.IdentityAddr, cfg.ProvisioningAddr = s.Identity.Target(), s.Provisioning.Addr()
 	cfg.QuotaAddr, cfg.ObservabilityAddr = s.Quota.Addr(), s.Observability.Addr()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -46,6 +46,16 @@ func TestBurstingATenantOnATinyPlanGets429(t *testing.T) {
 	if err := bench.CreateTenant(e.stack.Admin, provisioningClient(conn), slow, "gw-tiny"); err != nil {
 		t.Fatal(err)
 	}
+	// An outsider spends the outsiders' bucket only: 429 for them...
+	outsider := e.user(t, "gw-outsider")
+	var outsiders []int
+	for range 4 {
+		outsiders = append(outsiders, e.call(t, http.MethodGet, "/v1/tenants/"+slow, outsider, nil).code)
+	}
+	if outsiders[3] != http.StatusTooManyRequests || outsiders[0] != http.StatusNotFound {
+		t.Errorf("outsider: %v, want 404s then 429", outsiders)
+	}
+	// ...while the admin still has the tenant's whole burst.
 	var codes []int
 	var last response
 	for range 4 {
