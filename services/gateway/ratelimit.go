@@ -41,11 +41,11 @@ func quotaRates(c quotav1.TenantQuotaServiceClient) rateFetcher {
 type tenantLimits struct {
 	fetch  rateFetcher
 	bucket func(r *http.Request, tenant string) string
-	ttl   time.Duration
-	max   int
-	log   *slog.Logger
-	now   func() time.Time
-	group singleflight.Group
+	ttl    time.Duration
+	max    int
+	log    *slog.Logger
+	now    func() time.Time
+	group  singleflight.Group
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *limitEntry
