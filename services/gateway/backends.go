@@ -107,7 +107,7 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 }
 
 // handler is the whole HTTP surface, outermost first: request id, CORS,
-// the gateway's own endpoints, the tenant rate limit, then the REST routes.
+// the body limit, the gateway's own endpoints, the tenant rate limit, then the REST routes.
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
@@ -127,5 +127,5 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 	top.Handle("GET /readyz", readyz(b.byService()))
 	top.HandleFunc("GET /openapi.json", openapiJSON)
 	top.Handle("/", limits.middleware(mux))
-	return withRequestID(withCORS(cfg.CORSOrigins, top)), nil
+	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(top))), nil
 }

@@ -45,6 +45,21 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
+// maxBody bounds a request body: grpc-gateway decodes it whole, and gRPC
+// refuses messages over 4 MiB anyway.
+const maxBody = 4 << 20
+
+// withBodyLimit refuses bodies over maxBody (the decoder fails, 400)
+// instead of reading them into memory.
+func withBodyLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // withCORS lets browsers on origins call the API; with no origins (the
 // default) it adds nothing, so browsers refuse cross-origin calls.
 func withCORS(origins []string, next http.Handler) http.Handler {
