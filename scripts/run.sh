@@ -101,6 +101,7 @@ detach bin/gateway --devcluster-env "$state/devcluster/landlord-dev.json" --iden
 pids+=($!)
 wait_for "$state/gateway.log" '"msg":"gateway serving"' "${pids[-1]}"
 gurl=$(sed -n 's/.*"msg":"gateway serving".*"url":"\([^"]*\)".*/\1/p' "$state/gateway.log" | tail -1)
+gmetrics=$(sed -n 's/.*"msg":"gateway serving".*"metrics":"\([^"]*\)".*/\1/p' "$state/gateway.log" | tail -1)
 until curl -sf --cacert "$ca" "$gurl/readyz" >/dev/null; do
   if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "failed to start; see $state/gateway.log" >&2; tail -20 "$state/gateway.log" >&2; exit 1; fi
   sleep 0.2
@@ -148,6 +149,7 @@ The gateway is ready: every API above as REST/JSON.
                   -d "{\\"username\\":\\"admin\\",\\"password\\":\\"\$(sed -n 's/^password: //p' $state/identity/bootstrap-admin)\\"}" \\
                   | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
   tenants:      curl -s --cacert $ca -H "Authorization: Bearer \$TOKEN" $gurl/v1/tenants
+  metrics:      $gmetrics
   logs:         $state/gateway.log
 
 Landlord is running. Press Ctrl-C to stop.

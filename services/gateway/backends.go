@@ -29,7 +29,7 @@ type backends struct {
 	quotaAsGateway                               *grpc.ClientConn
 }
 
-func dialBackends(cfg Config) (_ *backends, err error) {
+func dialBackends(cfg Config, opts ...grpc.DialOption) (_ *backends, err error) {
 	b := &backends{}
 	defer func() {
 		if err != nil {
@@ -52,7 +52,7 @@ func dialBackends(cfg Config) (_ *backends, err error) {
 		if err != nil {
 			return nil, err
 		}
-		if *d.conn, err = grpc.NewClient(d.addr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg))); err != nil {
+		if *d.conn, err = grpc.NewClient(d.addr, append(opts, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))...); err != nil {
 			return nil, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/certs"
+	"github.com/landlord-dev/landlord/services/internal/telemetry"
 )
 
 // Config is the gateway's configuration.
@@ -42,6 +43,9 @@ type Config struct {
 	// it is asked again; MaxLimiters bounds the tenants remembered.
 	RateLimitTTL time.Duration
 	MaxLimiters  int
+	// MetricsAddr serves /metrics (Prometheus; same TLS as Addr); empty
+	// disables it. Kept off the REST listener: metrics are for operators.
+	MetricsAddr string
 	// ShutdownGrace is how long in-flight requests may finish at stop.
 	ShutdownGrace time.Duration
 }
@@ -51,7 +55,7 @@ func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", IdentityAddr: "127.0.0.1:7100", ProvisioningAddr: "127.0.0.1:7200",
 		QuotaAddr: "127.0.0.1:7300", ObservabilityAddr: "127.0.0.1:7400",
 		Issuer: "https://127.0.0.1:8443", Audience: "landlord",
-		RateLimitTTL: 30 * time.Second, MaxLimiters: 10000, ShutdownGrace: 10 * time.Second}
+		MetricsAddr: "127.0.0.1:9500", RateLimitTTL: 30 * time.Second, MaxLimiters: 10000, ShutdownGrace: 10 * time.Second}
 }
 
 // Validate reports every problem at once.
@@ -92,11 +96,18 @@ func loopback(addr string) bool {
 
 // Gateway is a configured gateway, listening but not yet serving.
 type Gateway struct {
-	log      *slog.Logger
-	cfg      Config
-	lis      net.Listener
-	srv      *http.Server
-	backends *backends
+	log       *slog.Logger
+	cfg       Config
+	rest      served
+	metrics   *served // nil when MetricsAddr is empty
+	telemetry *telemetry.Providers
+	backends  *backends
+}
+
+// served is a listener and its server.
+type served struct {
+	lis net.Listener
+	srv *http.Server
 }
 
 // Run is New, then Gateway.Run.
@@ -109,73 +120,131 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 // New dials the services (lazily: gRPC connects on first use) and binds the
-// listener, so that a bad config or a taken port fails here.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
+// listeners, so that a bad config or a taken port fails here.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *Gateway, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("gateway config: %w", err)
 	}
-	b, err := dialBackends(cfg)
-	if err != nil {
+	g := &Gateway{log: log, cfg: cfg}
+	defer func() {
+		if err != nil {
+			g.close()
+		}
+	}()
+	// Calls to the services are traced and measured; the trace goes along.
+	if g.telemetry, err = telemetry.New("gateway"); err != nil {
 		return nil, err
 	}
-	handler, err := b.handler(ctx, cfg, log)
+	if g.backends, err = dialBackends(cfg, g.telemetry.DialOption()); err != nil {
+		return nil, err
+	}
+	handler, err := g.backends.handler(ctx, cfg, log)
 	if err != nil {
-		b.close()
 		return nil, err
 	}
 	var tlsCfg *tls.Config
 	if cfg.API.Enabled() {
 		// certs.Server re-reads a renewed certificate; no client certs here.
 		if tlsCfg, err = certs.Server(certs.Files{Cert: cfg.API.Cert, Key: cfg.API.Key}); err != nil {
-			b.close()
 			return nil, err
 		}
 	}
-	lis, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		b.close()
+	if g.rest, err = listen(cfg.Addr, handler, tlsCfg, log); err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: handler, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	return &Gateway{log: log, cfg: cfg, lis: lis, srv: srv, backends: b}, nil
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", g.telemetry.MetricsHandler())
+		m, err := listen(cfg.MetricsAddr, mux, tlsCfg, log)
+		if err != nil {
+			return nil, err
+		}
+		g.metrics = &m
+	}
+	return g, nil
 }
 
-// URL is where the gateway serves.
-func (g *Gateway) URL() string {
+func listen(addr string, h http.Handler, tlsCfg *tls.Config, log *slog.Logger) (served, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return served{}, err
+	}
+	// No write timeout: streams last as long as the services let them.
+	return served{lis: lis, srv: &http.Server{Handler: h, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}, nil
+}
+
+func (s served) url() string {
 	scheme := "http"
-	if g.srv.TLSConfig != nil {
+	if s.srv.TLSConfig != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + g.lis.Addr().String()
+	return scheme + "://" + s.lis.Addr().String()
+}
+
+func (s served) serve() error {
+	if s.srv.TLSConfig != nil {
+		return s.srv.ServeTLS(s.lis, "", "")
+	}
+	return s.srv.Serve(s.lis)
+}
+
+// URL is where the gateway serves REST.
+func (g *Gateway) URL() string { return g.rest.url() }
+
+// MetricsURL is where /metrics is served, or "".
+func (g *Gateway) MetricsURL() string {
+	if g.metrics == nil {
+		return ""
+	}
+	return g.metrics.url() + "/metrics"
+}
+
+// close releases what New took, for a New that failed or a Run that ended.
+func (g *Gateway) close() {
+	for _, s := range []*served{&g.rest, g.metrics} {
+		if s != nil && s.lis != nil {
+			_ = s.lis.Close()
+		}
+	}
+	if g.backends != nil {
+		g.backends.close()
+	}
+	if g.telemetry != nil {
+		_ = g.telemetry.Shutdown(context.Background())
+	}
 }
 
 // Run serves until ctx ends, then lets in-flight requests finish for
 // ShutdownGrace (streams are cut) and closes the connections to the
 // services.
 func (g *Gateway) Run(ctx context.Context) error {
-	defer g.backends.close()
-	served := make(chan error, 1)
-	go func() {
-		if g.srv.TLSConfig != nil {
-			served <- g.srv.ServeTLS(g.lis, "", "")
-		} else {
-			served <- g.srv.Serve(g.lis)
-		}
-	}()
-	g.log.Info("gateway serving", "url", g.URL())
+	defer g.close()
+	servers := []served{g.rest}
+	attrs := []any{"url", g.URL()}
+	if g.metrics != nil {
+		servers = append(servers, *g.metrics)
+		attrs = append(attrs, "metrics", g.MetricsURL())
+	}
+	errs := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errs <- s.serve() }()
+	}
+	g.log.Info("gateway serving", attrs...)
+	var err error
 	select {
-	case err := <-served:
-		return err
+	case err = <-errs:
 	case <-ctx.Done():
 	}
 	stop, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownGrace)
 	defer cancel()
-	if err := g.srv.Shutdown(stop); err != nil {
-		_ = g.srv.Close()
+	for _, s := range servers {
+		if s.srv.Shutdown(stop) != nil {
+			_ = s.srv.Close()
+		}
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
 	}
-	return nil
+	return err
 }

@@ -51,6 +51,7 @@ one {"result": <message>} per line, or {"error": <status>} last.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "REST address (HTTPS; plain HTTP only on loopback without a certificate)")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "address of /metrics (empty disables)")
 	cli.APITLSFlags(f, &cfg.API)
 	f.StringVar(&devEnv, "devcluster-env", "", "take the gateway's certificate, Landlord's CA and the issuer from a dev cluster's landlord-dev.json (unless --api-tls-cert is given)")
 	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "identity's token issuer URL (https); tokens are verified to tell a tenant's members from others for rate limits")

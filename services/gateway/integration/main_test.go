@@ -46,11 +46,12 @@ var (
 // env is the stack, the gateway in front of it and an HTTPS client that
 // trusts Landlord's CA.
 type env struct {
-	stack  *stacktest.Stack
-	url    string
-	client *http.Client
-	admin  string // the platform admin's bearer token
-	stop   context.CancelFunc
+	stack   *stacktest.Stack
+	url     string
+	metrics string // the gateway's /metrics URL
+	client  *http.Client
+	admin   string // the platform admin's bearer token
+	stop    context.CancelFunc
 }
 
 func started(t *testing.T) *env {
@@ -70,7 +71,7 @@ func start(kubeconfig string, dc *devclusterproc.Env) (*env, error) {
 	}
 	cfg := gateway.Defaults()
 	cfg.Addr, cfg.API = "127.0.0.1:0", dc.ServiceTLS("gateway")
-	cfg.Issuer, cfg.IssuerCA = s.Issuer, dc.CACert
+	cfg.Issuer, cfg.IssuerCA, cfg.MetricsAddr = s.Issuer, dc.CACert, "127.0.0.1:0"
 	cfg.IdentityAddr, cfg.ProvisioningAddr = s.Identity.Target(), s.Provisioning.Addr()
 	cfg.QuotaAddr, cfg.ObservabilityAddr = s.Quota.Addr(), s.Observability.Addr()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -87,7 +88,7 @@ func start(kubeconfig string, dc *devclusterproc.Env) (*env, error) {
 	}
 	md, _ := metadata.FromOutgoingContext(s.Admin)
 	admin := strings.TrimPrefix(md.Get("authorization")[0], "Bearer ")
-	return &env{stack: s, url: g.URL(), admin: admin, stop: cancel,
+	return &env{stack: s, url: g.URL(), metrics: g.MetricsURL(), admin: admin, stop: cancel,
 		client: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}}, nil
 }
 

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,6 +93,16 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	ready := e.call(t, http.MethodGet, "/readyz", "", nil)
 	if ready.code != http.StatusOK || ready.json(t)["ready"] != true {
 		t.Errorf("/readyz: %d %s", ready.code, ready.body)
+	}
+	// The gateway measures its calls to the services (otelgrpc).
+	m, err := e.client.Get(e.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(m.Body)
+	m.Body.Close()
+	if !strings.Contains(string(body), "rpc_client_") {
+		t.Errorf("/metrics has no rpc_client_ metrics: %.500s", body)
 	}
 	doc := e.call(t, http.MethodGet, "/openapi.json", "", nil)
 	var openapi struct {
