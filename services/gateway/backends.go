@@ -107,7 +107,8 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 }
 
 // handler is the whole HTTP surface, outermost first: request id, CORS,
-// the body limit, the gateway's own endpoints, the tenant rate limit, then the REST routes.
+// the body limit, the gateway's own endpoints, the tenant rate limit, then
+// the REST routes.
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),

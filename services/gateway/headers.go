@@ -115,7 +115,7 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 
 // unavailable is the answer when a service cannot be reached.
 func unavailable() error {
-	st, _ := apierror.Status(fmt.Errorf("the service is unavailable; retry later: %w", apierror.ErrUnavailable))
+	st, _ := apierror.Status(fmt.Errorf("a Landlord service could not be reached; retry later: %w", apierror.ErrUnavailable))
 	return st.Err()
 }
 
