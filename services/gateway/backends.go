@@ -22,11 +22,14 @@ import (
 // backends are the gateway's connections to the services. Users' calls go
 // over connections that present no client certificate: the gateway never
 // lends its own service identity to a caller, so a call is exactly as
-// trusted as its bearer token. Only the gateway's own calls (quota's
-// GetTenantRateLimit) present the gateway's certificate.
+// trusted as its bearer token. The gateway's certificate is presented only
+// for its own calls (quota's GetTenantRateLimit) and for identity's
+// AuthService, which is public: there it only makes identity trust the
+// x-forwarded-for address, so that sign-in limits per client address
+// count each REST client, not the gateway as one.
 type backends struct {
 	identity, provisioning, quota, observability *grpc.ClientConn
-	quotaAsGateway                               *grpc.ClientConn
+	quotaAsGateway, authAsGateway                *grpc.ClientConn
 }
 
 func dialBackends(cfg Config, opts ...grpc.DialOption) (_ *backends, err error) {
@@ -47,6 +50,7 @@ func dialBackends(cfg Config, opts ...grpc.DialOption) (_ *backends, err error) 
 		{&b.quota, cfg.QuotaAddr, userTLS},
 		{&b.observability, cfg.ObservabilityAddr, userTLS},
 		{&b.quotaAsGateway, cfg.QuotaAddr, cfg.API},
+		{&b.authAsGateway, cfg.IdentityAddr, cfg.API},
 	} {
 		tlsCfg, err := certs.Client(d.tls)
 		if err != nil {
@@ -60,7 +64,7 @@ func dialBackends(cfg Config, opts ...grpc.DialOption) (_ *backends, err error) 
 }
 
 func (b *backends) close() {
-	for _, c := range []*grpc.ClientConn{b.identity, b.provisioning, b.quota, b.observability, b.quotaAsGateway} {
+	for _, c := range []*grpc.ClientConn{b.identity, b.provisioning, b.quota, b.observability, b.quotaAsGateway, b.authAsGateway} {
 		if c != nil {
 			_ = c.Close()
 		}
@@ -81,8 +85,9 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 		conn *grpc.ClientConn
 		regs []reg
 	}{
+		{b.authAsGateway, []reg{identityv1.RegisterAuthServiceHandler}},
 		{b.identity, []reg{
-			identityv1.RegisterAuthServiceHandler, identityv1.RegisterUserServiceHandler,
+			identityv1.RegisterUserServiceHandler,
 			identityv1.RegisterGroupServiceHandler, identityv1.RegisterMembershipServiceHandler,
 			identityv1.RegisterServiceAccountServiceHandler, identityv1.RegisterApiKeyServiceHandler,
 			identityv1.RegisterPlatformAdminServiceHandler, identityv1.RegisterAuthorizationServiceHandler,

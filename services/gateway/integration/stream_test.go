@@ -67,6 +67,11 @@ func TestTheGatewayDoesNotLendItsCertificate(t *testing.T) {
 	mallory := e.user(t, "gw-mallory")
 	// Quota answers GetTenantRateLimit only to the gateway's certificate;
 	// through the gateway, a user's call presents none.
+	// Identity's AuthService sees the gateway's certificate (to trust the
+	// forwarded client address), which must not stand in for a token.
+	if r := e.call(t, http.MethodGet, "/v1/auth:whoami", "", nil); r.code != http.StatusUnauthorized {
+		t.Errorf("whoami without a token: %d %s", r.code, r.body)
+	}
 	for who, token := range map[string]string{"nobody": "", "a user": mallory} {
 		r := e.call(t, http.MethodGet, "/v1/tenants/standard-tenant/quota:rateLimit", token, nil)
 		if r.code == http.StatusOK {
