@@ -54,8 +54,8 @@ $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench: $(SERVICES_SRC)
 	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
-# The gateway embeds the OpenAPI document too.
-$(BIN)/gateway: services/gateway/openapi/landlord.swagger.json
+# The gateway embeds the OpenAPI document and its reference page too.
+$(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/openapi/docs.html
 
 ##@ Test
 

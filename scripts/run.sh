@@ -144,7 +144,7 @@ Observability is ready: each tenant's usage now and over time, for its members.
   logs:         $state/observability.log
 
 The gateway is ready: every API above as REST/JSON.
-  URL:          $gurl   (OpenAPI: $gurl/openapi.json; health: /healthz, /readyz)
+  URL:          $gurl   (reference: $gurl/docs; OpenAPI: $gurl/openapi.json; health: /healthz, /readyz)
   log in:       TOKEN=\$(curl -s --cacert $ca $gurl/v1/auth:login \\
                   -d "{\\"username\\":\\"admin\\",\\"password\\":\\"\$(sed -n 's/^password: //p' $state/identity/bootstrap-admin)\\"}" \\
                   | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')

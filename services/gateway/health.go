@@ -60,3 +60,13 @@ func openapiJSON(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openapi.JSON)
 }
+
+// docs serves the browsable API reference; its script is inline, so the
+// page may run only its own script and fetch only from this origin.
+func docs(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(openapi.DocsHTML)
+}

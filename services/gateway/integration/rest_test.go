@@ -112,6 +112,9 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(doc.body, &openapi); err != nil || doc.code != http.StatusOK {
 		t.Fatalf("/openapi.json: %d %v", doc.code, err)
 	}
+	if page := e.call(t, http.MethodGet, "/docs", "", nil); page.code != http.StatusOK || !strings.Contains(string(page.body), "/openapi.json") {
+		t.Errorf("/docs: %d", page.code)
+	}
 	for _, path := range []string{"/v1/tenants", "/v1/auth:login", "/v1/plans", "/v1/tenants/{tenant}/usage"} {
 		if _, ok := openapi.Paths[path]; !ok {
 			t.Errorf("/openapi.json has no path %s", path)

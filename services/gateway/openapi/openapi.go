@@ -9,6 +9,12 @@ package openapi
 
 import _ "embed"
 
+// DocsHTML is a browsable API reference page, built in the browser from
+// the document at /openapi.json.
+//
+//go:embed docs.html
+var DocsHTML []byte
+
 // JSON is the document.
 //
 //go:embed landlord.swagger.json
