@@ -42,7 +42,7 @@ clean: ## Remove binaries, build state and the dev cluster's state
 ##@ Build
 
 .PHONY: build
-build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/landlord-bench ## Build every binary into bin/
+build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
@@ -51,8 +51,11 @@ $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
-$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/landlord-bench: $(SERVICES_SRC)
+$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench: $(SERVICES_SRC)
 	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
+
+# The gateway embeds the OpenAPI document and its reference page too.
+$(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/openapi/docs.html
 
 ##@ Test
 
@@ -140,6 +143,8 @@ bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev 
 generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD and deep copies from services/provisioning/api, the operator's RBAC from its markers
 	go tool buf generate
 	cd gen && go mod tidy
+	# go:embed cannot reach into the gen module: the gateway embeds a copy.
+	cp gen/openapi/landlord.swagger.json services/gateway/openapi/
 	go tool controller-gen object paths=./services/provisioning/api/... \
 		crd paths=./services/provisioning/api/... output:crd:dir=services/provisioning/crds
 	cp services/provisioning/crds/*.yaml deploy/crds/
@@ -156,7 +161,7 @@ verify: verify-generate verify-proto verify-breaking verify-go verify-imports ##
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@generated="gen deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml deploy/rbac/observability/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	@generated="gen services/gateway/openapi/landlord.swagger.json deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml deploy/rbac/observability/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
 	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
 		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 

@@ -94,6 +94,19 @@ wait_ready "$state/observability.log" "${pids[-1]}"
 ogrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)
 ohttp=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)
 
+# The gateway: REST/JSON for every service, HTTPS with its dev PKI
+# certificate. Ready once /readyz says every service it dials serves.
+detach bin/gateway --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --provisioning-addr "$pgrpc" \
+  --quota-addr "$qgrpc" --observability-addr "$ogrpc" ${GATEWAY_FLAGS:-} >"$state/gateway.log" 2>&1 &
+pids+=($!)
+wait_for "$state/gateway.log" '"msg":"gateway serving"' "${pids[-1]}"
+gurl=$(sed -n 's/.*"msg":"gateway serving".*"url":"\([^"]*\)".*/\1/p' "$state/gateway.log" | tail -1)
+gmetrics=$(sed -n 's/.*"msg":"gateway serving".*"metrics":"\([^"]*\)".*/\1/p' "$state/gateway.log" | tail -1)
+until curl -sf --cacert "$ca" "$gurl/readyz" >/dev/null; do
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "failed to start; see $state/gateway.log" >&2; tail -20 "$state/gateway.log" >&2; exit 1; fi
+  sleep 0.2
+done
+
 cat <<TXT
 
 Identity is ready.
@@ -129,6 +142,15 @@ Observability is ready: each tenant's usage now and over time, for its members.
                   $ogrpc landlord.observability.v1.ObservabilityService/GetUsageHistory
   metrics:      https://$ohttp/metrics (per-tenant gauges for the top tenants by CPU requests)
   logs:         $state/observability.log
+
+The gateway is ready: every API above as REST/JSON.
+  URL:          $gurl   (reference: $gurl/docs; OpenAPI: $gurl/openapi.json; health: /healthz, /readyz)
+  log in:       TOKEN=\$(curl -s --cacert $ca $gurl/v1/auth:login \\
+                  -d "{\\"username\\":\\"admin\\",\\"password\\":\\"\$(sed -n 's/^password: //p' $state/identity/bootstrap-admin)\\"}" \\
+                  | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')
+  tenants:      curl -s --cacert $ca -H "Authorization: Bearer \$TOKEN" $gurl/v1/tenants
+  metrics:      $gmetrics
+  logs:         $state/gateway.log
 
 Landlord is running. Press Ctrl-C to stop.
 TXT
