@@ -63,7 +63,9 @@ func Validate(format string) error {
 
 func writeTable(w io.Writer, t Table) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
+	if t.Header != nil { // a stream's later rows come without one
+		fmt.Fprintln(tw, strings.Join(t.Header, "\t"))
+	}
 	for _, r := range t.Rows {
 		for i := range r {
 			if r[i] == "" {
