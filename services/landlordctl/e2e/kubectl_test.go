@@ -32,14 +32,8 @@ func TestUserGetsKubectlAccessToOwnTenantOnly(t *testing.T) {
 	acmeNS, otherNS := tenant(t, s, acme), tenant(t, s, other)
 	s.Member(t, "ctl-ann", acme, identityv1.Role_ROLE_EDITOR)
 
-	conf := filepath.Join(dir, "landlord")
-	base := []string{"--config-dir", conf}
-	out, err := ctl(t, "correct horse battery staple\n", append(base, "login", "-u", "ctl-ann", "--password-stdin",
-		"--identity", s.Identity.Target(), "--provisioning", s.Provisioning.Addr(), "--quota", s.Quota.Addr(),
-		"--ca", s.Env.Landlord.CACert, "--devcluster-env", filepath.Join(filepath.Dir(s.Kubeconfig), "landlord-dev.json"))...)
-	if err != nil {
-		t.Fatalf("login: %v\n%s", err, out)
-	}
+	base := login(t, s, "ctl-ann", "correct horse battery staple\n")
+	conf := base[1]
 	if fi, err := os.Stat(filepath.Join(conf, "credentials.json")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("credentials file: %v %v", fi, err)
 	}
@@ -80,18 +74,10 @@ func TestUserGetsKubectlAccessToOwnTenantOnly(t *testing.T) {
 // Identity rotates refresh tokens, so a second refresh with the same one
 // would fail: every process succeeding shows the lock worked.
 func TestParallelTokenRefreshOnce(t *testing.T) {
-	if stack == nil {
-		t.Skip("needs the stack of TestUserGetsKubectlAccessToOwnTenantOnly")
-	}
-	s := stack
-	dir := t.TempDir()
-	ctlBin := buildCtl(t, dir)
+	s := start(t)
+	ctlBin := buildCtl(t, t.TempDir())
 	s.Member(t, "ctl-bob", "", 0)
-	conf := filepath.Join(dir, "landlord")
-	if out, err := ctl(t, "correct horse battery staple", "--config-dir", conf, "login", "-u", "ctl-bob", "--password-stdin",
-		"--identity", s.Identity.Target(), "--ca", s.Env.Landlord.CACert); err != nil {
-		t.Fatalf("login: %v\n%s", err, out)
-	}
+	conf := login(t, s, "ctl-bob", "correct horse battery staple")[1]
 	store := credentials.Store{Dir: conf}
 	old, err := store.Load()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-logr/logr"
@@ -33,16 +34,37 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// start runs the stack with identity where the cluster trusts it.
+var (
+	stackOnce sync.Once
+	stackErr  error
+)
+
+// start runs the package's stack, once, with identity where the cluster
+// trusts it.
 func start(t *testing.T) *stacktest.Stack {
 	t.Helper()
-	var err error
-	stack, err = stacktest.Start(devclustertest.Kubeconfig(t), devclustertest.Env(t), os.TempDir(),
-		stacktest.Options{IdentityAtClusterIssuer: true})
-	if err != nil {
-		t.Fatal(err)
+	stackOnce.Do(func() {
+		stack, stackErr = stacktest.Start(devclustertest.Kubeconfig(t), devclustertest.Env(t), os.TempDir(),
+			stacktest.Options{IdentityAtClusterIssuer: true})
+	})
+	if stackErr != nil {
+		t.Fatal(stackErr)
 	}
 	return stack
+}
+
+// login logs user in with landlordctl into a config directory of its
+// own, and returns the flag naming it.
+func login(t *testing.T, s *stacktest.Stack, user, password string) []string {
+	t.Helper()
+	conf := []string{"--config-dir", filepath.Join(t.TempDir(), "landlord")}
+	out, err := ctl(t, password, append(conf, "login", "-u", user, "--password-stdin",
+		"--identity", s.Identity.Target(), "--provisioning", s.Provisioning.Addr(), "--quota", s.Quota.Addr(),
+		"--ca", s.Env.Landlord.CACert, "--devcluster-env", filepath.Join(filepath.Dir(s.Kubeconfig), "landlord-dev.json"))...)
+	if err != nil {
+		t.Fatalf("login %s: %v\n%s", user, err, out)
+	}
+	return conf
 }
 
 // tenant creates a tenant with namespace "dev" as the platform admin,

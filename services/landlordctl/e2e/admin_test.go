@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/landlord-dev/landlord/services/identity"
+)
+
+// TestAdminManagesTenantsWithLandlordctl drives the tenant, namespace,
+// member, plan and quota commands as the platform admin, and the error
+// lines a user sees.
+func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
+	s := start(t)
+	data, err := os.ReadFile(filepath.Join(s.Dir, "identity", "bootstrap-admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pw, _ := strings.Cut(string(data), "password: ")
+	base := login(t, s, identity.BootstrapAdmin, strings.TrimSpace(pw))
+	name := fmt.Sprintf("ctl-adm-%d", time.Now().UnixNano()%1e6)
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := ctl(t, "", append(base, args...)...)
+		if err != nil {
+			t.Fatalf("landlordctl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+
+	if out := must("tenants", "create", name, "--plan", "standard", "--namespace", "dev"); !strings.Contains(out, name) || !strings.HasPrefix(out, "NAME") {
+		t.Errorf("create table:\n%s", out)
+	}
+	var listed struct{ Tenants []struct{ Name string } }
+	if err := yaml.Unmarshal([]byte(must("tenants", "list", "-o", "yaml")), &listed); err != nil || !hasTenant(listed.Tenants, name) {
+		t.Errorf("list -o yaml: %v %+v", err, listed)
+	}
+	var got struct{ Name, DisplayName string }
+	must("tenants", "update", name, "--display-name", "ACME Corp")
+	if err := json.Unmarshal([]byte(must("tenants", "get", name, "-o", "json")), &got); err != nil || got.DisplayName != "ACME Corp" {
+		t.Errorf("get after update: %v %+v", err, got)
+	}
+	must("namespaces", "add", name, "web")
+	if out := must("namespaces", "list", name); !strings.Contains(out, "web") || !strings.Contains(out, "dev") {
+		t.Errorf("namespaces list:\n%s", out)
+	}
+	s.Member(t, "ctl-someone", "", 0)
+	must("members", "set", name, "ctl-someone", "viewer")
+	if out := must("members", "list", name); !strings.Contains(out, "user:ctl-someone") || !strings.Contains(out, "Viewer") {
+		t.Errorf("members list:\n%s", out)
+	}
+	must("members", "delete", name, "ctl-someone")
+	if out := must("plans", "list"); !strings.Contains(out, "standard") {
+		t.Errorf("plans list:\n%s", out)
+	}
+	must("plans", "get", "standard", "-o", "yaml")
+	if out := must("quota", "get", name); !strings.HasPrefix(out, "RESOURCE") {
+		t.Errorf("quota get:\n%s", out)
+	}
+
+	for args, want := range map[string]string{
+		"tenants get Bad_Name":        "INVALID_ARGUMENT",
+		"tenants get ctl-nonexistent": "NOT_FOUND",
+		"members set x ann superuser": "unknown role",
+	} {
+		_, err := ctl(t, "", append(base, strings.Fields(args)...)...)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line with %s", args, err, want)
+		}
+	}
+
+	must("tenants", "delete", name, "--force")
+	must("logout")
+	if _, err := ctl(t, "", append(base, "whoami")...); err == nil || !strings.Contains(err.Error(), "login") {
+		t.Errorf("whoami after logout: %v", err)
+	}
+}
+
+func hasTenant(ts []struct{ Name string }, name string) bool {
+	for _, t := range ts {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
