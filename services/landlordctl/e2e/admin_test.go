@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -74,6 +75,20 @@ func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v, want one line with %s", args, err, want)
 		}
+	}
+
+	if out := must("tenants", "hibernate", name); !strings.Contains(out, "true") {
+		t.Errorf("hibernate:\n%s", out)
+	}
+	must("tenants", "wake", name)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	out, err := ctlCtx(ctx, "", append(base, "tenants", "watch", name)...)
+	cancel()
+	if !strings.HasPrefix(out, "EVENT") || !strings.Contains(out, name) || strings.Count(out, "EVENT") != 1 {
+		t.Errorf("watch (%v):\n%s", err, out)
+	}
+	if out := must("usage", "get", name); !strings.Contains(out, "(total)") {
+		t.Errorf("usage get:\n%s", out)
 	}
 
 	must("tenants", "delete", name, "--force")

@@ -45,7 +45,7 @@ func start(t *testing.T) *stacktest.Stack {
 	t.Helper()
 	stackOnce.Do(func() {
 		stack, stackErr = stacktest.Start(devclustertest.Kubeconfig(t), devclustertest.Env(t), os.TempDir(),
-			stacktest.Options{IdentityAtClusterIssuer: true})
+			stacktest.Options{IdentityAtClusterIssuer: true, Observability: true})
 	})
 	if stackErr != nil {
 		t.Fatal(stackErr)
@@ -59,7 +59,7 @@ func login(t *testing.T, s *stacktest.Stack, user, password string) []string {
 	t.Helper()
 	conf := []string{"--config-dir", filepath.Join(t.TempDir(), "landlord")}
 	out, err := ctl(t, password, append(conf, "login", "-u", user, "--password-stdin",
-		"--identity", s.Identity.Target(), "--provisioning", s.Provisioning.Addr(), "--quota", s.Quota.Addr(),
+		"--identity", s.Identity.Target(), "--provisioning", s.Provisioning.Addr(), "--quota", s.Quota.Addr(), "--observability", s.Observability.Addr(),
 		"--ca", s.Env.Landlord.CACert, "--devcluster-env", filepath.Join(filepath.Dir(s.Kubeconfig), "landlord-dev.json"))...)
 	if err != nil {
 		t.Fatalf("login %s: %v\n%s", user, err, out)
@@ -91,10 +91,15 @@ func tenant(t *testing.T, s *stacktest.Stack, name string) string {
 // does, returning its output and its error line.
 func ctl(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
+	return ctlCtx(context.Background(), stdin, args...)
+}
+
+// ctlCtx is ctl for commands that run until ctx ends (watch).
+func ctlCtx(ctx context.Context, stdin string, args ...string) (string, error) {
 	var out bytes.Buffer
 	root := cli.New(strings.NewReader(stdin), &out, &out)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(context.Background()); err != nil {
+	if err := root.ExecuteContext(ctx); err != nil {
 		return out.String(), fmt.Errorf("%s", errmap.Line(err))
 	}
 	return out.String(), nil
