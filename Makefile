@@ -57,7 +57,7 @@ $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/lan
 ##@ Test
 
 .PHONY: test
-test: $(BIN)/landlord-devcluster ## Run unit and integration tests against a fresh dev cluster
+test: $(BIN)/landlord-devcluster $(BIN)/kubectl ## Run unit and integration tests against a fresh dev cluster (landlordctl's drive bin/kubectl)
 	rm -rf $(TEST_STATE_DIR)
 	$(BIN)/landlord-devcluster exec --state-dir $(TEST_STATE_DIR) --free-ports -- $(MAKE) test-go
 	rm -rf $(TEST_STATE_DIR)

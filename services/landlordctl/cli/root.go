@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 
+	"github.com/landlord-dev/landlord/services/internal/buildinfo"
 	"github.com/landlord-dev/landlord/services/landlordctl/config"
 	"github.com/landlord-dev/landlord/services/landlordctl/output"
 )
@@ -46,6 +47,7 @@ kubectl a context whose credentials come from "landlordctl token".`,
   # Give kubectl access to tenant acme
   landlordctl kubeconfig --tenant acme
   kubectl get configmaps`,
+		Version:       buildinfo.Version,
 		SilenceUsage:  true, // an API error is not a usage error
 		SilenceErrors: true, // main prints errors as one line
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
