@@ -52,12 +52,18 @@ func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 	if out := must("namespaces", "list", name); !strings.Contains(out, "web") || !strings.Contains(out, "dev") {
 		t.Errorf("namespaces list:\n%s", out)
 	}
-	s.Member(t, "ctl-someone", "", 0)
+	if out, err := ctl(t, "a long enough password", append(base, "users", "create", "ctl-someone", "--password-stdin")...); err != nil {
+		t.Fatalf("users create: %v\n%s", err, out)
+	}
+	if out := must("users", "list"); !strings.Contains(out, "ctl-someone") {
+		t.Errorf("users list:\n%s", out)
+	}
 	must("members", "set", name, "ctl-someone", "viewer")
 	if out := must("members", "list", name); !strings.Contains(out, "user:ctl-someone") || !strings.Contains(out, "Viewer") {
 		t.Errorf("members list:\n%s", out)
 	}
 	must("members", "delete", name, "ctl-someone")
+	must("users", "delete", "ctl-someone")
 	if out := must("plans", "list"); !strings.Contains(out, "standard") {
 		t.Errorf("plans list:\n%s", out)
 	}
