@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/landlord-dev/landlord/services/identity"
+	"github.com/landlord-dev/landlord/services/stacktest"
 )
 
 // TestAdminManagesTenantsWithLandlordctl drives the tenant, namespace,
@@ -20,12 +21,7 @@ import (
 // lines a user sees.
 func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 	s := start(t)
-	data, err := os.ReadFile(filepath.Join(s.Dir, "identity", "bootstrap-admin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, pw, _ := strings.Cut(string(data), "password: ")
-	base := login(t, s, identity.BootstrapAdmin, strings.TrimSpace(pw))
+	base := adminLogin(t, s)
 	name := fmt.Sprintf("ctl-adm-%d", time.Now().UnixNano()%1e6)
 	must := func(args ...string) string {
 		t.Helper()
@@ -102,6 +98,17 @@ func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 	if _, err := ctl(t, "", append(base, "whoami")...); err == nil || !strings.Contains(err.Error(), "login") {
 		t.Errorf("whoami after logout: %v", err)
 	}
+}
+
+// adminLogin logs the bootstrap platform admin in with landlordctl.
+func adminLogin(t *testing.T, s *stacktest.Stack) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.Dir, "identity", "bootstrap-admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pw, _ := strings.Cut(string(data), "password: ")
+	return login(t, s, identity.BootstrapAdmin, strings.TrimSpace(pw))
 }
 
 func hasTenant(ts []struct{ Name string }, name string) bool {
