@@ -78,7 +78,7 @@ kubectl a context whose credentials come from "landlordctl token".`,
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.tokenCmd(), a.kubeconfigCmd(),
-		a.usersCmd(), a.serviceAccountsCmd(), a.apiKeysCmd(), a.tenantsCmd(), a.namespacesCmd(), a.membersCmd(), a.plansCmd(), a.quotaCmd(), a.usageCmd())
+		a.usersCmd(), a.serviceAccountsCmd(), a.apiKeysCmd(), a.tenantsCmd(), a.namespacesCmd(), a.membersCmd(), a.plansCmd(), a.quotaCmd(), a.usageCmd(), a.costCmd(), a.eventsCmd())
 	return root
 }
 

@@ -92,6 +92,15 @@ func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 	if out := must("usage", "get", name); !strings.Contains(out, "(total)") {
 		t.Errorf("usage get:\n%s", out)
 	}
+	if out := must("cost", name); !strings.Contains(out, "(total)") {
+		t.Errorf("cost:\n%s", out)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	out, err = ctlCtx(ctx, "", append(base, "events", name, "--since", "1h")...)
+	cancel()
+	if err != nil && !strings.HasPrefix(err.Error(), "DEADLINE_EXCEEDED") {
+		t.Errorf("events: %v\n%s", err, out)
+	}
 
 	must("tenants", "delete", name, "--force")
 	must("logout")
