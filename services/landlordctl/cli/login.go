@@ -13,6 +13,7 @@ import (
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/landlordctl/config"
+	"github.com/landlord-dev/landlord/services/landlordctl/errmap"
 )
 
 func (a *app) loginCmd() *cobra.Command {
@@ -164,7 +165,7 @@ func (a *app) logoutCmd() *cobra.Command {
 				return err
 			}
 			if revokeErr != nil {
-				return fmt.Errorf("logged out here, but revoking the session failed: %w", revokeErr)
+				return fmt.Errorf("logged out here, but revoking the session failed: %s", errmap.Line(revokeErr))
 			}
 			fmt.Fprintln(a.out, "Logged out.")
 			return nil

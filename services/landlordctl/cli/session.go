@@ -74,7 +74,7 @@ func (a *app) refresh(ctx context.Context, refreshToken string) (*creds.Tokens, 
 	}
 	resp, err := identityv1.NewAuthServiceClient(conn).Refresh(ctx, &identityv1.RefreshRequest{RefreshToken: refreshToken})
 	if err != nil {
-		return nil, fmt.Errorf("refreshing the session: %w", err)
+		return nil, err // as is: wrapping would bury the gRPC code errmap prints
 	}
 	return fromTokenSet(resp.GetTokens()), nil
 }
