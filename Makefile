@@ -42,7 +42,7 @@ clean: ## Remove binaries, build state and the dev cluster's state
 ##@ Build
 
 .PHONY: build
-build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench ## Build every binary into bin/
+build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench $(BIN)/landlordctl ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
@@ -51,7 +51,7 @@ $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
 	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
-$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench: $(SERVICES_SRC)
+$(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench $(BIN)/landlordctl: $(SERVICES_SRC)
 	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 # The gateway embeds the OpenAPI document and its reference page too.
@@ -60,7 +60,7 @@ $(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/
 ##@ Test
 
 .PHONY: test
-test: $(BIN)/landlord-devcluster ## Run unit and integration tests against a fresh dev cluster
+test: $(BIN)/landlord-devcluster $(BIN)/kubectl ## Run unit and integration tests against a fresh dev cluster (landlordctl's drive bin/kubectl)
 	rm -rf $(TEST_STATE_DIR)
 	$(BIN)/landlord-devcluster exec --state-dir $(TEST_STATE_DIR) --free-ports -- $(MAKE) test-go
 	rm -rf $(TEST_STATE_DIR)

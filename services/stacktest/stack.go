@@ -54,6 +54,11 @@ type Options struct {
 	// provisioning serves, with ObservabilityArgs.
 	Observability     bool
 	ObservabilityArgs []string
+	// IdentityAtClusterIssuer serves identity's issuer where the dev
+	// cluster's API server expects it (Env.Identity), so that kubectl
+	// with identity's tokens authenticates. Only one stack per cluster
+	// can do so at a time.
+	IdentityAtClusterIssuer bool
 	// BinDir holds prebuilt quota and provisioning (and observability)
 	// binaries (make build's bin/); empty builds them from this source
 	// tree.
@@ -79,7 +84,7 @@ func Start(kubeconfig string, env *devclusterproc.Env, tmp string, opts Options)
 	} else {
 		built <- nil
 	}
-	id, err := s.startIdentity()
+	id, err := s.startIdentity(opts.IdentityAtClusterIssuer)
 	if err != nil {
 		return nil, err
 	}
@@ -178,9 +183,10 @@ func (s *Stack) WaitServing(addr string) error {
 }
 
 // startIdentity runs identity in this process, its issuer on a port of
-// its own (identity's own tests may hold the dev cluster's), and signs
+// its own (identity's own tests may hold the dev cluster's) unless
+// atClusterIssuer, and signs
 // the bootstrap admin in. It returns identity's gRPC address.
-func (s *Stack) startIdentity() (string, error) {
+func (s *Stack) startIdentity(atClusterIssuer bool) (string, error) {
 	port, err := freePort()
 	if err != nil {
 		return "", err
@@ -189,6 +195,9 @@ func (s *Stack) startIdentity() (string, error) {
 	cfg.StateDir, cfg.GRPCAddr, cfg.HTTPAddr = filepath.Join(s.Dir, "identity"), "127.0.0.1:0", ""
 	cfg.IssuerAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	cfg.Issuer, cfg.Audience = "https://"+cfg.IssuerAddr, "landlord"
+	if atClusterIssuer {
+		cfg.IssuerAddr, cfg.Issuer, cfg.Audience = s.Env.Identity.Address, s.Env.Identity.Issuer, s.Env.Identity.Audience
+	}
 	cfg.TLSCert, cfg.TLSKey = s.Env.Identity.TLSCert, s.Env.Identity.TLSKey
 	cfg.API = s.Env.ServiceTLS("identity")
 	ctx := context.Background()
