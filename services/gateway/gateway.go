@@ -169,6 +169,10 @@ func listen(addr string, h http.Handler, tlsCfg *tls.Config, log *slog.Logger) (
 	if err != nil {
 		return served{}, err
 	}
+	if tlsCfg != nil {
+		// Each server its own: serving sets up HTTP/2 in its TLS config.
+		tlsCfg = tlsCfg.Clone()
+	}
 	// No write timeout: streams last as long as the services let them.
 	return served{lis: lis, srv: &http.Server{Handler: h, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}, nil
