@@ -22,7 +22,7 @@ import (
 func TestAdminManagesTenantsWithLandlordctl(t *testing.T) {
 	s := start(t)
 	base := adminLogin(t, s)
-	name := fmt.Sprintf("ctl-adm-%d", time.Now().UnixNano()%1e6)
+	name := fmt.Sprintf("lc-adm-%d", time.Now().UnixNano()%1e6)
 	must := func(args ...string) string {
 		t.Helper()
 		out, err := ctl(t, "", append(base, args...)...)

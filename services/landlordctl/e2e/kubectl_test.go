@@ -28,7 +28,7 @@ func TestUserGetsKubectlAccessToOwnTenantOnly(t *testing.T) {
 	// Tenants outlive the stack (they are in the cluster): names of
 	// this run's own.
 	run := time.Now().UnixNano() % 1e6
-	acme, other := fmt.Sprintf("ctl-acme-%d", run), fmt.Sprintf("ctl-other-%d", run)
+	acme, other := fmt.Sprintf("lc-acme-%d", run), fmt.Sprintf("lc-other-%d", run)
 	acmeNS, otherNS := tenant(t, s, acme), tenant(t, s, other)
 	s.Member(t, "ctl-ann", acme, identityv1.Role_ROLE_EDITOR)
 
