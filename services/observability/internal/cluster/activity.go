@@ -49,7 +49,7 @@ func (w *Watcher) lastActivity(t *v1alpha1.Tenant) (time.Time, error) {
 	}
 	for _, obj := range nss {
 		ns := obj.(*corev1.Namespace)
-		if !ownedBy(ns, t) {
+		if !v1alpha1.Owns(t, ns) {
 			continue
 		}
 		for _, ix := range w.indexers {

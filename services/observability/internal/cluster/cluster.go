@@ -277,7 +277,7 @@ func (w *Watcher) usage(t *v1alpha1.Tenant) (usage.Tenant, error) {
 	}
 	for _, obj := range nss {
 		ns := obj.(*corev1.Namespace)
-		if !ownedBy(ns, t) {
+		if !v1alpha1.Owns(t, ns) {
 			continue
 		}
 		nu := usage.Namespace{Name: ns.Name}
@@ -295,14 +295,4 @@ func (w *Watcher) usage(t *v1alpha1.Tenant) (usage.Tenant, error) {
 	}
 	slices.SortFunc(out.Namespaces, func(a, b usage.Namespace) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
-}
-
-// ownedBy: the namespace carries the tenant's label and names this Tenant
-// (by UID) as its controller.
-func ownedBy(ns *corev1.Namespace, t *v1alpha1.Tenant) bool {
-	if ns.Labels[v1alpha1.LabelTenant] != t.Name {
-		return false
-	}
-	ref := metav1.GetControllerOfNoCopy(ns)
-	return ref != nil && ref.UID == t.UID
 }

@@ -41,7 +41,7 @@ func (w *Watcher) NamespaceTenant(ns string) (TenantRef, bool) {
 		return TenantRef{}, false
 	}
 	t := tobj.(*v1alpha1.Tenant)
-	if !ownedBy(n, t) {
+	if !v1alpha1.Owns(t, n) {
 		return TenantRef{}, false
 	}
 	return TenantRef{Name: t.Name, UID: string(t.UID)}, true

@@ -3,6 +3,9 @@ package v1alpha1
 import (
 	"strconv"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // ClusterName is a tenant namespace's name in the cluster: the tenant's
@@ -57,3 +60,15 @@ func QuotaNameFor(resource string) string {
 // Etag is a tenant's etag in Landlord's APIs: its generation, which every
 // change to its spec bumps.
 func Etag(t *Tenant) string { return strconv.FormatInt(t.Generation, 10) }
+
+// Owns says whether ns is t's: it carries t's label and names this Tenant
+// (by UID) as its controller, so a foreign namespace whose name collides
+// with one of t's, or a namespace of an earlier tenant of the same name,
+// is never t's.
+func Owns(t *Tenant, ns *corev1.Namespace) bool {
+	if ns.Labels[LabelTenant] != t.Name {
+		return false
+	}
+	ref := metav1.GetControllerOfNoCopy(ns)
+	return ref != nil && ref.UID == t.UID
+}

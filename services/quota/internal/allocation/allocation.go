@@ -131,26 +131,12 @@ func (a *Allocator) state(t *v1alpha1.Tenant, name string) (namespaceState, erro
 		return absent, nil
 	case err != nil:
 		return absent, err
-	case !ownedBy(ns, t):
+	case !v1alpha1.Owns(t, ns):
 		return foreign, nil
 	case !ns.DeletionTimestamp.IsZero():
 		return terminating, nil
 	}
 	return live, nil
-}
-
-// ownedBy: the namespace carries the tenant's label and names this Tenant
-// (by UID) as its controller.
-func ownedBy(ns *corev1.Namespace, t *v1alpha1.Tenant) bool {
-	if ns.Labels[v1alpha1.LabelTenant] != t.Name {
-		return false
-	}
-	for _, ref := range ns.OwnerReferences {
-		if ref.Controller != nil && *ref.Controller && ref.UID == t.UID {
-			return true
-		}
-	}
-	return false
 }
 
 // namespaces adds the namespaces the spec asks for and removes those that

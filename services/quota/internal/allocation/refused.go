@@ -37,7 +37,7 @@ func (a *Allocator) Refused(namespace, message string) error {
 	if errors.Is(err, apierror.ErrNotFound) {
 		return nil
 	}
-	if err != nil || !ownedBy(ns, t) {
+	if err != nil || !v1alpha1.Owns(t, ns) {
 		return err
 	}
 	requested, used := pairs(m[2]), pairs(m[3])
