@@ -2,16 +2,25 @@
 # `make run`: the dev cluster and every Landlord service, in the foreground.
 # Ctrl-C stops them all. State lives in $STATE_DIR (default .landlord), so
 # the next run resumes where this one stopped.
+#
+# FREE_PORTS=1 puts every listener on a free loopback port (the quick
+# start test runs beside a `make run`); the printed commands name them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=${STATE_DIR:-.landlord}
 mkdir -p "$state"
+free=()
+if [ -n "${FREE_PORTS:-}" ]; then
+  DEVCLUSTER_FLAGS="${DEVCLUSTER_FLAGS:-} --free-ports"
+  free=(--grpc-addr 127.0.0.1:0 --http-addr 127.0.0.1:0)
+fi
 pids=()
 stopping=
 stop() {
   stopping=1
   trap - INT TERM EXIT
   echo "Stopping Landlord..."
+  rm -f "$state/endpoints.env"
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done
 }
 trap stop INT TERM EXIT
@@ -60,14 +69,14 @@ pids+=($!)
 wait_for "$state/devcluster.log" "Dev cluster is ready" "${pids[-1]}"
 grep -v "Press Ctrl-C" "$state/devcluster.log" | sed -n '/Dev cluster is ready/,$p'
 
-detach bin/identity --state-dir "$state/identity" --devcluster-env "$state/devcluster/landlord-dev.json" ${IDENTITY_FLAGS:-} >"$state/identity.log" 2>&1 &
+detach bin/identity --state-dir "$state/identity" --devcluster-env "$state/devcluster/landlord-dev.json" ${free[@]+"${free[@]}"} ${IDENTITY_FLAGS:-} >"$state/identity.log" 2>&1 &
 pids+=($!)
 wait_for "$state/identity.log" '"msg":"OIDC issuer serving"' "${pids[-1]}"
 wait_ready "$state/identity.log" "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
-detach bin/quota --state-dir "$state/quota" --devcluster-env "$state/devcluster/landlord-dev.json" ${QUOTA_FLAGS:-} >"$state/quota.log" 2>&1 &
+detach bin/quota --state-dir "$state/quota" --devcluster-env "$state/devcluster/landlord-dev.json" ${free[@]+"${free[@]}"} ${QUOTA_FLAGS:-} >"$state/quota.log" 2>&1 &
 pids+=($!)
 # Quota is ready once provisioning has installed the Tenant CRD; provisioning
 # needs quota's plans to be ready. Start both, then wait.
@@ -75,7 +84,7 @@ wait_for "$state/quota.log" '"msg":"serving"' "${pids[-1]}"
 qpid=${pids[-1]}
 qgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/quota.log" | tail -1)
 
-detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --quota-addr "$qgrpc" ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
+detach bin/provisioning --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --quota-addr "$qgrpc" ${free[@]+"${free[@]}"} ${PROVISIONING_FLAGS:-} >"$state/provisioning.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/quota.log" "$qpid"
 wait_ready "$state/provisioning.log" "${pids[-1]}"
@@ -88,7 +97,7 @@ fi
 pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
 # Observability reads Tenants, which provisioning installs: start it last.
-detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" --provisioning-addr "$pgrpc" ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
+detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" --provisioning-addr "$pgrpc" ${free[@]+"${free[@]}"} ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/observability.log" "${pids[-1]}"
 ogrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/observability.log" | tail -1)
@@ -97,7 +106,7 @@ ohttp=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$state/observab
 # The gateway: REST/JSON for every service, HTTPS with its dev PKI
 # certificate. Ready once /readyz says every service it dials serves.
 detach bin/gateway --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --provisioning-addr "$pgrpc" \
-  --quota-addr "$qgrpc" --observability-addr "$ogrpc" ${GATEWAY_FLAGS:-} >"$state/gateway.log" 2>&1 &
+  --quota-addr "$qgrpc" --observability-addr "$ogrpc" ${FREE_PORTS:+--addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0} ${GATEWAY_FLAGS:-} >"$state/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "$state/gateway.log" '"msg":"gateway serving"' "${pids[-1]}"
 gurl=$(sed -n 's/.*"msg":"gateway serving".*"url":"\([^"]*\)".*/\1/p' "$state/gateway.log" | tail -1)
@@ -151,6 +160,36 @@ The gateway is ready: every API above as REST/JSON.
   tenants:      curl -s --cacert $ca -H "Authorization: Bearer \$TOKEN" $gurl/v1/tenants
   metrics:      $gmetrics
   logs:         $state/gateway.log
+
+TXT
+
+# Where everything is, for scripts: `source $state/endpoints.env`.
+cat >"$state/endpoints.env" <<ENV
+LANDLORD_IDENTITY=$grpc
+LANDLORD_PROVISIONING=$pgrpc
+LANDLORD_QUOTA=$qgrpc
+LANDLORD_OBSERVABILITY=$ogrpc
+LANDLORD_GATEWAY=$gurl
+LANDLORD_CA=$(realpath "$ca")
+LANDLORD_DEVCLUSTER_ENV=$(realpath "$state/devcluster/landlord-dev.json")
+LANDLORD_ADMIN_PASSWORD_FILE=$(realpath "$state/identity/bootstrap-admin")
+ENV
+
+# landlordctl's defaults are a plain `make run`'s; name what differs.
+login_flags=
+for f in "identity $grpc 127.0.0.1:7100" "provisioning $pgrpc 127.0.0.1:7200" "quota $qgrpc 127.0.0.1:7300" \
+  "observability $ogrpc 127.0.0.1:7400" "ca $ca .landlord/devcluster/pki/landlord-ca.crt" \
+  "devcluster-env $state/devcluster/landlord-dev.json .landlord/devcluster/landlord-dev.json"; do
+  set -- $f
+  [ "$2" = "$3" ] || login_flags+=" --$1 $2"
+done
+
+cat <<TXT
+Try it: log in as the platform admin, make a tenant you are an editor of, use it with kubectl.
+  sed -n 's/^password: //p' $state/identity/bootstrap-admin | bin/landlordctl login -u admin --password-stdin$login_flags
+  bin/landlordctl tenants create acme --plan standard --namespace web && bin/landlordctl members set acme admin editor
+  bin/landlordctl kubeconfig --tenant acme && bin/kubectl create configmap hello --from-literal=greeting=hi
+(endpoints for scripts: source $state/endpoints.env)
 
 Landlord is running. Press Ctrl-C to stop.
 TXT

@@ -61,7 +61,7 @@ func (a *app) tenantsCreateCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&t.Plan, "plan", "", "the plan (default: the platform's default plan)")
+	f.StringVar(&t.Plan, "plan", "", "the plan (required: `landlordctl plans list` shows them)")
 	f.StringVar(&t.DisplayName, "display-name", "", "a human-readable name")
 	f.StringSliceVar(&namespaces, "namespace", nil, "a namespace to create with the tenant (repeatable)")
 	f.BoolVar(&t.DeletionProtection, "deletion-protection", false, "refuse deletes until turned off")

@@ -85,6 +85,12 @@ cluster's landlord-dev.json (saved by login) unless --server and
 			if err := kubeconfig.Merge(path, c); err != nil {
 				return err
 			}
+			// The cached token may predate the caller's role in the
+			// tenant (a membership set a moment ago): kubectl's first
+			// call should not be refused for it.
+			if _, err := a.store().Renew(cmd.Context(), a.refresh); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.out, "Context %q (namespace %s) written to %s and made current.\n", c.Name, clusterNS, path)
 			return nil
 		},

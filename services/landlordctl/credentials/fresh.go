@@ -22,13 +22,26 @@ func (s Store) Fresh(ctx context.Context, margin time.Duration, refresh RefreshF
 	if t, err := s.Load(); err != nil || t.FreshFor(margin, time.Now()) {
 		return t, err // the common case needs no lock
 	}
+	return s.refreshLocked(ctx, func(t *Tokens) bool { return t.FreshFor(margin, time.Now()) }, refresh)
+}
+
+// Renew refreshes the session now, however long its access token is
+// still valid: a token carries the tenant roles of when it was issued, and
+// a caller that just got a new role wants a token that has it.
+func (s Store) Renew(ctx context.Context, refresh RefreshFunc) (*Tokens, error) {
+	return s.refreshLocked(ctx, func(*Tokens) bool { return false }, refresh)
+}
+
+// refreshLocked refreshes the stored tokens under the lock unless good
+// says those read once the lock is held will do.
+func (s Store) refreshLocked(ctx context.Context, good func(*Tokens) bool, refresh RefreshFunc) (*Tokens, error) {
 	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	t, err := s.Load()
-	if err != nil || t.FreshFor(margin, time.Now()) {
+	if err != nil || good(t) {
 		return t, err
 	}
 	if t.RefreshToken == "" || (!t.RefreshExpiry.IsZero() && time.Now().After(t.RefreshExpiry)) {

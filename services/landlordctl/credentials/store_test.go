@@ -110,3 +110,20 @@ func TestFreshExpiredSession(t *testing.T) {
 		t.Errorf("Fresh = %v, want a hint to log in", err)
 	}
 }
+
+func TestRenewRefreshesAValidToken(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	_ = s.Save(&Tokens{AccessToken: "old", AccessExpiry: time.Now().Add(time.Hour), RefreshToken: "r"})
+	tok, err := s.Renew(context.Background(), func(_ context.Context, refresh string) (*Tokens, error) {
+		if refresh != "r" {
+			t.Errorf("refreshed with %q", refresh)
+		}
+		return &Tokens{AccessToken: "new", AccessExpiry: time.Now().Add(time.Hour), RefreshToken: "r2"}, nil
+	})
+	if err != nil || tok.AccessToken != "new" {
+		t.Fatalf("Renew = %v, %v", tok, err)
+	}
+	if stored, _ := s.Load(); stored.AccessToken != "new" || stored.RefreshToken != "r2" {
+		t.Errorf("stored %v, want the renewed session", stored)
+	}
+}

@@ -26,7 +26,10 @@ func Line(err error) string {
 			continue
 		}
 		for _, v := range br.GetFieldViolations() {
-			fmt.Fprintf(&b, "; %s: %s", v.GetField(), v.GetDescription())
+			line := v.GetField() + ": " + v.GetDescription()
+			if !strings.Contains(st.Message(), line) { // Landlord's messages already name them
+				fmt.Fprintf(&b, "; %s", line)
+			}
 		}
 	}
 	if hint := hints[st.Code()]; hint != "" {
