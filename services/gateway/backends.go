@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -111,9 +112,13 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 	return errors.Join(errs...)
 }
 
+// apiKeyTokenTTL bounds how long an API key's exchanged token is reused:
+// how long a revoked key may still work through the gateway.
+const apiKeyTokenTTL = time.Minute
+
 // handler is the whole HTTP surface, outermost first: request id, CORS,
-// the body limit, the gateway's own endpoints, the tenant rate limit, then
-// the REST routes.
+// the body limit, the gateway's own endpoints, bearer authentication, the
+// tenant rate limit, then the REST routes.
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
@@ -126,13 +131,15 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
+	auth := newAuthenticator(verifier.Verify, identityExchange(identityv1.NewAuthServiceClient(b.authAsGateway)),
+		apiKeyTokenTTL, cfg.MaxLimiters)
 	limits := newTenantLimits(quotaRates(quotav1.NewTenantQuotaServiceClient(b.quotaAsGateway)),
-		bucketOf(verifier.Verify), cfg.RateLimitTTL, cfg.MaxLimiters, log)
+		bucketOf(auth.verifyCached), cfg.RateLimitTTL, cfg.MaxLimiters, log)
 	top := http.NewServeMux()
 	top.HandleFunc("GET /healthz", healthz)
 	top.Handle("GET /readyz", readyz(b.byService()))
 	top.HandleFunc("GET /openapi.json", openapiJSON)
 	top.HandleFunc("GET /docs", docs)
-	top.Handle("/", limits.middleware(mux))
+	top.Handle("/", auth.middleware(mux, limits.middleware(mux)))
 	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(top))), nil
 }
