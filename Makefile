@@ -45,14 +45,17 @@ clean: ## Remove binaries, build state and the dev cluster's state
 build: $(BIN)/landlord-devcluster $(BIN)/kubectl $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench $(BIN)/landlordctl ## Build every binary into bin/
 
 $(BIN)/landlord-devcluster: $(DEVCLUSTER_SRC)
-	$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
+	@echo "Building $(notdir $@) (etcd, kube-apiserver, kube-controller-manager from source: the first build takes minutes)..."
+	@$(DEVCLUSTER) go build -o $@ ./cmd/landlord-devcluster
 
 # kubectl from the same Kubernetes module as the API server: one version.
 $(BIN)/kubectl: deploy/devcluster/go.mod deploy/devcluster/go.sum
-	$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
+	@echo "Building $(notdir $@)..."
+	@$(DEVCLUSTER) go build -o $@ k8s.io/kubernetes/cmd/kubectl
 
 $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench $(BIN)/landlordctl: $(SERVICES_SRC)
-	cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
+	@echo "Building $(notdir $@)..."
+	@cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 # The gateway embeds the OpenAPI document and its reference page too.
 $(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/openapi/docs.html

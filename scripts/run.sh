@@ -64,11 +64,13 @@ wait_ready() {
   done
 }
 
+echo "Starting the dev cluster (etcd, kube-apiserver, kube-controller-manager)..."
 detach bin/landlord-devcluster up --state-dir "$state/devcluster" ${DEVCLUSTER_FLAGS:-} >"$state/devcluster.log" 2>&1 &
 pids+=($!)
 wait_for "$state/devcluster.log" "Dev cluster is ready" "${pids[-1]}"
 grep -v "Press Ctrl-C" "$state/devcluster.log" | sed -n '/Dev cluster is ready/,$p'
 
+echo "Starting identity..."
 detach bin/identity --state-dir "$state/identity" --devcluster-env "$state/devcluster/landlord-dev.json" ${free[@]+"${free[@]}"} ${IDENTITY_FLAGS:-} >"$state/identity.log" 2>&1 &
 pids+=($!)
 wait_for "$state/identity.log" '"msg":"OIDC issuer serving"' "${pids[-1]}"
@@ -76,6 +78,7 @@ wait_ready "$state/identity.log" "${pids[-1]}"
 grpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 issuer=$(sed -n 's/.*"msg":"OIDC issuer serving".*"issuer":"\([^"]*\)".*/\1/p' "$state/identity.log" | tail -1)
 
+echo "Starting quota and provisioning..."
 detach bin/quota --state-dir "$state/quota" --devcluster-env "$state/devcluster/landlord-dev.json" ${free[@]+"${free[@]}"} ${QUOTA_FLAGS:-} >"$state/quota.log" 2>&1 &
 pids+=($!)
 # Quota is ready once provisioning has installed the Tenant CRD; provisioning
@@ -97,6 +100,7 @@ fi
 pgrpc=$(sed -n 's/.*"msg":"serving".*"grpc":"\([^"]*\)".*/\1/p' "$state/provisioning.log" | tail -1)
 
 # Observability reads Tenants, which provisioning installs: start it last.
+echo "Starting observability..."
 detach bin/observability --state-dir "$state/observability" --devcluster-env "$state/devcluster/landlord-dev.json" --provisioning-addr "$pgrpc" ${free[@]+"${free[@]}"} ${OBSERVABILITY_FLAGS:-} >"$state/observability.log" 2>&1 &
 pids+=($!)
 wait_ready "$state/observability.log" "${pids[-1]}"
@@ -105,6 +109,7 @@ ohttp=$(sed -n 's/.*"msg":"serving".*"http":"\([^"]*\)".*/\1/p' "$state/observab
 
 # The gateway: REST/JSON for every service, HTTPS with its dev PKI
 # certificate. Ready once /readyz says every service it dials serves.
+echo "Starting the gateway..."
 detach bin/gateway --devcluster-env "$state/devcluster/landlord-dev.json" --identity-addr "$grpc" --provisioning-addr "$pgrpc" \
   --quota-addr "$qgrpc" --observability-addr "$ogrpc" ${FREE_PORTS:+--addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0} ${GATEWAY_FLAGS:-} >"$state/gateway.log" 2>&1 &
 pids+=($!)
