@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // TestArgsAreFlags runs every service binary with --help and checks that
@@ -27,6 +29,7 @@ func TestArgsAreFlags(t *testing.T) {
 		}
 		helps[s] = string(out)
 	}
+	envRef := regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 	flag := regexp.MustCompile(`^--([a-z0-9-]+)(=|$)`)
 	for _, w := range r.workloads() {
 		for _, c := range w.containers() {
@@ -57,6 +60,13 @@ func TestArgsAreFlags(t *testing.T) {
 					t.Errorf("%s, container %s: --%s given twice", w, c.Name, m[1])
 				}
 				seen = append(seen, m[1])
+				// Kubernetes expands $(VAR) from the container's env and
+				// leaves an unknown one as it is.
+				for _, ref := range envRef.FindAllStringSubmatch(a, -1) {
+					if !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == ref[1] }) {
+						t.Errorf("%s, container %s: %s refers to $(%s), which its env does not set", w, c.Name, a, ref[1])
+					}
+				}
 			}
 		}
 	}
