@@ -48,6 +48,7 @@ type rendered struct {
 	statefulSets    []appsv1.StatefulSet
 	deployments     []appsv1.Deployment
 	services        []corev1.Service
+	configMaps      []corev1.ConfigMap
 	networkPolicies []networkingv1.NetworkPolicy
 	clusterRoles    map[string]rbacv1.ClusterRole
 	roles           map[string]rbacv1.Role // by namespace/name
@@ -114,6 +115,10 @@ func decode(t *testing.T, yaml []byte) rendered {
 			var o corev1.Service
 			into(&o)
 			r.services = append(r.services, o)
+		case "ConfigMap":
+			var o corev1.ConfigMap
+			into(&o)
+			r.configMaps = append(r.configMaps, o)
 		case "NetworkPolicy":
 			var o networkingv1.NetworkPolicy
 			into(&o)
