@@ -72,7 +72,7 @@ test: $(BIN)/landlord-devcluster $(BIN)/kubectl ## Run unit and integration test
 UNIT_PACKAGES = $(shell cd services && go list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | grep -v /devclustertest | awk 'NF > 1 {print $$1}')
 
 .PHONY: test-unit
-test-unit: ## Run the unit tests only: no cluster needed, under a minute with a warm build cache
+test-unit: $(BIN)/kubectl ## Run the unit tests only: no cluster needed, under a minute with a warm build cache (deploytest renders deploy/base with bin/kubectl)
 	cd services && go test -count=1 $(UNIT_PACKAGES)
 
 .PHONY: test-go
