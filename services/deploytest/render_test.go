@@ -9,10 +9,12 @@ package deploytest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -64,24 +66,36 @@ type binding struct {
 	subjects []rbacv1.Subject
 }
 
-// render runs bin/kubectl kustomize deploy/base. bin/kubectl is built by
-// make test (and make build); without it the test fails, saying so.
+// render runs bin/kubectl kustomize deploy/base, once per test binary.
+// bin/kubectl is built by make test (and make build); without it the test
+// fails, saying so.
 func render(t *testing.T) rendered {
 	t.Helper()
 	root := repoRoot(t)
-	kubectl := filepath.Join(root, "bin", "kubectl")
-	if _, err := os.Stat(kubectl); err != nil {
-		t.Fatalf("%s is missing: build it with `make %s` (make test builds it first)", kubectl, "bin/kubectl")
+	renderOnce.Do(func() {
+		kubectl := filepath.Join(root, "bin", "kubectl")
+		if _, err := os.Stat(kubectl); err != nil {
+			renderErr = fmt.Errorf("%s is missing: build it with `make bin/kubectl` (make test builds it first)", kubectl)
+			return
+		}
+		var stderr bytes.Buffer
+		cmd := exec.Command(kubectl, "kustomize", filepath.Join(root, "deploy", "base"))
+		cmd.Stderr = &stderr
+		if renderOut, renderErr = cmd.Output(); renderErr != nil {
+			renderErr = fmt.Errorf("kubectl kustomize deploy/base: %w\n%s", renderErr, stderr.String())
+		}
+	})
+	if renderErr != nil {
+		t.Fatal(renderErr)
 	}
-	var stderr bytes.Buffer
-	cmd := exec.Command(kubectl, "kustomize", filepath.Join(root, "deploy", "base"))
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("kubectl kustomize deploy/base: %v\n%s", err, stderr.String())
-	}
-	return decode(t, out)
+	return decode(t, renderOut)
 }
+
+var (
+	renderOnce sync.Once
+	renderOut  []byte
+	renderErr  error
+)
 
 func decode(t *testing.T, yaml []byte) rendered {
 	t.Helper()
