@@ -11,6 +11,7 @@ BIN := $(CURDIR)/bin
 STATE_DIR ?= .landlord
 TEST_STATE_DIR := $(CURDIR)/.build/test-cluster
 BENCH_STATE_DIR := $(CURDIR)/.build/bench-cluster
+VERIFY_STATE_DIR := $(CURDIR)/.build/verify-cluster
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || true)
@@ -74,7 +75,7 @@ test: $(BIN)/landlord-devcluster $(BIN)/kubectl ## Run unit and integration test
 UNIT_PACKAGES = $(shell cd services && go list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | grep -v /devclustertest | awk 'NF > 1 {print $$1}')
 
 .PHONY: test-unit
-test-unit: ## Run the unit tests only: no cluster needed, under a minute with a warm build cache
+test-unit: $(BIN)/kubectl ## Run the unit tests only: no cluster needed, under a minute with a warm build cache (deploytest renders deploy/base with bin/kubectl)
 	cd services && go test -count=1 $(UNIT_PACKAGES)
 
 .PHONY: test-go
@@ -160,7 +161,7 @@ generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD an
 	go tool controller-gen rbac:roleName=landlord-observability paths=./services/observability/internal/cluster output:rbac:dir=deploy/rbac/observability
 
 .PHONY: verify
-verify: verify-generate verify-proto verify-breaking verify-go verify-imports ## Everything CI checks besides the tests
+verify: verify-generate verify-proto verify-breaking verify-go verify-imports verify-deploy ## Everything CI checks besides the tests
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
@@ -183,6 +184,12 @@ verify-go: ## gofmt, go vet and go mod tidy
 	for m in gen services; do (cd $$m && go vet ./...); done
 	for m in $(GO_MODULES); do (cd $$m && go mod tidy -diff); done
 	$(DEVCLUSTER) go vet ./... && go mod tidy -diff
+
+.PHONY: verify-deploy
+verify-deploy: $(BIN)/landlord-devcluster $(BIN)/kubectl ## Render deploy/base and validate it with server-side dry-run against a throwaway dev cluster
+	rm -rf $(VERIFY_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(VERIFY_STATE_DIR) --free-ports -- scripts/verify-deploy.sh
+	rm -rf $(VERIFY_STATE_DIR)
 
 .PHONY: verify-imports
 verify-imports: ## Fail if services/internal (or its tests) depends on a service's packages
