@@ -121,3 +121,28 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersIsMemberships: /v1/tenants/{tenant}/members answers as
+// .../memberships does, for setting, listing and removing.
+func TestMembersIsMemberships(t *testing.T) {
+	e := started(t)
+	e.user(t, "gw-mia")
+	if r := e.call(t, http.MethodPost, "/v1/tenants", e.admin, map[string]any{"name": "gw-members", "plan": "standard"}); r.code != http.StatusOK {
+		t.Fatalf("create: %d %s", r.code, r.body)
+	}
+	set := e.call(t, http.MethodPut, "/v1/tenants/gw-members/members/user:gw-mia", e.admin, map[string]any{"role": "ROLE_VIEWER"})
+	if set.code != http.StatusOK {
+		t.Fatalf("PUT .../members/user:gw-mia: %d %s", set.code, set.body)
+	}
+	members := e.call(t, http.MethodGet, "/v1/tenants/gw-members/members", e.admin, nil)
+	memberships := e.call(t, http.MethodGet, "/v1/tenants/gw-members/memberships", e.admin, nil)
+	if members.code != http.StatusOK || string(members.body) != string(memberships.body) || !strings.Contains(string(members.body), "user:gw-mia") {
+		t.Errorf("members %d %s\nmemberships %d %s", members.code, members.body, memberships.code, memberships.body)
+	}
+	if r := e.call(t, http.MethodDelete, "/v1/tenants/gw-members/members/user:gw-mia", e.admin, nil); r.code != http.StatusOK {
+		t.Errorf("DELETE .../members/user:gw-mia: %d %s", r.code, r.body)
+	}
+	if r := e.call(t, http.MethodGet, "/v1/tenants/gw-members/members", e.admin, nil); strings.Contains(string(r.body), "gw-mia") {
+		t.Errorf("still a member after DELETE: %s", r.body)
+	}
+}

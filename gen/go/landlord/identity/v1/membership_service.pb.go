@@ -613,12 +613,13 @@ const file_landlord_identity_v1_membership_service_proto_rawDesc = "" +
 	"TenantTier\x12@\n" +
 	"\x06tenant\x18\x01 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$R\x06tenant\x12<\n" +
 	"\x04tier\x18\x02 \x01(\tB(\xbaH%r#2!^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$R\x04tier\"\x18\n" +
-	"\x16SetTenantTiersResponse2\x8d\x06\n" +
-	"\x11MembershipService\x12\xbe\x01\n" +
-	"\rSetMembership\x12*.landlord.identity.v1.SetMembershipRequest\x1a+.landlord.identity.v1.SetMembershipResponse\"T\x82\xd3\xe4\x93\x02N:\n" +
-	"membership\x1a@/v1/tenants/{membership.tenant}/memberships/{membership.subject}\x12\xa5\x01\n" +
-	"\x10DeleteMembership\x12-.landlord.identity.v1.DeleteMembershipRequest\x1a..landlord.identity.v1.DeleteMembershipResponse\"2\x82\xd3\xe4\x93\x02,**/v1/tenants/{tenant}/memberships/{subject}\x12\x98\x01\n" +
-	"\x0fListMemberships\x12,.landlord.identity.v1.ListMembershipsRequest\x1a-.landlord.identity.v1.ListMembershipsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/tenants/{tenant}/memberships\x12\x86\x01\n" +
+	"\x16SetTenantTiersResponse2\xa5\a\n" +
+	"\x11MembershipService\x12\x8c\x02\n" +
+	"\rSetMembership\x12*.landlord.identity.v1.SetMembershipRequest\x1a+.landlord.identity.v1.SetMembershipResponse\"\xa1\x01\x82\xd3\xe4\x93\x02\x9a\x01:\n" +
+	"membershipZJ:\n" +
+	"membership\x1a</v1/tenants/{membership.tenant}/members/{membership.subject}\x1a@/v1/tenants/{membership.tenant}/memberships/{membership.subject}\x12\xcf\x01\n" +
+	"\x10DeleteMembership\x12-.landlord.identity.v1.DeleteMembershipRequest\x1a..landlord.identity.v1.DeleteMembershipResponse\"\\\x82\xd3\xe4\x93\x02VZ(*&/v1/tenants/{tenant}/members/{subject}**/v1/tenants/{tenant}/memberships/{subject}\x12\xb8\x01\n" +
+	"\x0fListMemberships\x12,.landlord.identity.v1.ListMembershipsRequest\x1a-.landlord.identity.v1.ListMembershipsResponse\"H\x82\xd3\xe4\x93\x02BZ\x1e\x12\x1c/v1/tenants/{tenant}/members\x12 /v1/tenants/{tenant}/memberships\x12\x86\x01\n" +
 	"\x17DeleteTenantMemberships\x124.landlord.identity.v1.DeleteTenantMembershipsRequest\x1a5.landlord.identity.v1.DeleteTenantMembershipsResponse\x12k\n" +
 	"\x0eSetTenantTiers\x12+.landlord.identity.v1.SetTenantTiersRequest\x1a,.landlord.identity.v1.SetTenantTiersResponseB\xed\x01\n" +
 	"\x18com.landlord.identity.v1B\x16MembershipServiceProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"

@@ -33,7 +33,8 @@ const (
 // MembershipService manages who holds which role on a tenant. Platform
 // admins manage every tenant; a tenant's owners manage all its memberships
 // and its admins those below owner. Members may list their tenant's
-// memberships; to anyone else a tenant does not exist (NOT_FOUND).
+// memberships; to anyone else a tenant does not exist (NOT_FOUND). Over
+// REST, /v1/tenants/{tenant}/members is the same as .../memberships.
 type MembershipServiceClient interface {
 	// SetMembership creates or changes a subject's role on a tenant.
 	SetMembership(ctx context.Context, in *SetMembershipRequest, opts ...grpc.CallOption) (*SetMembershipResponse, error)
@@ -126,7 +127,8 @@ func (c *membershipServiceClient) SetTenantTiers(ctx context.Context, in *SetTen
 // MembershipService manages who holds which role on a tenant. Platform
 // admins manage every tenant; a tenant's owners manage all its memberships
 // and its admins those below owner. Members may list their tenant's
-// memberships; to anyone else a tenant does not exist (NOT_FOUND).
+// memberships; to anyone else a tenant does not exist (NOT_FOUND). Over
+// REST, /v1/tenants/{tenant}/members is the same as .../memberships.
 type MembershipServiceServer interface {
 	// SetMembership creates or changes a subject's role on a tenant.
 	SetMembership(context.Context, *SetMembershipRequest) (*SetMembershipResponse, error)
