@@ -137,6 +137,8 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 	if cfg.GrowAt > 0 { // a namespace grows to where usage is at most GrowAt
 		opts.GrowTo = min(opts.GrowTo, cfg.GrowAt)
 	}
+	metrics := &ledgerMetrics{}
+	opts.OnAsk = metrics.onAsk
 	if s.book, err = ledger.Open(s.ledger, opts); err != nil {
 		return nil, err
 	}
@@ -168,6 +170,9 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (_ *Service, err error
 		},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := metrics.register(s.srv.Meters(), s.book); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 )
@@ -30,6 +31,9 @@ type Options struct {
 	GrowAt int64
 	// GrowTo is the share (per mille) usage should be of the grown limit.
 	GrowTo int64
+	// OnAsk, if set, hears of every decision Request and Ensure made (not
+	// of asks for nothing) and how long it took, durable save included.
+	OnAsk func(g Grant, took time.Duration)
 }
 
 // DefaultOptions grow a namespace at 90% usage to where usage is half: a
@@ -168,6 +172,13 @@ func (l *Ledger) markPending(rec *TenantRecord) {
 	case l.changed <- struct{}{}:
 	default:
 	}
+}
+
+// PendingTenants is how many tenants have writes the cluster lacks.
+func (l *Ledger) PendingTenants() int {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	return len(l.pending)
 }
 
 // Pending returns the writes the cluster lacks, by tenant and namespace.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/quota/internal/ledger"
@@ -302,5 +303,40 @@ func TestOpenRefusesBadOptions(t *testing.T) {
 		if _, err := ledger.Open(ledger.NewMemStore(), o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
+	}
+}
+
+func TestOnAskHearsEveryDecisionAndNoAskForNothing(t *testing.T) {
+	var heard []ledger.Grant
+	l := mustOpen(t, ledger.NewMemStore(), ledger.Options{OnAsk: func(g ledger.Grant, took time.Duration) {
+		if took <= 0 {
+			t.Errorf("decision took %v", took)
+		}
+		heard = append(heard, g)
+	}})
+	c := newCluster()
+	must(t, l.SetBudget("acme", budget(3)))
+	_, err := l.AddNamespace("acme", "a")
+	must(t, err)
+	c.settle(t, l)
+	_, err = l.Request("acme", "a", cpu, 2500)
+	must(t, err)
+	_, err = l.Ensure("acme", "a", cpu, 1000) // already holds more: nothing to decide
+	must(t, err)
+	_, err = l.Request("acme", "a", cpu, 1000)
+	must(t, err)
+	if _, err := l.Request("acme", "nope", cpu, 1); err == nil {
+		t.Fatal("an unknown namespace was granted")
+	}
+	want := []ledger.Grant{{Now: 2500}, {Now: 500, Short: 500}}
+	if !slices.Equal(heard, want) {
+		t.Errorf("OnAsk heard %+v, want %+v", heard, want)
+	}
+	if n := l.PendingTenants(); n != 1 {
+		t.Errorf("%d tenants pending before the cluster shows the grants, want 1", n)
+	}
+	c.settle(t, l)
+	if n := l.PendingTenants(); n != 0 {
+		t.Errorf("%d tenants pending once settled, want 0", n)
 	}
 }

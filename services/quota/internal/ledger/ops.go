@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 )
@@ -246,6 +247,7 @@ func (l *Ledger) Ensure(tenant, ns, resource string, total int64) (Grant, error)
 // if that is more than nothing.
 func (l *Ledger) ask(tenant, ns, resource string, how func(t *TenantRecord, n *NamespaceRecord, r int) int64) (Grant, error) {
 	var g Grant
+	start := time.Now()
 	_, err := l.update(tenant, false, func(t *TenantRecord) error {
 		n, r := t.namespace(ns), t.index(resource)
 		if n == nil {
@@ -262,6 +264,9 @@ func (l *Ledger) ask(tenant, ns, resource string, how func(t *TenantRecord, n *N
 		t.settle()
 		return nil
 	})
+	if err == nil && l.opts.OnAsk != nil && g != (Grant{}) {
+		l.opts.OnAsk(g, time.Since(start))
+	}
 	return g, err
 }
 
