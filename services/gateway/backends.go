@@ -9,6 +9,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
@@ -112,8 +113,8 @@ func (b *backends) register(ctx context.Context, mux *runtime.ServeMux) error {
 }
 
 // handler is the whole HTTP surface, outermost first: request id, CORS,
-// the body limit, the gateway's own endpoints, the tenant rate limit, then
-// the REST routes.
+// the body limit, the gateway's own endpoints, the tenant limits (open
+// calls, then rate), then the REST routes.
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
@@ -128,11 +129,13 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 	}
 	limits := newTenantLimits(quotaRates(quotav1.NewTenantQuotaServiceClient(b.quotaAsGateway)),
 		bucketOf(verifier.Verify), cfg.RateLimitTTL, cfg.MaxLimiters, log)
+	limits.isStream = streamRoutes(protoregistry.GlobalFiles)
+	limits.defaults = planLimits{maxInFlight: cfg.MaxInFlight, maxStream: cfg.MaxStreams}
 	top := http.NewServeMux()
 	top.HandleFunc("GET /healthz", healthz)
 	top.Handle("GET /readyz", readyz(b.byService()))
 	top.HandleFunc("GET /openapi.json", openapiJSON)
 	top.HandleFunc("GET /docs", docs)
 	top.Handle("/", limits.middleware(mux))
-	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(top))), nil
+	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(cfg.MaxBodyBytes, mux, top))), nil
 }

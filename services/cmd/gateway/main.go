@@ -64,5 +64,8 @@ one {"result": <message>} per line, or {"error": <status>} last.`,
 	f.StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origin browsers may call from (repeatable; \"*\" for any); none by default")
 	f.DurationVar(&cfg.RateLimitTTL, "rate-limit-ttl", cfg.RateLimitTTL, "how long a tenant's rate limit from quota is used before it is asked again")
 	f.IntVar(&cfg.MaxLimiters, "max-limiters", cfg.MaxLimiters, "tenants whose rate limiters are kept (least recently used forgotten first)")
+	f.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "requests one tenant may have open at once when its plan names no limit or quota cannot answer")
+	f.IntVar(&cfg.MaxStreams, "max-streams", cfg.MaxStreams, "streams (watches) one tenant may have open at once when its plan names no limit or quota cannot answer")
+	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted; larger ones get 413")
 	return cmd
 }
