@@ -135,6 +135,7 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 	top.HandleFunc("GET /healthz", healthz)
 	top.Handle("GET /readyz", readyz(b.byService()))
 	top.HandleFunc("GET /openapi.json", openapiJSON)
+	top.HandleFunc("GET /openapi/v2.json", openapiV2JSON)
 	top.HandleFunc("GET /docs", docs)
 	top.Handle("/", limits.middleware(mux))
 	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(cfg.MaxBodyBytes, mux, top))), nil
