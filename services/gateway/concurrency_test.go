@@ -27,7 +27,9 @@ type held struct {
 	gates   map[string]chan struct{}
 }
 
-func newHeld() *held { return &held{entered: make(chan string, 100), gates: map[string]chan struct{}{}} }
+func newHeld() *held {
+	return &held{entered: make(chan string, 100), gates: map[string]chan struct{}{}}
+}
 
 func (h *held) gate(id string) chan struct{} {
 	h.mu.Lock()
