@@ -2,8 +2,8 @@
 // for every service's HTTP annotations, dialing each service over TLS;
 // bearer tokens passed through (the services verify them); request ids in
 // and out; per-tenant rate and concurrency limits from quota; a bound on
-// request bodies; CORS; /healthz, /readyz and
-// /openapi.json.
+// request bodies; CORS; /healthz, /readyz, /openapi.json (OpenAPI 3),
+// /openapi/v2.json and /docs.
 package gateway
 
 import (

@@ -1,7 +1,7 @@
 // Command gateway runs Landlord's REST/JSON gateway: every service's API
-// over HTTPS and JSON, its OpenAPI document at /openapi.json, bearer
-// tokens passed through to the services, per-tenant rate limits from
-// quota, and request ids in and out.
+// over HTTPS and JSON, its OpenAPI 3 document at /openapi.json, bearer
+// tokens passed through to the services, per-tenant rate and concurrency
+// limits from quota, bounded request bodies, and request ids in and out.
 package main
 
 import (
