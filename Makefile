@@ -59,7 +59,7 @@ $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gat
 	@cd services && go build -ldflags '$(LDFLAGS)' -o $@ ./cmd/$(notdir $@)
 
 # The gateway embeds the OpenAPI document and its reference page too.
-$(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/openapi/docs.html
+$(BIN)/gateway: services/gateway/openapi/landlord.swagger.json services/gateway/openapi/landlord.openapi.yaml services/gateway/openapi/docs.html
 
 ##@ Test
 
@@ -149,6 +149,7 @@ generate: .build/protodeps ## Generate code: protos into gen/, the Tenant CRD an
 	cd gen && go mod tidy
 	# go:embed cannot reach into the gen module: the gateway embeds a copy.
 	cp gen/openapi/landlord.swagger.json services/gateway/openapi/
+	cp gen/openapi/v3/openapi.yaml services/gateway/openapi/landlord.openapi.yaml
 	go tool controller-gen object paths=./services/provisioning/api/... \
 		crd paths=./services/provisioning/api/... output:crd:dir=services/provisioning/crds
 	cp services/provisioning/crds/*.yaml deploy/crds/
@@ -165,7 +166,7 @@ verify: verify-generate verify-proto verify-breaking verify-go verify-imports ve
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail if generated code is not what its sources generate
-	@generated="gen services/gateway/openapi/landlord.swagger.json deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml deploy/rbac/observability/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
+	@generated="gen services/gateway/openapi/landlord.swagger.json services/gateway/openapi/landlord.openapi.yaml deploy/crds deploy/rbac/provisioning/role.yaml deploy/rbac/provisioning-force/role.yaml deploy/rbac/quota/role.yaml deploy/rbac/observability/role.yaml services/provisioning/crds :(glob)services/**/zz_generated.*.go"; \
 	if [ -n "$$(git status --porcelain -- $$generated)" ]; then \
 		git status --short -- $$generated; echo "generated code is stale: run 'make generate' and commit it"; exit 1; fi
 

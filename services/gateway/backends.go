@@ -10,6 +10,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	metav1 "github.com/landlord-dev/landlord/gen/go/landlord/meta/v1"
@@ -118,7 +119,7 @@ const apiKeyTokenTTL = time.Minute
 
 // handler is the whole HTTP surface, outermost first: request id, CORS,
 // the body limit, the gateway's own endpoints, bearer authentication, the
-// tenant rate limit, then the REST routes.
+// tenant limits (open calls, then rate), then the REST routes.
 func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithIncomingHeaderMatcher(incomingHeaders),
@@ -135,11 +136,14 @@ func (b *backends) handler(ctx context.Context, cfg Config, log *slog.Logger) (h
 		apiKeyTokenTTL, cfg.MaxLimiters)
 	limits := newTenantLimits(quotaRates(quotav1.NewTenantQuotaServiceClient(b.quotaAsGateway)),
 		bucketOf(auth.verifyCached), cfg.RateLimitTTL, cfg.MaxLimiters, log)
+	limits.isStream = streamRoutes(protoregistry.GlobalFiles)
+	limits.defaults = planLimits{maxInFlight: cfg.MaxInFlight, maxStream: cfg.MaxStreams}
 	top := http.NewServeMux()
 	top.HandleFunc("GET /healthz", healthz)
 	top.Handle("GET /readyz", readyz(b.byService()))
 	top.HandleFunc("GET /openapi.json", openapiJSON)
+	top.HandleFunc("GET /openapi/v2.json", openapiV2JSON)
 	top.HandleFunc("GET /docs", docs)
 	top.Handle("/", auth.middleware(mux, limits.middleware(mux)))
-	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(top))), nil
+	return withRequestID(withCORS(cfg.CORSOrigins, withBodyLimit(cfg.MaxBodyBytes, mux, top))), nil
 }

@@ -1,8 +1,9 @@
 // Package gateway wires Landlord's REST/JSON gateway: grpc-gateway handlers
 // for every service's HTTP annotations, dialing each service over TLS;
 // bearer tokens passed through (the services verify them); request ids in
-// and out; per-tenant rate limits from quota; CORS; /healthz, /readyz and
-// /openapi.json.
+// and out; per-tenant rate and concurrency limits from quota; a bound on
+// request bodies; CORS; /healthz, /readyz, /openapi.json (OpenAPI 3),
+// /openapi/v2.json and /docs.
 package gateway
 
 import (
@@ -43,6 +44,12 @@ type Config struct {
 	// it is asked again; MaxLimiters bounds the tenants remembered.
 	RateLimitTTL time.Duration
 	MaxLimiters  int
+	// MaxInFlight and MaxStreams are the unary requests and server streams
+	// one tenant bucket may have open at once when its plan names no limit
+	// or quota cannot answer.
+	MaxInFlight, MaxStreams int
+	// MaxBodyBytes bounds a request body; a larger one is refused with 413.
+	MaxBodyBytes int64
 	// MetricsAddr serves /metrics (Prometheus; same TLS as Addr); empty
 	// disables it. Kept off the REST listener: metrics are for operators.
 	MetricsAddr string
@@ -55,7 +62,8 @@ func Defaults() Config {
 	return Config{Addr: "127.0.0.1:8080", IdentityAddr: "127.0.0.1:7100", ProvisioningAddr: "127.0.0.1:7200",
 		QuotaAddr: "127.0.0.1:7300", ObservabilityAddr: "127.0.0.1:7400",
 		Issuer: "https://127.0.0.1:8443", Audience: "landlord",
-		MetricsAddr: "127.0.0.1:9500", RateLimitTTL: 30 * time.Second, MaxLimiters: 10000, ShutdownGrace: 10 * time.Second}
+		MetricsAddr: "127.0.0.1:9500", RateLimitTTL: 30 * time.Second, MaxLimiters: 10000, ShutdownGrace: 10 * time.Second,
+		MaxInFlight: 100, MaxStreams: 20, MaxBodyBytes: 1 << 20}
 }
 
 // Validate reports every problem at once.
@@ -81,6 +89,12 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimitTTL <= 0 || c.MaxLimiters < 1 {
 		errs = append(errs, errors.New("rate limit TTL and max limiters must be positive"))
+	}
+	if c.MaxInFlight < 1 || c.MaxStreams < 1 {
+		errs = append(errs, errors.New("max in flight and max streams must be positive"))
+	}
+	if c.MaxBodyBytes < 1 || c.MaxBodyBytes > maxBodyLimit {
+		errs = append(errs, fmt.Errorf("max body bytes must be between 1 and %d (gRPC's message limit)", maxBodyLimit))
 	}
 	return errors.Join(errs...)
 }

@@ -2,13 +2,16 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -45,19 +48,64 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// maxBody bounds a request body: grpc-gateway decodes it whole, and gRPC
-// refuses messages over 4 MiB anyway.
-const maxBody = 4 << 20
+// maxBodyLimit is the most MaxBodyBytes may be: grpc-gateway decodes a
+// body whole into one message, and gRPC refuses messages over 4 MiB.
+const maxBodyLimit = 4 << 20
 
-// withBodyLimit refuses bodies over maxBody (the decoder fails, 400)
-// instead of reading them into memory.
-func withBodyLimit(next http.Handler) http.Handler {
+// bodyLimit records that a request's body went over the limit, for the
+// error handler: grpc-gateway reports a failed read as a decoding error.
+type bodyLimit struct {
+	limit    int64
+	exceeded atomic.Bool
+}
+
+type bodyLimitKey struct{}
+
+// withBodyLimit refuses bodies over limit bytes with 413 and a
+// google.rpc.Status: before reading when Content-Length announces more,
+// else once reading passes the limit (http.MaxBytesReader: nothing beyond
+// it is read into memory, and the connection is closed after the answer).
+func withBodyLimit(limit int64, mux *runtime.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.ContentLength > limit {
+			_, out := runtime.MarshalerForRequest(mux, r)
+			runtime.HTTPError(r.Context(), mux, out, w, r, bodyTooLarge(limit))
+			return
 		}
-		next.ServeHTTP(w, r)
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		bl := &bodyLimit{limit: limit}
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: bl}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey{}, bl)))
 	})
+}
+
+// limitedBody notes in state when the body is found too large.
+type limitedBody struct {
+	io.ReadCloser
+	state *bodyLimit
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		b.state.exceeded.Store(true)
+	}
+	return n, err
+}
+
+// bodyTooLarge is the answer to a body over limit: HTTP 413 with the
+// status gRPC itself gives a message over its size limit,
+// RESOURCE_EXHAUSTED (not INVALID_ARGUMENT: the request may be well formed,
+// only too big), with a QuotaFailure naming the limit and no RetryInfo,
+// since sending the same body again can never succeed.
+func bodyTooLarge(limit int64) error {
+	st, _ := apierror.Status(&apierror.QuotaExceededError{Subject: "request body",
+		Description: fmt.Sprintf("at most %d bytes", limit)})
+	return &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: st.Err()}
 }
 
 // withCORS lets browsers on origins call the API; with no origins (the
@@ -95,6 +143,9 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 // request id and answered generically: its text names internal addresses.
 func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if bl, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok && bl.exceeded.Load() {
+			err = bodyTooLarge(bl.limit)
+		}
 		st, ok := status.FromError(err)
 		if ok && apierror.Reason(err) == metav1.ErrorReason_ERROR_REASON_UNSPECIFIED &&
 			(st.Code() == codes.Unavailable || st.Code() == codes.Unknown || st.Code() == codes.Internal) {

@@ -55,10 +55,16 @@ func readyz(conns map[string]*grpc.ClientConn) http.Handler {
 	})
 }
 
-// openapiJSON serves the merged OpenAPI document.
+// openapiJSON serves the merged OpenAPI 3 document.
 func openapiJSON(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openapi.JSON)
+	_, _ = w.Write(openapi.V3JSON)
+}
+
+// openapiV2JSON serves the same API as OpenAPI 2, for older tools.
+func openapiV2JSON(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openapi.V2JSON)
 }
 
 // docs serves the browsable API reference; its script is inline, so the

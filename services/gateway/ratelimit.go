@@ -18,34 +18,50 @@ import (
 	"github.com/landlord-dev/landlord/services/internal/apierror"
 )
 
-// rateFetcher asks quota for a tenant's rate: requests per second and
-// burst; rps <= 0 means the tenant is not limited.
-type rateFetcher func(ctx context.Context, tenant string) (rps float64, burst int, err error)
+// planLimits are a tenant's limits at the gateway, from its plan: a token
+// bucket (rps <= 0: no rate limit) and how many unary requests and server
+// streams may be open at once (0: the gateway's default).
+type planLimits struct {
+	rps                    float64
+	burst                  int
+	maxInFlight, maxStream int
+}
+
+// rateFetcher asks quota for a tenant's limits.
+type rateFetcher func(ctx context.Context, tenant string) (planLimits, error)
 
 // quotaRates asks quota's GetTenantRateLimit (over the connection that
 // presents the gateway's certificate).
 func quotaRates(c quotav1.TenantQuotaServiceClient) rateFetcher {
-	return func(ctx context.Context, tenant string) (float64, int, error) {
+	return func(ctx context.Context, tenant string) (planLimits, error) {
 		resp, err := c.GetTenantRateLimit(ctx, &quotav1.GetTenantRateLimitRequest{Tenant: tenant})
 		if err != nil {
-			return 0, 0, err
+			return planLimits{}, err
 		}
-		return resp.GetRateLimit().GetRequestsPerSecond(), int(resp.GetRateLimit().GetBurst()), nil
+		rl := resp.GetRateLimit()
+		return planLimits{rps: rl.GetRequestsPerSecond(), burst: int(rl.GetBurst()),
+			maxInFlight: int(rl.GetMaxInFlight()), maxStream: int(rl.GetMaxStreams())}, nil
 	}
 }
 
-// tenantLimits are token buckets at each tenant's rate (two per tenant,
-// see bucketOf), the rate refreshed from quota every ttl, at most max
-// buckets remembered (least recently used forgotten first: a forgotten
-// bucket starts again full).
+// tenantLimits are each tenant's limits (two buckets per tenant, see
+// bucketOf): a token bucket at the tenant's rate and counts of the unary
+// requests and server streams open (see concurrency.go). The limits are
+// refreshed from quota every ttl; at most max buckets are remembered, least
+// recently used forgotten first (a forgotten bucket starts again full), but
+// never one with calls open: forgetting it would reset its counts.
 type tenantLimits struct {
-	fetch  rateFetcher
-	bucket func(r *http.Request, tenant string) string
-	ttl    time.Duration
-	max    int
-	log    *slog.Logger
-	now    func() time.Time
-	group  singleflight.Group
+	fetch    rateFetcher
+	bucket   func(r *http.Request, tenant string) string
+	isStream func(r *http.Request) bool
+	ttl      time.Duration
+	max      int
+	// defaults is the open calls allowed when the plan names none or quota
+	// cannot answer: a tenant is never unbounded.
+	defaults planLimits
+	log      *slog.Logger
+	now      func() time.Time
+	group    singleflight.Group
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *limitEntry
@@ -56,27 +72,50 @@ type limitEntry struct {
 	key     string
 	limiter *rate.Limiter
 	fetched time.Time
+	// Guarded by tenantLimits.mu.
+	maxInFlight, maxStream int
+	inFlight, streams      int
 }
 
 func newTenantLimits(fetch rateFetcher, bucket func(*http.Request, string) string, ttl time.Duration, max int, log *slog.Logger) *tenantLimits {
 	return &tenantLimits{fetch: fetch, bucket: bucket, ttl: ttl, max: max, log: log, now: time.Now,
-		entries: map[string]*list.Element{}, order: list.New()}
+		isStream: func(*http.Request) bool { return false },
+		defaults: planLimits{maxInFlight: 100, maxStream: 20},
+		entries:  map[string]*list.Element{}, order: list.New()}
 }
 
 // middleware refuses a request naming a tenant (/v1/tenants/{tenant}...)
-// beyond that tenant's rate with 429, Retry-After and a google.rpc.Status
-// body (RESOURCE_EXHAUSTED, RATE_LIMITED, RetryInfo).
-func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler {
+// beyond that tenant's open calls or rate with 429, Retry-After and a
+// google.rpc.Status body (RESOURCE_EXHAUSTED, RATE_LIMITED, RetryInfo).
+func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler { return l.wrap(next, next) }
+
+// wrap is middleware with the errors written by mux's marshaler and error
+// handler, and next serving what is let through.
+func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tenant := tenantOf(r.URL.Path)
 		if tenant == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if wait := l.reserve(r.Context(), l.bucket(r, tenant), tenant); wait > 0 {
-			st, _ := apierror.Status(&apierror.RateLimitedError{RetryAfter: wait})
-			_, out := runtime.MarshalerForRequest(next, r)
-			runtime.HTTPError(r.Context(), next, out, w, r, st.Err())
+		refuse := func(err error) {
+			st, _ := apierror.Status(err)
+			_, out := runtime.MarshalerForRequest(mux, r)
+			runtime.HTTPError(r.Context(), mux, out, w, r, st.Err())
+		}
+		e := l.entry(r.Context(), l.bucket(r, tenant), tenant)
+		// The slot first: a call refused for it spends no token.
+		release, err := l.acquire(e, l.isStream(r))
+		if err != nil {
+			refuse(err)
+			return
+		}
+		// Released however the call ends: answered, failed, canceled by
+		// the client, or panicking (the deferred call runs while the
+		// panic unwinds, before net/http recovers it).
+		defer release()
+		if wait := l.reserve(e); wait > 0 {
+			refuse(&apierror.RateLimitedError{RetryAfter: wait})
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -101,12 +140,11 @@ func tenantOf(path string) string {
 // tenantName is the pattern of tenant names in the protos.
 var tenantName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$`)
 
-// reserve takes a token from bucket key (at tenant's rate): 0 if the
-// request may go, or how long until it could.
-func (l *tenantLimits) reserve(ctx context.Context, key, tenant string) time.Duration {
-	lim := l.limiter(ctx, key, tenant)
+// reserve takes a token from e's bucket: 0 if the request may go, or how
+// long until it could.
+func (l *tenantLimits) reserve(e *limitEntry) time.Duration {
 	now := l.now()
-	res := lim.ReserveN(now, 1)
+	res := e.limiter.ReserveN(now, 1)
 	if !res.OK() { // burst 0: never allowed; retry once the rate is looked up again
 		return l.ttl
 	}
@@ -117,11 +155,17 @@ func (l *tenantLimits) reserve(ctx context.Context, key, tenant string) time.Dur
 	return 0
 }
 
-// limiter is bucket key, at tenant's rate fetched from quota when unknown
-// or older than ttl. If quota cannot answer, the tenant is not limited until
-// the next try: quota being down must not take the API down with it. An
-// unknown tenant is not limited either; the service answers NOT_FOUND.
+// limiter is bucket key's token bucket (see entry).
 func (l *tenantLimits) limiter(ctx context.Context, key, tenant string) *rate.Limiter {
+	return l.entry(ctx, key, tenant).limiter
+}
+
+// entry is bucket key, at tenant's limits fetched from quota when unknown
+// or older than ttl. If quota cannot answer, the tenant's rate is not
+// limited until the next try (quota being down must not take the API down
+// with it) and its open calls are bounded by the gateway's defaults. An
+// unknown tenant is treated the same; the service answers NOT_FOUND.
+func (l *tenantLimits) entry(ctx context.Context, key, tenant string) *limitEntry {
 	l.mu.Lock()
 	el, ok := l.entries[key]
 	if ok {
@@ -129,28 +173,36 @@ func (l *tenantLimits) limiter(ctx context.Context, key, tenant string) *rate.Li
 		e := el.Value.(*limitEntry)
 		if l.now().Sub(e.fetched) < l.ttl {
 			l.mu.Unlock()
-			return e.limiter
+			return e
 		}
 	}
 	l.mu.Unlock()
 	v, _, _ := l.group.Do(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		limit, burst := rate.Inf, 0
-		rps, b, err := l.fetch(ctx, tenant)
-		switch {
-		case err != nil:
+		got, err := l.fetch(ctx, tenant)
+		if err != nil {
 			l.log.Debug("tenant rate limit unknown", "tenant", tenant, "err", err)
-		case rps > 0:
-			limit, burst = rate.Limit(rps), b
+			got = planLimits{}
 		}
-		return l.store(key, limit, burst), nil
+		return l.store(key, got), nil
 	})
-	return v.(*rate.Limiter)
+	return v.(*limitEntry)
 }
 
-// store sets bucket key's rate, keeping the tokens it holds.
-func (l *tenantLimits) store(key string, limit rate.Limit, burst int) *rate.Limiter {
+// store sets bucket key's limits, keeping the tokens it holds and the
+// calls it has open.
+func (l *tenantLimits) store(key string, p planLimits) *limitEntry {
+	limit, burst := rate.Inf, 0
+	if p.rps > 0 {
+		limit, burst = rate.Limit(p.rps), p.burst
+	}
+	if p.maxInFlight <= 0 {
+		p.maxInFlight = l.defaults.maxInFlight
+	}
+	if p.maxStream <= 0 {
+		p.maxStream = l.defaults.maxStream
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -158,17 +210,23 @@ func (l *tenantLimits) store(key string, limit rate.Limit, burst int) *rate.Limi
 		e := el.Value.(*limitEntry)
 		e.limiter.SetLimitAt(now, limit)
 		e.limiter.SetBurstAt(now, burst)
-		e.fetched = now
-		return e.limiter
+		e.fetched, e.maxInFlight, e.maxStream = now, p.maxInFlight, p.maxStream
+		return e
 	}
-	for l.order.Len() >= l.max {
-		oldest := l.order.Back()
-		delete(l.entries, oldest.Value.(*limitEntry).key)
-		l.order.Remove(oldest)
+	// Forget the least recently used idle buckets; busy ones stay (their
+	// number is bounded by the connections the server holds).
+	for el := l.order.Back(); el != nil && l.order.Len() >= l.max; {
+		prev := el.Prev()
+		if e := el.Value.(*limitEntry); e.inFlight == 0 && e.streams == 0 {
+			delete(l.entries, e.key)
+			l.order.Remove(el)
+		}
+		el = prev
 	}
-	e := &limitEntry{key: key, limiter: rate.NewLimiter(limit, burst), fetched: now}
+	e := &limitEntry{key: key, limiter: rate.NewLimiter(limit, burst), fetched: now,
+		maxInFlight: p.maxInFlight, maxStream: p.maxStream}
 	l.entries[key] = l.order.PushFront(e)
-	return e.limiter
+	return e
 }
 
 // size is how many buckets are remembered.

@@ -42,9 +42,9 @@ func TestTenantOfNamesTheTenantOfTenantPathsOnly(t *testing.T) {
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func fixed(rps float64, burst int, calls *atomic.Int32) rateFetcher {
-	return func(context.Context, string) (float64, int, error) {
+	return func(context.Context, string) (planLimits, error) {
 		calls.Add(1)
-		return rps, burst, nil
+		return planLimits{rps: rps, burst: burst}, nil
 	}
 }
 
@@ -116,11 +116,11 @@ func TestLimitersAreBounded(t *testing.T) {
 }
 
 func TestTenantsAreNotLimitedWhenQuotaCannotAnswer(t *testing.T) {
-	l := newTenantLimits(func(context.Context, string) (float64, int, error) {
-		return 0, 0, errors.New("unavailable")
+	l := newTenantLimits(func(context.Context, string) (planLimits, error) {
+		return planLimits{}, errors.New("unavailable")
 	}, bucketOf(nil), time.Minute, 10, quiet())
 	for range 50 {
-		if wait := l.reserve(t.Context(), "acme", "acme"); wait != 0 {
+		if wait := l.reserve(l.entry(t.Context(), "acme", "acme")); wait != 0 {
 			t.Fatalf("refused for %s", wait)
 		}
 	}

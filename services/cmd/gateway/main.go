@@ -1,7 +1,7 @@
 // Command gateway runs Landlord's REST/JSON gateway: every service's API
-// over HTTPS and JSON, its OpenAPI document at /openapi.json, bearer
-// tokens passed through to the services, per-tenant rate limits from
-// quota, and request ids in and out.
+// over HTTPS and JSON, its OpenAPI 3 document at /openapi.json, bearer
+// tokens passed through to the services, per-tenant rate and concurrency
+// limits from quota, bounded request bodies, and request ids in and out.
 package main
 
 import (
@@ -64,5 +64,8 @@ one {"result": <message>} per line, or {"error": <status>} last.`,
 	f.StringSliceVar(&cfg.CORSOrigins, "cors-origin", nil, "origin browsers may call from (repeatable; \"*\" for any); none by default")
 	f.DurationVar(&cfg.RateLimitTTL, "rate-limit-ttl", cfg.RateLimitTTL, "how long a tenant's rate limit from quota is used before it is asked again")
 	f.IntVar(&cfg.MaxLimiters, "max-limiters", cfg.MaxLimiters, "tenants whose rate limiters are kept (least recently used forgotten first)")
+	f.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "requests one tenant may have open at once when its plan names no limit or quota cannot answer")
+	f.IntVar(&cfg.MaxStreams, "max-streams", cfg.MaxStreams, "streams (watches) one tenant may have open at once when its plan names no limit or quota cannot answer")
+	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted; larger ones get 413")
 	return cmd
 }

@@ -106,11 +106,14 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	}
 	doc := e.call(t, http.MethodGet, "/openapi.json", "", nil)
 	var openapi struct {
-		Swagger string
+		OpenAPI string
 		Paths   map[string]json.RawMessage
 	}
-	if err := json.Unmarshal(doc.body, &openapi); err != nil || doc.code != http.StatusOK {
-		t.Fatalf("/openapi.json: %d %v", doc.code, err)
+	if err := json.Unmarshal(doc.body, &openapi); err != nil || doc.code != http.StatusOK || !strings.HasPrefix(openapi.OpenAPI, "3.") {
+		t.Fatalf("/openapi.json: %d %v, OpenAPI %q", doc.code, err, openapi.OpenAPI)
+	}
+	if v2 := e.call(t, http.MethodGet, "/openapi/v2.json", "", nil); v2.code != http.StatusOK || v2.json(t)["swagger"] != "2.0" {
+		t.Errorf("/openapi/v2.json: %d", v2.code)
 	}
 	if page := e.call(t, http.MethodGet, "/docs", "", nil); page.code != http.StatusOK || !strings.Contains(string(page.body), "/openapi.json") {
 		t.Errorf("/docs: %d", page.code)

@@ -64,11 +64,18 @@ func (e *QuotaExceededError) Error() string {
 	return fmt.Sprintf("quota exceeded for %s: %s", e.Subject, e.Description)
 }
 
-// RateLimitedError is a caller that must slow down.
+// RateLimitedError is a caller that must slow down: over a rate or, when
+// AtOnce is set, over how many calls it may have open at once.
 type RateLimitedError struct {
 	RetryAfter time.Duration
+	// AtOnce names the limit on open calls that was reached, e.g. "50
+	// requests" or "16 streams"; empty for a rate.
+	AtOnce string
 }
 
 func (e *RateLimitedError) Error() string {
+	if e.AtOnce != "" {
+		return fmt.Sprintf("too many calls at once (at most %s); retry after %s", e.AtOnce, e.RetryAfter)
+	}
 	return fmt.Sprintf("rate limited; retry after %s", e.RetryAfter)
 }

@@ -99,3 +99,11 @@ func TestContextAndStatusErrorsPassThrough(t *testing.T) {
 		t.Errorf("downstream status -> %v (internal %v)", st.Code(), internal)
 	}
 }
+
+func TestLimitsOnCallsAtOnceAreRateLimitsNamingTheLimit(t *testing.T) {
+	st, _ := apierror.Status(&apierror.RateLimitedError{RetryAfter: time.Second, AtOnce: "2 streams"})
+	if st.Code() != codes.ResourceExhausted || apierror.Reason(st.Err()) != metav1.ErrorReason_ERROR_REASON_RATE_LIMITED ||
+		!strings.Contains(st.Message(), "at most 2 streams") {
+		t.Errorf("%v %v %q", st.Code(), apierror.Reason(st.Err()), st.Message())
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 )
 
@@ -63,11 +65,13 @@ func TestDefaultsCarryTheOldTable(t *testing.T) {
 	if !slices.Equal(ent.GetServiceTypes(), []string{"LoadBalancer"}) || ent.GetBudget()["requests.storage"] != "20Ti" {
 		t.Errorf("enterprise: service types %v, storage %s", ent.GetServiceTypes(), ent.GetBudget()["requests.storage"])
 	}
-	want := map[string]*quotav1.RateLimit{"free": {RequestsPerSecond: 10, Burst: 20}, "standard": {RequestsPerSecond: 50, Burst: 100},
-		"enterprise": {RequestsPerSecond: 200, Burst: 400}, "isolated": {RequestsPerSecond: 50, Burst: 100}}
+	want := map[string]*quotav1.RateLimit{"free": {RequestsPerSecond: 10, Burst: 20, MaxInFlight: 10, MaxStreams: 4},
+		"standard":   {RequestsPerSecond: 50, Burst: 100, MaxInFlight: 50, MaxStreams: 16},
+		"enterprise": {RequestsPerSecond: 200, Burst: 400, MaxInFlight: 200, MaxStreams: 64},
+		"isolated":   {RequestsPerSecond: 50, Burst: 100, MaxInFlight: 50, MaxStreams: 16}}
 	for name, rl := range want {
 		got := defaultPlan(t, name).GetRateLimit()
-		if got.GetRequestsPerSecond() != rl.GetRequestsPerSecond() || got.GetBurst() != rl.GetBurst() {
+		if !proto.Equal(got, rl) {
 			t.Errorf("%s: rate limit %v, want %v", name, got, rl)
 		}
 	}

@@ -243,4 +243,12 @@ func (v *violations) rateLimit(field string, rl *quotav1.RateLimit) {
 	if b := rl.GetBurst(); b < 1 || b > 1e6 {
 		v.add(field+".burst", "must be between 1 and 1000000")
 	}
+	// 0 leaves the concurrency to the gateway's default (plans stored
+	// before these limits existed have none).
+	if n := rl.GetMaxInFlight(); n < 0 || n > 100_000 {
+		v.add(field+".max_in_flight", "must be between 0 (the gateway's default) and 100000")
+	}
+	if n := rl.GetMaxStreams(); n < 0 || n > 10_000 {
+		v.add(field+".max_streams", "must be between 0 (the gateway's default) and 10000")
+	}
 }

@@ -68,6 +68,10 @@ func TestValidateReportsEachProblemAtItsField(t *testing.T) {
 		{"zero rate", func(p *quotav1.Plan) { p.RateLimit.RequestsPerSecond = 0 },
 			"plan.rate_limit.requests_per_second", "above 0"},
 		{"zero burst", func(p *quotav1.Plan) { p.RateLimit.Burst = 0 }, "plan.rate_limit.burst", "between 1"},
+		{"negative in flight", func(p *quotav1.Plan) { p.RateLimit.MaxInFlight = -1 }, "plan.rate_limit.max_in_flight", "between 0"},
+		{"too many in flight", func(p *quotav1.Plan) { p.RateLimit.MaxInFlight = 100_001 }, "plan.rate_limit.max_in_flight", "between 0"},
+		{"negative streams", func(p *quotav1.Plan) { p.RateLimit.MaxStreams = -1 }, "plan.rate_limit.max_streams", "between 0"},
+		{"too many streams", func(p *quotav1.Plan) { p.RateLimit.MaxStreams = 10_001 }, "plan.rate_limit.max_streams", "and 10000"},
 		{"bad name", func(p *quotav1.Plan) { p.Name = "Gold" }, "plan.name", "lower-case"},
 	}
 	for _, tc := range cases {

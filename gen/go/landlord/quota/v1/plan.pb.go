@@ -269,13 +269,23 @@ func (x *ContainerDefaults) GetMax() map[string]string {
 	return nil
 }
 
-// RateLimit is a token bucket: a steady rate and a burst.
+// RateLimit is what the gateway lets one tenant do: a token bucket (a
+// steady rate and a burst) and how many calls may be open at once. Each
+// limit applies twice per tenant: once to its members (and platform
+// admins), once to everyone else together.
 type RateLimit struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Requests per second, steady state.
 	RequestsPerSecond float64 `protobuf:"fixed64,1,opt,name=requests_per_second,json=requestsPerSecond,proto3" json:"requests_per_second,omitempty"`
 	// Requests allowed at once above the rate.
-	Burst         int32 `protobuf:"varint,2,opt,name=burst,proto3" json:"burst,omitempty"`
+	Burst int32 `protobuf:"varint,2,opt,name=burst,proto3" json:"burst,omitempty"`
+	// Unary requests the gateway serves for the tenant at once; beyond it,
+	// 429. 0: the gateway's default.
+	MaxInFlight int32 `protobuf:"varint,3,opt,name=max_in_flight,json=maxInFlight,proto3" json:"max_in_flight,omitempty"`
+	// Server streams (watches) open for the tenant at once, counted apart
+	// from max_in_flight: a stream lasts as long as its token, and must not
+	// take the slots of short requests. 0: the gateway's default.
+	MaxStreams    int32 `protobuf:"varint,4,opt,name=max_streams,json=maxStreams,proto3" json:"max_streams,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +330,20 @@ func (x *RateLimit) GetRequestsPerSecond() float64 {
 func (x *RateLimit) GetBurst() int32 {
 	if x != nil {
 		return x.Burst
+	}
+	return 0
+}
+
+func (x *RateLimit) GetMaxInFlight() int32 {
+	if x != nil {
+		return x.MaxInFlight
+	}
+	return 0
+}
+
+func (x *RateLimit) GetMaxStreams() int32 {
+	if x != nil {
+		return x.MaxStreams
 	}
 	return 0
 }
@@ -376,10 +400,14 @@ const file_landlord_quota_v1_plan_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a6\n" +
 	"\bMaxEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"w\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd5\x01\n" +
 	"\tRateLimit\x12G\n" +
 	"\x13requests_per_second\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x80\x84.A)\x00\x00\x00\x00\x00\x00\x00\x00R\x11requestsPerSecond\x12!\n" +
-	"\x05burst\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x84=(\x00R\x05burstB\xcb\x01\n" +
+	"\x05burst\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xc0\x84=(\x00R\x05burst\x12/\n" +
+	"\rmax_in_flight\x18\x03 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\vmaxInFlight\x12+\n" +
+	"\vmax_streams\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x90N(\x00R\n" +
+	"maxStreamsB\xcb\x01\n" +
 	"\x15com.landlord.quota.v1B\tPlanProtoP\x01ZAgithub.com/landlord-dev/landlord/gen/go/landlord/quota/v1;quotav1\xa2\x02\x03LQX\xaa\x02\x11Landlord.Quota.V1\xca\x02\x11Landlord\\Quota\\V1\xe2\x02\x1dLandlord\\Quota\\V1\\GPBMetadata\xea\x02\x13Landlord::Quota::V1b\x06proto3"
 
 var (
