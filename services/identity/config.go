@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 )
@@ -47,6 +48,10 @@ type Config struct {
 	// SessionSweep is how often expired refresh tokens and ended sessions
 	// are deleted from the store.
 	SessionSweep time.Duration
+	// DeviceLogin bounds device logins (RFC 8628): how long one waits for
+	// approval, the poll interval, how many wait at once. Zero values take
+	// device's defaults (10 minutes, 5 seconds, 1,000).
+	DeviceLogin device.Config
 
 	// KEK is the base64 key-encryption key (LANDLORD_IDENTITY_KEK); empty
 	// uses, or creates, StateDir/kek.
