@@ -30,7 +30,9 @@ import (
 type Config struct {
 	// TTL is how long a device login may wait for approval (10 minutes).
 	TTL time.Duration
-	// Interval is how long a device waits between polls (5 seconds).
+	// Interval is how long a device waits between polls (5 seconds); a
+	// device that polls sooner is told to slow down, and its interval
+	// grows by as much again.
 	Interval time.Duration
 	// MaxPending bounds the logins waiting at once (1,000), and
 	// MaxPendingPerAddress those started from one client address (10).
@@ -62,10 +64,6 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
-
-// slowDown is how much a device's interval grows each time it polls too
-// soon (RFC 8628 3.5).
-const slowDown = 5 * time.Second
 
 // Approval is who approved a device login: the subject, its record's uid
 // and the session the approving token belongs to.
@@ -194,7 +192,7 @@ func (p *Pending) Poll(deviceCode string) (Approval, string, error) {
 		return Approval{}, "", errUnknown
 	}
 	if !l.lastPoll.IsZero() && now.Sub(l.lastPoll) < l.interval {
-		l.interval += slowDown
+		l.interval += p.cfg.Interval // RFC 8628 3.5: by 5 seconds, the default
 		l.lastPoll = now
 		return Approval{}, "", &apierror.RateLimitedError{RetryAfter: l.interval}
 	}
