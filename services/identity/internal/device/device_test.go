@@ -176,9 +176,8 @@ func TestPendingIsBounded(t *testing.T) {
 func TestGuessingUserCodesIsBounded(t *testing.T) {
 	p, clk := newPending(Config{})
 	s, _ := p.Start("a")
-	for i := range 5 {
+	for range 5 {
 		is(t, p.Approve(newUserCode(), bob, false), apierror.ErrNotFound, "guess")
-		_ = i
 	}
 	if d := limited(t, p.Approve(newUserCode(), bob, false), "6th guess"); d <= 0 || d > time.Minute {
 		t.Errorf("retry after %v", d)
