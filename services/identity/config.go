@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/internal/certs"
 	"github.com/landlord-dev/landlord/services/internal/ratelimit"
 )
@@ -47,6 +48,12 @@ type Config struct {
 	// SessionSweep is how often expired refresh tokens and ended sessions
 	// are deleted from the store.
 	SessionSweep time.Duration
+	// DeviceLogin bounds device logins (RFC 8628): how long one waits for
+	// approval, the poll interval, how many wait at once, in all and per
+	// client address, and how many wrong user codes an approver may try a
+	// minute. Zero values take device's defaults (10 minutes, 5 seconds,
+	// 1,000, 10, 5).
+	DeviceLogin device.Config
 
 	// KEK is the base64 key-encryption key (LANDLORD_IDENTITY_KEK); empty
 	// uses, or creates, StateDir/kek.
@@ -103,6 +110,8 @@ func Defaults() Config {
 		SessionLifetime: 24 * time.Hour,
 		ApiKeyFreshAuth: 5 * time.Minute,
 		SessionSweep:    10 * time.Minute,
+		DeviceLogin: device.Config{TTL: 10 * time.Minute, Interval: 5 * time.Second, MaxPending: 1000, MaxPendingPerAddress: 10,
+			MaxFailures: 5, FailureWindow: time.Minute},
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
 	"github.com/landlord-dev/landlord/services/identity/internal/authz"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/identity/internal/groups"
 	"github.com/landlord-dev/landlord/services/identity/internal/kek"
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
@@ -124,6 +125,7 @@ func (s *Service) build(ctx context.Context, k *kek.KEK) error {
 				ServiceAccounts: &serviceaccounts.Service{Store: s.store, Now: now},
 				Audit:           auditLog,
 				Authz:           &authz.Service{Store: s.store, Verifier: verifier},
+				Device:          device.New(cfg.DeviceLogin, now),
 			})
 		},
 	})

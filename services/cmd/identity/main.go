@@ -63,5 +63,9 @@ func command() *cobra.Command {
 	limitFlags(cmd, &cfg.Limits)
 	f.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "a login's absolute lifetime, however often it is refreshed")
 	f.DurationVar(&cfg.ApiKeyFreshAuth, "api-key-fresh-auth", cfg.ApiKeyFreshAuth, "how recent a password login must be to create an API key")
+	f.DurationVar(&cfg.DeviceLogin.TTL, "device-login-ttl", cfg.DeviceLogin.TTL, "how long a device login (login --device) waits for approval")
+	f.DurationVar(&cfg.DeviceLogin.Interval, "device-login-interval", cfg.DeviceLogin.Interval, "how long a device waits between polls")
+	f.IntVar(&cfg.DeviceLogin.MaxPending, "device-login-max-pending", cfg.DeviceLogin.MaxPending, "device logins that may wait for approval at once; more are refused (RESOURCE_EXHAUSTED)")
+	f.IntVar(&cfg.DeviceLogin.MaxPendingPerAddress, "device-login-max-pending-per-address", cfg.DeviceLogin.MaxPendingPerAddress, "device logins from one client address that may wait at once")
 	return cmd
 }

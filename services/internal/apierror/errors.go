@@ -27,6 +27,9 @@ var (
 	ErrUnauthenticated    = errors.New("unauthenticated")
 	ErrPermissionDenied   = errors.New("permission denied")
 	ErrUnavailable        = errors.New("unavailable")
+	// ErrAuthorizationPending is a device login not approved yet: the
+	// client polls again after its interval.
+	ErrAuthorizationPending = errors.New("authorization pending; poll again after the interval")
 )
 
 // FieldViolation names a request field and what is wrong with it. Field is

@@ -28,6 +28,7 @@ var sentinels = []struct {
 	{ErrUnauthenticated, codes.Unauthenticated, metav1.ErrorReason_ERROR_REASON_UNAUTHENTICATED},
 	{ErrPermissionDenied, codes.PermissionDenied, metav1.ErrorReason_ERROR_REASON_PERMISSION_DENIED},
 	{ErrUnavailable, codes.Unavailable, metav1.ErrorReason_ERROR_REASON_UNAVAILABLE},
+	{ErrAuthorizationPending, codes.FailedPrecondition, metav1.ErrorReason_ERROR_REASON_AUTHORIZATION_PENDING},
 }
 
 // Status maps err to the status a client receives. internal reports that

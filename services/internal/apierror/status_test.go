@@ -30,6 +30,7 @@ func TestStatusMapsDomainErrors(t *testing.T) {
 		{apierror.ErrUnauthenticated, codes.Unauthenticated, metav1.ErrorReason_ERROR_REASON_UNAUTHENTICATED, false},
 		{apierror.ErrPermissionDenied, codes.PermissionDenied, metav1.ErrorReason_ERROR_REASON_PERMISSION_DENIED, false},
 		{apierror.ErrUnavailable, codes.Unavailable, metav1.ErrorReason_ERROR_REASON_UNAVAILABLE, false},
+		{apierror.ErrAuthorizationPending, codes.FailedPrecondition, metav1.ErrorReason_ERROR_REASON_AUTHORIZATION_PENDING, false},
 		{apierror.InvalidArgument("user.email", "not an email address"), codes.InvalidArgument, metav1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT, false},
 		{&apierror.QuotaExceededError{Subject: "tenant:acme", Description: "namespaces: 5 of 5"}, codes.ResourceExhausted, metav1.ErrorReason_ERROR_REASON_QUOTA_EXCEEDED, false},
 		{&apierror.RateLimitedError{RetryAfter: 2 * time.Second}, codes.ResourceExhausted, metav1.ErrorReason_ERROR_REASON_RATE_LIMITED, false},

@@ -57,6 +57,9 @@ func Access(table *access.Table, authenticator Authenticator, v protovalidate.Va
 	g := gate{table: table, authn: authenticator, v: v, auditor: auditor, streams: &streams{max: maxStreams, open: map[string]int{}}}
 	unary := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		rule, ctx, err := g.admitCaller(ctx, info.FullMethod)
+		if rule.Audit {
+			ctx = context.WithValue(ctx, auditNoteKey{}, &auditNote{})
+		}
 		defer func() { g.audit(ctx, rule, info.FullMethod, req, err) }()
 		if err == nil {
 			err = g.admitRequest(ctx, rule, req)
@@ -137,6 +140,14 @@ func (g gate) audit(ctx context.Context, rule access.Rule, method string, req an
 	if claims, cerr := authn.Claims(ctx); cerr == nil {
 		call.Actor = claims.Subject
 	}
+	if n, ok := ctx.Value(auditNoteKey{}).(*auditNote); ok {
+		if call.Actor == "" {
+			call.Actor = n.actor
+		}
+		if n.target != "" {
+			call.Target = n.target
+		}
+	}
 	g.auditor.Audit(ctx, call)
 }
 
@@ -160,4 +171,19 @@ func (s *gatedStream) RecvMsg(m any) error {
 		s.first = m
 	}
 	return s.gate.admitRequest(s.ctx, s.rule, m)
+}
+
+type auditNoteKey struct{}
+
+// auditNote is what an audited unary handler adds to its call's event.
+type auditNote struct{ actor, target string }
+
+// NoteAudit lets the handler of an audited unary call name, for the audit
+// log, whom a public call signed in (actor, used when the call carried no
+// token) and what it was about (target), when the request cannot say (a
+// device login's poll carries only a secret). Elsewhere it does nothing.
+func NoteAudit(ctx context.Context, actor, target string) {
+	if n, ok := ctx.Value(auditNoteKey{}).(*auditNote); ok {
+		n.actor, n.target = actor, target
+	}
 }

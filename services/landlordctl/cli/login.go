@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,15 +20,19 @@ import (
 func (a *app) loginCmd() *cobra.Command {
 	var (
 		username, tenant, apiKey string
-		passwordStdin            bool
+		passwordStdin, device    bool
 		c                        = config.Defaults()
 	)
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Log in to Landlord with a password or an API key",
+		Short: "Log in to Landlord with a password, an API key or another device's approval",
 		Long: `Log in and store the session's tokens (mode 0600) in the config directory,
 together with where the services are (config.yaml). The address flags default
-to what "make run" serves, or to what the last login saved.`,
+to what "make run" serves, or to what the last login saved.
+
+With --device, no password is typed here: landlordctl shows a code, which you
+approve with "landlordctl login approve CODE" on a machine where you are
+logged in, and then signs in as you (a CI runner, a headless box).`,
 		Example: `  # Prompt for the password
   landlordctl login -u ann
 
@@ -36,6 +41,10 @@ to what "make run" serves, or to what the last login saved.`,
 
   # A service account's API key (from $LANDLORD_API_KEY if --api-key is empty)
   landlordctl login --api-key "$KEY"
+
+  # On a machine without your password: approve the code it shows elsewhere
+  landlordctl login --device
+  landlordctl login approve ABCD-EFGH        # where you are logged in
 
   # Another Landlord
   landlordctl login -u ann --identity id.example.com:443 --ca ca.crt`,
@@ -58,7 +67,10 @@ to what "make run" serves, or to what the last login saved.`,
 				}
 			}
 			a.cfg = &saved
-			if apiKey == "" && username == "" {
+			if device && (username != "" || apiKey != "" || passwordStdin || tenant != "") {
+				return errors.New("--device takes no --username, --password-stdin, --api-key or --tenant")
+			}
+			if apiKey == "" && username == "" && !device {
 				apiKey = os.Getenv("LANDLORD_API_KEY")
 			}
 			conn, err := a.identity()
@@ -67,7 +79,12 @@ to what "make run" serves, or to what the last login saved.`,
 			}
 			auth := identityv1.NewAuthServiceClient(conn)
 			var ts *identityv1.TokenSet
-			if apiKey != "" {
+			if device {
+				ts, err = a.deviceLogin(cmd.Context(), auth, sleep, time.Now)
+				if err != nil {
+					return err
+				}
+			} else if apiKey != "" {
 				resp, err := auth.ExchangeApiKey(cmd.Context(), &identityv1.ExchangeApiKeyRequest{Secret: apiKey, Tenant: tenant})
 				if err != nil {
 					return err
@@ -97,6 +114,7 @@ to what "make run" serves, or to what the last login saved.`,
 	f := cmd.Flags()
 	f.StringVarP(&username, "username", "u", "", "user name (prompted for if empty)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")
+	f.BoolVar(&device, "device", false, "log in by approving a code from another device where you are logged in")
 	f.StringVar(&apiKey, "api-key", "", "log in with this API key instead of a password")
 	f.StringVar(&tenant, "tenant", "", "scope the session to one tenant")
 	f.StringVar(&c.Identity, "identity", c.Identity, "identity service address")
@@ -105,6 +123,7 @@ to what "make run" serves, or to what the last login saved.`,
 	f.StringVar(&c.Observability, "observability", c.Observability, "observability service address")
 	f.StringVar(&c.CA, "ca", c.CA, "the Landlord CA certificate")
 	f.StringVar(&c.DevClusterEnv, "devcluster-env", c.DevClusterEnv, "the dev cluster's landlord-dev.json (for kubeconfig)")
+	cmd.AddCommand(a.loginApproveCmd())
 	return cmd
 }
 

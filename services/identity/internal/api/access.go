@@ -39,6 +39,13 @@ func Access(st store.Store) *access.Table {
 			identityv1.AuthService_Logout_FullMethodName:         access.Anyone().Audited(),
 			identityv1.AuthService_ExchangeApiKey_FullMethodName: access.Anyone().Audited(),
 			identityv1.AuthService_WhoAmI_FullMethodName:         access.AnyCaller(),
+			// Device logins: starting one signs no one in and writes
+			// nothing; approving is a signed-in user's (a session's, not an
+			// API key's: AuthServer.ApproveDeviceLogin); a poll that
+			// redeems one is recorded with the user it signed in.
+			identityv1.AuthService_StartDeviceLogin_FullMethodName:   access.Anyone(),
+			identityv1.AuthService_ApproveDeviceLogin_FullMethodName: access.AnyCaller().Audited(),
+			identityv1.AuthService_PollDeviceLogin_FullMethodName:    access.Anyone().Audited(),
 
 			identityv1.UserService_CreateUser_FullMethodName:  access.Admin().Audited(),
 			identityv1.UserService_GetUser_FullMethodName:     access.Self(func(r *identityv1.GetUserRequest) string { return userSubject(r.GetName()) }),

@@ -9,6 +9,7 @@ import (
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
 	"github.com/landlord-dev/landlord/services/identity/internal/apikeys"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/internal/authn"
 	"github.com/landlord-dev/landlord/services/internal/roles"
 )
@@ -18,6 +19,7 @@ type AuthServer struct {
 	identityv1.UnimplementedAuthServiceServer
 	Auth    *auth.Service
 	ApiKeys *apikeys.Service
+	Device  *device.Pending
 }
 
 func (s *AuthServer) ExchangeApiKey(ctx context.Context, req *identityv1.ExchangeApiKeyRequest) (*identityv1.ExchangeApiKeyResponse, error) {

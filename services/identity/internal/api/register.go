@@ -8,6 +8,7 @@ import (
 	"github.com/landlord-dev/landlord/services/identity/internal/audit"
 	"github.com/landlord-dev/landlord/services/identity/internal/auth"
 	"github.com/landlord-dev/landlord/services/identity/internal/authz"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/identity/internal/groups"
 	"github.com/landlord-dev/landlord/services/identity/internal/keys"
 	"github.com/landlord-dev/landlord/services/identity/internal/memberships"
@@ -26,6 +27,7 @@ type Domain struct {
 	ServiceAccounts *serviceaccounts.Service
 	Audit           *audit.Log
 	Authz           *authz.Service
+	Device          *device.Pending
 }
 
 // Register serves every identity API on r.
@@ -33,7 +35,7 @@ func Register(r grpc.ServiceRegistrar, d Domain) {
 	identityv1.RegisterUserServiceServer(r, &UserServer{Users: d.Users})
 	identityv1.RegisterPlatformAdminServiceServer(r, &PlatformAdminServer{Users: d.Users})
 	identityv1.RegisterMembershipServiceServer(r, &MembershipServer{Memberships: d.Memberships})
-	identityv1.RegisterAuthServiceServer(r, &AuthServer{Auth: d.Auth, ApiKeys: d.ApiKeys})
+	identityv1.RegisterAuthServiceServer(r, &AuthServer{Auth: d.Auth, ApiKeys: d.ApiKeys, Device: d.Device})
 	identityv1.RegisterApiKeyServiceServer(r, &ApiKeyServer{ApiKeys: d.ApiKeys})
 	identityv1.RegisterSigningKeyServiceServer(r, &SigningKeyServer{Keys: d.Keys})
 	identityv1.RegisterGroupServiceServer(r, &GroupServer{Groups: d.Groups})

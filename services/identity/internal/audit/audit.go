@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
+	"github.com/landlord-dev/landlord/services/identity/internal/device"
 	"github.com/landlord-dev/landlord/services/identity/internal/page"
 	"github.com/landlord-dev/landlord/services/identity/internal/store"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
@@ -56,8 +57,12 @@ func (l *Log) Audit(ctx context.Context, call grpcmw.AuditedCall) {
 		l.tally(call.Method, code, resource(call.Request))
 		return
 	}
+	res := resource(call.Request)
+	if res == "" {
+		res = call.Target // what the handler noted (grpcmw.NoteAudit)
+	}
 	ev := &identityv1.AuditEvent{
-		Method: call.Method, Resource: resource(call.Request), Actor: call.Actor,
+		Method: call.Method, Resource: res, Actor: call.Actor,
 		RequestId: requestid.From(ctx), Code: code,
 	}
 	if err := l.write(ctx, ev); err != nil {
@@ -136,6 +141,8 @@ func resource(req any) string {
 		return "tenants/" + r.GetTenant() + "/memberships/" + r.GetSubject()
 	case *identityv1.LoginRequest:
 		return "users/" + r.GetUsername()
+	case *identityv1.ApproveDeviceLoginRequest:
+		return "devicelogins/" + device.FormatUserCode(device.NormalizeUserCode(r.GetUserCode()))
 	}
 	return ""
 }

@@ -40,6 +40,9 @@ type session struct {
 	// against: the session starts only if it is still the user's.
 	passwordHash string
 	login        bool
+	// parent is, for a device login, the approving session: the device's
+	// session starts only while that one is live.
+	parent SessionRef
 }
 
 // login starts the session of a user who just proved its password.
@@ -250,7 +253,7 @@ func (s *Service) issue(ctx context.Context, p principal, tenant string, sess *s
 		ExpireTime: timestamppb.New(earliest(now.Add(s.cfg.RefreshTTL), sess.family.GetExpireTime())),
 	}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
-		if err := sess.join(tx); err != nil {
+		if err := sess.join(tx, now); err != nil {
 			return err
 		}
 		return tx.PutRefreshToken(hashToken(refresh), refreshRec)
@@ -270,9 +273,10 @@ type joinTx interface {
 
 // join checks, in the transaction that adds a refresh token, that the
 // session may have one: a login's user still has the record and password
-// it was checked against (the family is stored then); a refreshed family
-// is live, not a tombstone, and its user the same record.
-func (sess *session) join(tx joinTx) error {
+// it was checked against (the family is stored then); a device login's
+// approving session is still live (the family is stored then); a
+// refreshed family is live, not a tombstone, and its user the same record.
+func (sess *session) join(tx joinTx, now time.Time) error {
 	user, err := sessionUser(tx, sess.family)
 	if err != nil {
 		return err
@@ -280,6 +284,12 @@ func (sess *session) join(tx joinTx) error {
 	if sess.login {
 		if user.GetPasswordHash() != sess.passwordHash {
 			return errSessionEnded
+		}
+		return tx.PutRefreshFamily(sess.family)
+	}
+	if sess.parent.SessionID != "" {
+		if _, _, err := liveSession(tx, sess.parent, now); err != nil {
+			return err
 		}
 		return tx.PutRefreshFamily(sess.family)
 	}

@@ -630,6 +630,311 @@ func (x *WhoAmIResponse) GetExpireTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// StartDeviceLoginRequest has no fields.
+type StartDeviceLoginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartDeviceLoginRequest) Reset() {
+	*x = StartDeviceLoginRequest{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartDeviceLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartDeviceLoginRequest) ProtoMessage() {}
+
+func (x *StartDeviceLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartDeviceLoginRequest.ProtoReflect.Descriptor instead.
+func (*StartDeviceLoginRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{11}
+}
+
+// StartDeviceLoginResponse is what the device shows and keeps.
+type StartDeviceLoginResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The secret the device polls with. Never show it: whoever holds it
+	// receives the tokens once the login is approved.
+	DeviceCode string `protobuf:"bytes,1,opt,name=device_code,json=deviceCode,proto3" json:"device_code,omitempty"`
+	// What the user approves, as XXXX-XXXX (eight letters and digits from an
+	// alphabet without look-alikes); case and dashes do not matter.
+	UserCode string `protobuf:"bytes,2,opt,name=user_code,json=userCode,proto3" json:"user_code,omitempty"`
+	// How long the codes are valid, in seconds.
+	ExpiresIn int32 `protobuf:"varint,3,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	// How many seconds the device waits between polls.
+	Interval int32 `protobuf:"varint,4,opt,name=interval,proto3" json:"interval,omitempty"`
+	// How to approve: the landlordctl command and the REST path.
+	Verification  string `protobuf:"bytes,5,opt,name=verification,proto3" json:"verification,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartDeviceLoginResponse) Reset() {
+	*x = StartDeviceLoginResponse{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartDeviceLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartDeviceLoginResponse) ProtoMessage() {}
+
+func (x *StartDeviceLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartDeviceLoginResponse.ProtoReflect.Descriptor instead.
+func (*StartDeviceLoginResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *StartDeviceLoginResponse) GetDeviceCode() string {
+	if x != nil {
+		return x.DeviceCode
+	}
+	return ""
+}
+
+func (x *StartDeviceLoginResponse) GetUserCode() string {
+	if x != nil {
+		return x.UserCode
+	}
+	return ""
+}
+
+func (x *StartDeviceLoginResponse) GetExpiresIn() int32 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
+func (x *StartDeviceLoginResponse) GetInterval() int32 {
+	if x != nil {
+		return x.Interval
+	}
+	return 0
+}
+
+func (x *StartDeviceLoginResponse) GetVerification() string {
+	if x != nil {
+		return x.Verification
+	}
+	return ""
+}
+
+// ApproveDeviceLoginRequest names the device login to approve or deny.
+type ApproveDeviceLoginRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user code the device shows (XXXX-XXXX; case and dashes ignored).
+	UserCode string `protobuf:"bytes,1,opt,name=user_code,json=userCode,proto3" json:"user_code,omitempty"`
+	// Deny the device login instead of approving it.
+	Deny          bool `protobuf:"varint,2,opt,name=deny,proto3" json:"deny,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDeviceLoginRequest) Reset() {
+	*x = ApproveDeviceLoginRequest{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDeviceLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDeviceLoginRequest) ProtoMessage() {}
+
+func (x *ApproveDeviceLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDeviceLoginRequest.ProtoReflect.Descriptor instead.
+func (*ApproveDeviceLoginRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ApproveDeviceLoginRequest) GetUserCode() string {
+	if x != nil {
+		return x.UserCode
+	}
+	return ""
+}
+
+func (x *ApproveDeviceLoginRequest) GetDeny() bool {
+	if x != nil {
+		return x.Deny
+	}
+	return false
+}
+
+// ApproveDeviceLoginResponse is empty.
+type ApproveDeviceLoginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveDeviceLoginResponse) Reset() {
+	*x = ApproveDeviceLoginResponse{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveDeviceLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveDeviceLoginResponse) ProtoMessage() {}
+
+func (x *ApproveDeviceLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveDeviceLoginResponse.ProtoReflect.Descriptor instead.
+func (*ApproveDeviceLoginResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{14}
+}
+
+// PollDeviceLoginRequest carries the device code.
+type PollDeviceLoginRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The device code from StartDeviceLogin.
+	DeviceCode    string `protobuf:"bytes,1,opt,name=device_code,json=deviceCode,proto3" json:"device_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PollDeviceLoginRequest) Reset() {
+	*x = PollDeviceLoginRequest{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PollDeviceLoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PollDeviceLoginRequest) ProtoMessage() {}
+
+func (x *PollDeviceLoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PollDeviceLoginRequest.ProtoReflect.Descriptor instead.
+func (*PollDeviceLoginRequest) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PollDeviceLoginRequest) GetDeviceCode() string {
+	if x != nil {
+		return x.DeviceCode
+	}
+	return ""
+}
+
+// PollDeviceLoginResponse carries the approver's tokens.
+type PollDeviceLoginResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tokens, as Login returns them.
+	Tokens        *TokenSet `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PollDeviceLoginResponse) Reset() {
+	*x = PollDeviceLoginResponse{}
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PollDeviceLoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PollDeviceLoginResponse) ProtoMessage() {}
+
+func (x *PollDeviceLoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_landlord_identity_v1_auth_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PollDeviceLoginResponse.ProtoReflect.Descriptor instead.
+func (*PollDeviceLoginResponse) Descriptor() ([]byte, []int) {
+	return file_landlord_identity_v1_auth_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PollDeviceLoginResponse) GetTokens() *TokenSet {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
 var File_landlord_identity_v1_auth_service_proto protoreflect.FileDescriptor
 
 const file_landlord_identity_v1_auth_service_proto_rawDesc = "" +
@@ -673,13 +978,35 @@ const file_landlord_identity_v1_auth_service_proto_rawDesc = "" +
 	"\x0eplatform_admin\x18\x05 \x01(\bR\rplatformAdmin\x12\x16\n" +
 	"\x06tenant\x18\x06 \x01(\tR\x06tenant\x12;\n" +
 	"\vexpire_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime2\xe0\x04\n" +
+	"expireTime\"\x19\n" +
+	"\x17StartDeviceLoginRequest\"\xb7\x01\n" +
+	"\x18StartDeviceLoginResponse\x12\x1f\n" +
+	"\vdevice_code\x18\x01 \x01(\tR\n" +
+	"deviceCode\x12\x1b\n" +
+	"\tuser_code\x18\x02 \x01(\tR\buserCode\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x03 \x01(\x05R\texpiresIn\x12\x1a\n" +
+	"\binterval\x18\x04 \x01(\x05R\binterval\x12\"\n" +
+	"\fverification\x18\x05 \x01(\tR\fverification\"i\n" +
+	"\x19ApproveDeviceLoginRequest\x128\n" +
+	"\tuser_code\x18\x01 \x01(\tB\x1b\xbaH\x18r\x16\x10\b\x18\x102\x10^[A-Za-z0-9 -]+$R\buserCode\x12\x12\n" +
+	"\x04deny\x18\x02 \x01(\bR\x04deny\"\x1c\n" +
+	"\x1aApproveDeviceLoginResponse\"E\n" +
+	"\x16PollDeviceLoginRequest\x12+\n" +
+	"\vdevice_code\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\n" +
+	"deviceCode\"Q\n" +
+	"\x17PollDeviceLoginResponse\x126\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1e.landlord.identity.v1.TokenSetR\x06tokens2\xa6\b\n" +
 	"\vAuthService\x12k\n" +
 	"\x05Login\x12\".landlord.identity.v1.LoginRequest\x1a#.landlord.identity.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/auth:login\x12s\n" +
 	"\aRefresh\x12$.landlord.identity.v1.RefreshRequest\x1a%.landlord.identity.v1.RefreshResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/auth:refresh\x12o\n" +
 	"\x06Logout\x12#.landlord.identity.v1.LogoutRequest\x1a$.landlord.identity.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth:logout\x12\x8f\x01\n" +
 	"\x0eExchangeApiKey\x12+.landlord.identity.v1.ExchangeApiKeyRequest\x1a,.landlord.identity.v1.ExchangeApiKeyResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/auth:exchangeApiKey\x12l\n" +
-	"\x06WhoAmI\x12#.landlord.identity.v1.WhoAmIRequest\x1a$.landlord.identity.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth:whoamiB\xe7\x01\n" +
+	"\x06WhoAmI\x12#.landlord.identity.v1.WhoAmIRequest\x1a$.landlord.identity.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth:whoami\x12\x93\x01\n" +
+	"\x10StartDeviceLogin\x12-.landlord.identity.v1.StartDeviceLoginRequest\x1a..landlord.identity.v1.StartDeviceLoginResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/auth/device:start\x12\x9b\x01\n" +
+	"\x12ApproveDeviceLogin\x12/.landlord.identity.v1.ApproveDeviceLoginRequest\x1a0.landlord.identity.v1.ApproveDeviceLoginResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/auth/device:approve\x12\x8f\x01\n" +
+	"\x0fPollDeviceLogin\x12,.landlord.identity.v1.PollDeviceLoginRequest\x1a-.landlord.identity.v1.PollDeviceLoginResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/auth/device:pollB\xe7\x01\n" +
 	"\x18com.landlord.identity.v1B\x10AuthServiceProtoP\x01ZGgithub.com/landlord-dev/landlord/gen/go/landlord/identity/v1;identityv1\xa2\x02\x03LIX\xaa\x02\x14Landlord.Identity.V1\xca\x02\x14Landlord\\Identity\\V1\xe2\x02 Landlord\\Identity\\V1\\GPBMetadata\xea\x02\x16Landlord::Identity::V1b\x06proto3"
 
 var (
@@ -694,45 +1021,58 @@ func file_landlord_identity_v1_auth_service_proto_rawDescGZIP() []byte {
 	return file_landlord_identity_v1_auth_service_proto_rawDescData
 }
 
-var file_landlord_identity_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_landlord_identity_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_landlord_identity_v1_auth_service_proto_goTypes = []any{
-	(*TokenSet)(nil),               // 0: landlord.identity.v1.TokenSet
-	(*LoginRequest)(nil),           // 1: landlord.identity.v1.LoginRequest
-	(*LoginResponse)(nil),          // 2: landlord.identity.v1.LoginResponse
-	(*RefreshRequest)(nil),         // 3: landlord.identity.v1.RefreshRequest
-	(*RefreshResponse)(nil),        // 4: landlord.identity.v1.RefreshResponse
-	(*LogoutRequest)(nil),          // 5: landlord.identity.v1.LogoutRequest
-	(*LogoutResponse)(nil),         // 6: landlord.identity.v1.LogoutResponse
-	(*ExchangeApiKeyRequest)(nil),  // 7: landlord.identity.v1.ExchangeApiKeyRequest
-	(*ExchangeApiKeyResponse)(nil), // 8: landlord.identity.v1.ExchangeApiKeyResponse
-	(*WhoAmIRequest)(nil),          // 9: landlord.identity.v1.WhoAmIRequest
-	(*WhoAmIResponse)(nil),         // 10: landlord.identity.v1.WhoAmIResponse
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
-	(*Membership)(nil),             // 12: landlord.identity.v1.Membership
+	(*TokenSet)(nil),                   // 0: landlord.identity.v1.TokenSet
+	(*LoginRequest)(nil),               // 1: landlord.identity.v1.LoginRequest
+	(*LoginResponse)(nil),              // 2: landlord.identity.v1.LoginResponse
+	(*RefreshRequest)(nil),             // 3: landlord.identity.v1.RefreshRequest
+	(*RefreshResponse)(nil),            // 4: landlord.identity.v1.RefreshResponse
+	(*LogoutRequest)(nil),              // 5: landlord.identity.v1.LogoutRequest
+	(*LogoutResponse)(nil),             // 6: landlord.identity.v1.LogoutResponse
+	(*ExchangeApiKeyRequest)(nil),      // 7: landlord.identity.v1.ExchangeApiKeyRequest
+	(*ExchangeApiKeyResponse)(nil),     // 8: landlord.identity.v1.ExchangeApiKeyResponse
+	(*WhoAmIRequest)(nil),              // 9: landlord.identity.v1.WhoAmIRequest
+	(*WhoAmIResponse)(nil),             // 10: landlord.identity.v1.WhoAmIResponse
+	(*StartDeviceLoginRequest)(nil),    // 11: landlord.identity.v1.StartDeviceLoginRequest
+	(*StartDeviceLoginResponse)(nil),   // 12: landlord.identity.v1.StartDeviceLoginResponse
+	(*ApproveDeviceLoginRequest)(nil),  // 13: landlord.identity.v1.ApproveDeviceLoginRequest
+	(*ApproveDeviceLoginResponse)(nil), // 14: landlord.identity.v1.ApproveDeviceLoginResponse
+	(*PollDeviceLoginRequest)(nil),     // 15: landlord.identity.v1.PollDeviceLoginRequest
+	(*PollDeviceLoginResponse)(nil),    // 16: landlord.identity.v1.PollDeviceLoginResponse
+	(*timestamppb.Timestamp)(nil),      // 17: google.protobuf.Timestamp
+	(*Membership)(nil),                 // 18: landlord.identity.v1.Membership
 }
 var file_landlord_identity_v1_auth_service_proto_depIdxs = []int32{
-	11, // 0: landlord.identity.v1.TokenSet.access_token_expire_time:type_name -> google.protobuf.Timestamp
-	11, // 1: landlord.identity.v1.TokenSet.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
+	17, // 0: landlord.identity.v1.TokenSet.access_token_expire_time:type_name -> google.protobuf.Timestamp
+	17, // 1: landlord.identity.v1.TokenSet.refresh_token_expire_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: landlord.identity.v1.LoginResponse.tokens:type_name -> landlord.identity.v1.TokenSet
 	0,  // 3: landlord.identity.v1.RefreshResponse.tokens:type_name -> landlord.identity.v1.TokenSet
 	0,  // 4: landlord.identity.v1.ExchangeApiKeyResponse.tokens:type_name -> landlord.identity.v1.TokenSet
-	12, // 5: landlord.identity.v1.WhoAmIResponse.memberships:type_name -> landlord.identity.v1.Membership
-	11, // 6: landlord.identity.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
-	1,  // 7: landlord.identity.v1.AuthService.Login:input_type -> landlord.identity.v1.LoginRequest
-	3,  // 8: landlord.identity.v1.AuthService.Refresh:input_type -> landlord.identity.v1.RefreshRequest
-	5,  // 9: landlord.identity.v1.AuthService.Logout:input_type -> landlord.identity.v1.LogoutRequest
-	7,  // 10: landlord.identity.v1.AuthService.ExchangeApiKey:input_type -> landlord.identity.v1.ExchangeApiKeyRequest
-	9,  // 11: landlord.identity.v1.AuthService.WhoAmI:input_type -> landlord.identity.v1.WhoAmIRequest
-	2,  // 12: landlord.identity.v1.AuthService.Login:output_type -> landlord.identity.v1.LoginResponse
-	4,  // 13: landlord.identity.v1.AuthService.Refresh:output_type -> landlord.identity.v1.RefreshResponse
-	6,  // 14: landlord.identity.v1.AuthService.Logout:output_type -> landlord.identity.v1.LogoutResponse
-	8,  // 15: landlord.identity.v1.AuthService.ExchangeApiKey:output_type -> landlord.identity.v1.ExchangeApiKeyResponse
-	10, // 16: landlord.identity.v1.AuthService.WhoAmI:output_type -> landlord.identity.v1.WhoAmIResponse
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	18, // 5: landlord.identity.v1.WhoAmIResponse.memberships:type_name -> landlord.identity.v1.Membership
+	17, // 6: landlord.identity.v1.WhoAmIResponse.expire_time:type_name -> google.protobuf.Timestamp
+	0,  // 7: landlord.identity.v1.PollDeviceLoginResponse.tokens:type_name -> landlord.identity.v1.TokenSet
+	1,  // 8: landlord.identity.v1.AuthService.Login:input_type -> landlord.identity.v1.LoginRequest
+	3,  // 9: landlord.identity.v1.AuthService.Refresh:input_type -> landlord.identity.v1.RefreshRequest
+	5,  // 10: landlord.identity.v1.AuthService.Logout:input_type -> landlord.identity.v1.LogoutRequest
+	7,  // 11: landlord.identity.v1.AuthService.ExchangeApiKey:input_type -> landlord.identity.v1.ExchangeApiKeyRequest
+	9,  // 12: landlord.identity.v1.AuthService.WhoAmI:input_type -> landlord.identity.v1.WhoAmIRequest
+	11, // 13: landlord.identity.v1.AuthService.StartDeviceLogin:input_type -> landlord.identity.v1.StartDeviceLoginRequest
+	13, // 14: landlord.identity.v1.AuthService.ApproveDeviceLogin:input_type -> landlord.identity.v1.ApproveDeviceLoginRequest
+	15, // 15: landlord.identity.v1.AuthService.PollDeviceLogin:input_type -> landlord.identity.v1.PollDeviceLoginRequest
+	2,  // 16: landlord.identity.v1.AuthService.Login:output_type -> landlord.identity.v1.LoginResponse
+	4,  // 17: landlord.identity.v1.AuthService.Refresh:output_type -> landlord.identity.v1.RefreshResponse
+	6,  // 18: landlord.identity.v1.AuthService.Logout:output_type -> landlord.identity.v1.LogoutResponse
+	8,  // 19: landlord.identity.v1.AuthService.ExchangeApiKey:output_type -> landlord.identity.v1.ExchangeApiKeyResponse
+	10, // 20: landlord.identity.v1.AuthService.WhoAmI:output_type -> landlord.identity.v1.WhoAmIResponse
+	12, // 21: landlord.identity.v1.AuthService.StartDeviceLogin:output_type -> landlord.identity.v1.StartDeviceLoginResponse
+	14, // 22: landlord.identity.v1.AuthService.ApproveDeviceLogin:output_type -> landlord.identity.v1.ApproveDeviceLoginResponse
+	16, // 23: landlord.identity.v1.AuthService.PollDeviceLogin:output_type -> landlord.identity.v1.PollDeviceLoginResponse
+	16, // [16:24] is the sub-list for method output_type
+	8,  // [8:16] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_landlord_identity_v1_auth_service_proto_init() }
@@ -747,7 +1087,7 @@ func file_landlord_identity_v1_auth_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_landlord_identity_v1_auth_service_proto_rawDesc), len(file_landlord_identity_v1_auth_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,11 +19,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Login_FullMethodName          = "/landlord.identity.v1.AuthService/Login"
-	AuthService_Refresh_FullMethodName        = "/landlord.identity.v1.AuthService/Refresh"
-	AuthService_Logout_FullMethodName         = "/landlord.identity.v1.AuthService/Logout"
-	AuthService_ExchangeApiKey_FullMethodName = "/landlord.identity.v1.AuthService/ExchangeApiKey"
-	AuthService_WhoAmI_FullMethodName         = "/landlord.identity.v1.AuthService/WhoAmI"
+	AuthService_Login_FullMethodName              = "/landlord.identity.v1.AuthService/Login"
+	AuthService_Refresh_FullMethodName            = "/landlord.identity.v1.AuthService/Refresh"
+	AuthService_Logout_FullMethodName             = "/landlord.identity.v1.AuthService/Logout"
+	AuthService_ExchangeApiKey_FullMethodName     = "/landlord.identity.v1.AuthService/ExchangeApiKey"
+	AuthService_WhoAmI_FullMethodName             = "/landlord.identity.v1.AuthService/WhoAmI"
+	AuthService_StartDeviceLogin_FullMethodName   = "/landlord.identity.v1.AuthService/StartDeviceLogin"
+	AuthService_ApproveDeviceLogin_FullMethodName = "/landlord.identity.v1.AuthService/ApproveDeviceLogin"
+	AuthService_PollDeviceLogin_FullMethodName    = "/landlord.identity.v1.AuthService/PollDeviceLogin"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -52,6 +55,26 @@ type AuthServiceClient interface {
 	ExchangeApiKey(ctx context.Context, in *ExchangeApiKeyRequest, opts ...grpc.CallOption) (*ExchangeApiKeyResponse, error)
 	// WhoAmI describes the caller's token.
 	WhoAmI(ctx context.Context, in *WhoAmIRequest, opts ...grpc.CallOption) (*WhoAmIResponse, error)
+	// StartDeviceLogin begins a device login (RFC 8628) for a client that
+	// cannot take a password: it returns a secret device code, which only the
+	// device keeps and polls with, and a short user code, which a signed-in
+	// user approves elsewhere with ApproveDeviceLogin. Anyone may call it;
+	// calls are limited per client address like Login, and the number of
+	// pending device logins is bounded (RESOURCE_EXHAUSTED when full).
+	StartDeviceLogin(ctx context.Context, in *StartDeviceLoginRequest, opts ...grpc.CallOption) (*StartDeviceLoginResponse, error)
+	// ApproveDeviceLogin binds a pending device login to the caller, or
+	// denies it. Only a user signed in with a session (a password or device
+	// login, not an API key) may approve. A user code that is unknown,
+	// expired or no longer pending is NOT_FOUND; repeated wrong codes are
+	// refused for a while (RESOURCE_EXHAUSTED with RetryInfo).
+	ApproveDeviceLogin(ctx context.Context, in *ApproveDeviceLoginRequest, opts ...grpc.CallOption) (*ApproveDeviceLoginResponse, error)
+	// PollDeviceLogin asks whether a device login was approved. While it is
+	// pending: FAILED_PRECONDITION with reason AUTHORIZATION_PENDING; polled
+	// sooner than the interval: RESOURCE_EXHAUSTED with RetryInfo, and the
+	// interval grows by 5 seconds (slow_down); denied: PERMISSION_DENIED;
+	// unknown, expired or already redeemed: NOT_FOUND. Once approved it
+	// returns the approver's tokens, as Login does, exactly once.
+	PollDeviceLogin(ctx context.Context, in *PollDeviceLoginRequest, opts ...grpc.CallOption) (*PollDeviceLoginResponse, error)
 }
 
 type authServiceClient struct {
@@ -112,6 +135,36 @@ func (c *authServiceClient) WhoAmI(ctx context.Context, in *WhoAmIRequest, opts 
 	return out, nil
 }
 
+func (c *authServiceClient) StartDeviceLogin(ctx context.Context, in *StartDeviceLoginRequest, opts ...grpc.CallOption) (*StartDeviceLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartDeviceLoginResponse)
+	err := c.cc.Invoke(ctx, AuthService_StartDeviceLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ApproveDeviceLogin(ctx context.Context, in *ApproveDeviceLoginRequest, opts ...grpc.CallOption) (*ApproveDeviceLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveDeviceLoginResponse)
+	err := c.cc.Invoke(ctx, AuthService_ApproveDeviceLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) PollDeviceLogin(ctx context.Context, in *PollDeviceLoginRequest, opts ...grpc.CallOption) (*PollDeviceLoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PollDeviceLoginResponse)
+	err := c.cc.Invoke(ctx, AuthService_PollDeviceLogin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -138,6 +191,26 @@ type AuthServiceServer interface {
 	ExchangeApiKey(context.Context, *ExchangeApiKeyRequest) (*ExchangeApiKeyResponse, error)
 	// WhoAmI describes the caller's token.
 	WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error)
+	// StartDeviceLogin begins a device login (RFC 8628) for a client that
+	// cannot take a password: it returns a secret device code, which only the
+	// device keeps and polls with, and a short user code, which a signed-in
+	// user approves elsewhere with ApproveDeviceLogin. Anyone may call it;
+	// calls are limited per client address like Login, and the number of
+	// pending device logins is bounded (RESOURCE_EXHAUSTED when full).
+	StartDeviceLogin(context.Context, *StartDeviceLoginRequest) (*StartDeviceLoginResponse, error)
+	// ApproveDeviceLogin binds a pending device login to the caller, or
+	// denies it. Only a user signed in with a session (a password or device
+	// login, not an API key) may approve. A user code that is unknown,
+	// expired or no longer pending is NOT_FOUND; repeated wrong codes are
+	// refused for a while (RESOURCE_EXHAUSTED with RetryInfo).
+	ApproveDeviceLogin(context.Context, *ApproveDeviceLoginRequest) (*ApproveDeviceLoginResponse, error)
+	// PollDeviceLogin asks whether a device login was approved. While it is
+	// pending: FAILED_PRECONDITION with reason AUTHORIZATION_PENDING; polled
+	// sooner than the interval: RESOURCE_EXHAUSTED with RetryInfo, and the
+	// interval grows by 5 seconds (slow_down); denied: PERMISSION_DENIED;
+	// unknown, expired or already redeemed: NOT_FOUND. Once approved it
+	// returns the approver's tokens, as Login does, exactly once.
+	PollDeviceLogin(context.Context, *PollDeviceLoginRequest) (*PollDeviceLoginResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -162,6 +235,15 @@ func (UnimplementedAuthServiceServer) ExchangeApiKey(context.Context, *ExchangeA
 }
 func (UnimplementedAuthServiceServer) WhoAmI(context.Context, *WhoAmIRequest) (*WhoAmIResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WhoAmI not implemented")
+}
+func (UnimplementedAuthServiceServer) StartDeviceLogin(context.Context, *StartDeviceLoginRequest) (*StartDeviceLoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartDeviceLogin not implemented")
+}
+func (UnimplementedAuthServiceServer) ApproveDeviceLogin(context.Context, *ApproveDeviceLoginRequest) (*ApproveDeviceLoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveDeviceLogin not implemented")
+}
+func (UnimplementedAuthServiceServer) PollDeviceLogin(context.Context, *PollDeviceLoginRequest) (*PollDeviceLoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PollDeviceLogin not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -274,6 +356,60 @@ func _AuthService_WhoAmI_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_StartDeviceLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartDeviceLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).StartDeviceLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_StartDeviceLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).StartDeviceLogin(ctx, req.(*StartDeviceLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ApproveDeviceLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveDeviceLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ApproveDeviceLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ApproveDeviceLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ApproveDeviceLogin(ctx, req.(*ApproveDeviceLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_PollDeviceLogin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PollDeviceLoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).PollDeviceLogin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_PollDeviceLogin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).PollDeviceLogin(ctx, req.(*PollDeviceLoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -300,6 +436,18 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WhoAmI",
 			Handler:    _AuthService_WhoAmI_Handler,
+		},
+		{
+			MethodName: "StartDeviceLogin",
+			Handler:    _AuthService_StartDeviceLogin_Handler,
+		},
+		{
+			MethodName: "ApproveDeviceLogin",
+			Handler:    _AuthService_ApproveDeviceLogin_Handler,
+		},
+		{
+			MethodName: "PollDeviceLogin",
+			Handler:    _AuthService_PollDeviceLogin_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

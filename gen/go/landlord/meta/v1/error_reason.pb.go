@@ -61,6 +61,9 @@ const (
 	// An unexpected server fault. The details are logged with the request id,
 	// never returned. Code INTERNAL.
 	ErrorReason_ERROR_REASON_INTERNAL ErrorReason = 11
+	// A device login is not approved yet: the device polls again after its
+	// interval (RFC 8628 authorization_pending). Code FAILED_PRECONDITION.
+	ErrorReason_ERROR_REASON_AUTHORIZATION_PENDING ErrorReason = 12
 )
 
 // Enum value maps for ErrorReason.
@@ -78,20 +81,22 @@ var (
 		9:  "ERROR_REASON_RATE_LIMITED",
 		10: "ERROR_REASON_UNAVAILABLE",
 		11: "ERROR_REASON_INTERNAL",
+		12: "ERROR_REASON_AUTHORIZATION_PENDING",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":         0,
-		"ERROR_REASON_INVALID_ARGUMENT":    1,
-		"ERROR_REASON_NOT_FOUND":           2,
-		"ERROR_REASON_ALREADY_EXISTS":      3,
-		"ERROR_REASON_ETAG_MISMATCH":       4,
-		"ERROR_REASON_FAILED_PRECONDITION": 5,
-		"ERROR_REASON_UNAUTHENTICATED":     6,
-		"ERROR_REASON_PERMISSION_DENIED":   7,
-		"ERROR_REASON_QUOTA_EXCEEDED":      8,
-		"ERROR_REASON_RATE_LIMITED":        9,
-		"ERROR_REASON_UNAVAILABLE":         10,
-		"ERROR_REASON_INTERNAL":            11,
+		"ERROR_REASON_UNSPECIFIED":           0,
+		"ERROR_REASON_INVALID_ARGUMENT":      1,
+		"ERROR_REASON_NOT_FOUND":             2,
+		"ERROR_REASON_ALREADY_EXISTS":        3,
+		"ERROR_REASON_ETAG_MISMATCH":         4,
+		"ERROR_REASON_FAILED_PRECONDITION":   5,
+		"ERROR_REASON_UNAUTHENTICATED":       6,
+		"ERROR_REASON_PERMISSION_DENIED":     7,
+		"ERROR_REASON_QUOTA_EXCEEDED":        8,
+		"ERROR_REASON_RATE_LIMITED":          9,
+		"ERROR_REASON_UNAVAILABLE":           10,
+		"ERROR_REASON_INTERNAL":              11,
+		"ERROR_REASON_AUTHORIZATION_PENDING": 12,
 	}
 )
 
@@ -126,7 +131,7 @@ var File_landlord_meta_v1_error_reason_proto protoreflect.FileDescriptor
 
 const file_landlord_meta_v1_error_reason_proto_rawDesc = "" +
 	"\n" +
-	"#landlord/meta/v1/error_reason.proto\x12\x10landlord.meta.v1*\x90\x03\n" +
+	"#landlord/meta/v1/error_reason.proto\x12\x10landlord.meta.v1*\xb8\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -140,7 +145,8 @@ const file_landlord_meta_v1_error_reason_proto_rawDesc = "" +
 	"\x19ERROR_REASON_RATE_LIMITED\x10\t\x12\x1c\n" +
 	"\x18ERROR_REASON_UNAVAILABLE\x10\n" +
 	"\x12\x19\n" +
-	"\x15ERROR_REASON_INTERNAL\x10\vB\xcb\x01\n" +
+	"\x15ERROR_REASON_INTERNAL\x10\v\x12&\n" +
+	"\"ERROR_REASON_AUTHORIZATION_PENDING\x10\fB\xcb\x01\n" +
 	"\x14com.landlord.meta.v1B\x10ErrorReasonProtoP\x01Z?github.com/landlord-dev/landlord/gen/go/landlord/meta/v1;metav1\xa2\x02\x03LMX\xaa\x02\x10Landlord.Meta.V1\xca\x02\x10Landlord\\Meta\\V1\xe2\x02\x1cLandlord\\Meta\\V1\\GPBMetadata\xea\x02\x12Landlord::Meta::V1b\x06proto3"
 
 var (
