@@ -96,8 +96,10 @@ type Options struct {
 	Requests    int   // per round, per transport
 	Rounds      int   // per transport and level, the transports alternating
 	Warmup      int   // requests per transport before each level's rounds
-	// MaxTime bounds the whole measurement: a round still running then
-	// is cancelled and the run fails.
+	// MaxTime bounds the whole measurement: it is shared evenly among
+	// the rounds (the warm-up counting as one), and a round that runs out
+	// of its share stops early, counting the calls it completed. So a
+	// loaded machine gets fewer calls, never a longer run.
 	MaxTime time.Duration
 }
 
@@ -117,19 +119,21 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 	if len(transports) < 2 || o.Requests < 1 || o.Rounds < 1 {
 		return errors.New("need a baseline and a transport to compare, and requests and rounds")
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.MaxTime)
+	window := o.MaxTime / time.Duration(len(o.Concurrency)*(o.Rounds+1)*len(transports))
+	// A call stuck past the whole budget (plus slack) is an error.
+	ctx, cancel := context.WithTimeout(ctx, o.MaxTime+30*time.Second)
 	defer cancel()
 	start := time.Now()
 	for _, c := range o.Concurrency {
 		results := make([]Result, len(transports))
 		for _, t := range transports {
-			if _, err := round(ctx, t, c, o.Warmup); err != nil {
+			if _, err := round(ctx, t, c, o.Warmup, window); err != nil {
 				return fmt.Errorf("warm-up, %s: %w", t.Name, err)
 			}
 		}
 		for range o.Rounds {
 			for i, t := range transports {
-				r, err := round(ctx, t, c, o.Requests)
+				r, err := round(ctx, t, c, o.Requests, window)
 				if err != nil {
 					return fmt.Errorf("%s, %d workers: %w", t.Name, c, err)
 				}
@@ -138,7 +142,8 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 				results[i].Lat = append(results[i].Lat, r.Lat...)
 			}
 		}
-		fmt.Fprintf(out, " %d concurrent callers, %d rounds of %d calls per transport, interleaved:\n", c, o.Rounds, o.Requests)
+		fmt.Fprintf(out, " %d concurrent callers, %d rounds per transport, interleaved, each %d calls or %.1f s, whichever ends first:\n",
+			c, o.Rounds, o.Requests, window.Seconds())
 		base := results[0]
 		for i, t := range transports {
 			r := results[i]
@@ -146,8 +151,8 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 			if i > 0 {
 				ratio = fmt.Sprintf("   %.2fx of gRPC", r.PerSecond()/base.PerSecond())
 			}
-			shared.Row(out, t.Name, fmt.Sprintf("%7.0f req/s   p50 %s   p99 %s%s", r.PerSecond(),
-				shared.Ms(r.Lat.Quantile(0.5)), shared.Ms(r.Lat.Quantile(0.99)), ratio))
+			shared.Row(out, t.Name, fmt.Sprintf("%7.0f req/s   p50 %s   p99 %s   (%d calls)%s", r.PerSecond(),
+				shared.Ms(r.Lat.Quantile(0.5)), shared.Ms(r.Lat.Quantile(0.99)), r.Calls, ratio))
 		}
 		ratio := results[1].PerSecond() / base.PerSecond()
 		verdict := "met"
@@ -160,8 +165,9 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 	return nil
 }
 
-// round makes n calls from c workers and times each.
-func round(ctx context.Context, t Transport, c, n int) (Result, error) {
+// round makes n calls from c workers, or as many as start within window,
+// and times each.
+func round(ctx context.Context, t Transport, c, n int, window time.Duration) (Result, error) {
 	var (
 		next atomic.Int64
 		mu   sync.Mutex
@@ -172,6 +178,7 @@ func round(ctx context.Context, t Transport, c, n int) (Result, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
+	stop := start.Add(window)
 	for range c {
 		wg.Go(func() {
 			mine := make(shared.Latencies, 0, n/c+1)
@@ -180,7 +187,7 @@ func round(ctx context.Context, t Transport, c, n int) (Result, error) {
 				lat = append(lat, mine...)
 				mu.Unlock()
 			}()
-			for next.Add(1) <= int64(n) {
+			for next.Add(1) <= int64(n) && time.Now().Before(stop) {
 				t0 := time.Now()
 				if err := t.Call(ctx); err != nil {
 					errs <- err
