@@ -159,7 +159,7 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 		if ratio < 0.5 {
 			verdict = "NOT met"
 		}
-		shared.Row(out, transports[1].Name+" / gRPC (goal ≥ 0.5)", fmt.Sprintf("%.2fx: %s", ratio, verdict))
+		shared.Row(out, "REST/gRPC req/s (goal ≥ 0.5)", fmt.Sprintf("%.2fx, %s: %s", ratio, transports[1].Name, verdict))
 	}
 	fmt.Fprintf(out, " measured in %.1f s\n", time.Since(start).Seconds())
 	return nil
