@@ -21,7 +21,7 @@ var gatewayPlanRate = &quotav1.RateLimit{RequestsPerSecond: 1_000_000, Burst: 1_
 
 func gatewayCommand() *cobra.Command {
 	var kubeconfig, binDir string
-	var http1 bool
+	var http1, quotaToo bool
 	o := gatewaybench.Options{}
 	cmd := &cobra.Command{
 		Use:   "gateway",
@@ -59,19 +59,33 @@ func gatewayCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			transports := []gatewaybench.Transport{
-				gatewaybench.GRPC(conn, s.AdminToken, tenant),
-				gatewaybench.REST("REST via gateway ("+proto+")", h2, s.GatewayURL, s.AdminToken, tenant),
+			quotaConn, err := s.Dial(s.QuotaAddr)
+			if err != nil {
+				return err
 			}
-			if http1 {
-				// HTTP/1.1 keep-alive: a pool of connections, one per caller.
-				h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg.Clone(),
-					TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}}
-				transports = append(transports, gatewaybench.REST("REST via gateway (HTTP/1.1)", h1, s.GatewayURL, s.AdminToken, tenant))
+			defer quotaConn.Close()
+			// HTTP/1.1 keep-alive: a pool of connections, one per caller.
+			h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg.Clone(),
+				TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}}
+			rest := func(path string) []gatewaybench.Transport {
+				ts := []gatewaybench.Transport{gatewaybench.REST("REST via gateway ("+proto+")", h2, s.GatewayURL+path, s.AdminToken)}
+				if http1 {
+					ts = append(ts, gatewaybench.REST("REST via gateway (HTTP/1.1)", h1, s.GatewayURL+path, s.AdminToken))
+				}
+				return ts
 			}
-			fmt.Fprintf(out, "bench-gateway: GetTenant of one tenant as a platform admin (bearer token), TLS on loopback; baseline: native gRPC to provisioning, one shared connection; the tenant's plan allows %.0f req/s at the gateway, so its rate limiter runs but never refuses\n",
+			getTenant := append([]gatewaybench.Transport{gatewaybench.GetTenant(conn, s.AdminToken, tenant)}, rest("/v1/tenants/"+tenant)...)
+			getQuota := append([]gatewaybench.Transport{gatewaybench.GetTenantQuota(quotaConn, s.AdminToken, tenant)}, rest("/v1/tenants/"+tenant+"/quota")...)
+			if quotaToo {
+				o.MaxTime /= 2
+			}
+			fmt.Fprintf(out, "bench-gateway: GetTenant of one tenant as a platform admin (bearer token), TLS on loopback; baseline: native gRPC to provisioning, one shared connection (GetTenant reads the Tenant straight from the API server on both paths); the tenant's plan allows %.0f req/s at the gateway, so its rate limiter runs but never refuses\n",
 				gatewayPlanRate.GetRequestsPerSecond())
-			return gatewaybench.Run(ctx, out, o, transports...)
+			if err := gatewaybench.Run(ctx, out, o, getTenant...); err != nil || !quotaToo {
+				return err
+			}
+			fmt.Fprintln(out, "bench-gateway: GetTenantQuota of the same tenant, answered from quota's memory: the gateway's own cost, with no API server read to hide it; baseline: native gRPC to quota")
+			return gatewaybench.Run(ctx, out, o, getQuota...)
 		},
 	}
 	f := cmd.Flags()
@@ -81,7 +95,8 @@ func gatewayCommand() *cobra.Command {
 	f.IntVar(&o.Requests, "requests", 2000, "calls per round per transport")
 	f.IntVar(&o.Rounds, "rounds", 3, "rounds per transport and level, the transports alternating")
 	f.IntVar(&o.Warmup, "warmup", 500, "calls per transport before each level")
-	f.DurationVar(&o.MaxTime, "max-time", 60*time.Second, "bound on the whole measurement")
+	f.DurationVar(&o.MaxTime, "max-time", 60*time.Second, "bound on the whole measurement (rounds stop early to keep it)")
 	f.BoolVar(&http1, "http1", true, "also measure REST over HTTP/1.1 keep-alive connections")
+	f.BoolVar(&quotaToo, "quota", true, "also compare GetTenantQuota (answered from memory) over both; max-time is then shared")
 	return cmd
 }

@@ -1,6 +1,7 @@
 // Package bench is the gateway's benchmark (make bench-gateway): GetTenant
 // as REST/JSON through the gateway against the same call over native gRPC
-// to provisioning, the baseline, in the same run, at the same concurrency
+// to provisioning, the baseline (and GetTenantQuota against quota, whose
+// answer is in memory: there the gateway's own cost shows), in the same run, at the same concurrency
 // and request count, in interleaved rounds so that drift in the machine's
 // load hits both sides alike. It knows no other service's internals: the
 // caller (landlord-bench) starts the stack and hands over a connection, a
@@ -13,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,34 +22,49 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
+	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	shared "github.com/landlord-dev/landlord/services/internal/bench"
 )
 
-// Transport is one way of calling GetTenant.
+// Transport is one way of making a call.
 type Transport struct {
 	Name string
-	// Call makes one GetTenant call and reports its error.
+	// Call makes one call and reports its error.
 	Call func(ctx context.Context) error
 }
 
-// GRPC calls provisioning's GetTenant over conn (one shared connection, as
-// a real client holds) with token as bearer.
-func GRPC(conn *grpc.ClientConn, token, tenant string) Transport {
+// Bearer is ctx carrying token as gRPC's authorization metadata.
+func Bearer(ctx context.Context, token string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+}
+
+// GetTenant calls provisioning's GetTenant over conn (one shared
+// connection, as a real client holds) with token as bearer.
+func GetTenant(conn *grpc.ClientConn, token, tenant string) Transport {
 	client := provisioningv1.NewTenantServiceClient(conn)
 	req := &provisioningv1.GetTenantRequest{Name: tenant}
 	return Transport{Name: "gRPC to provisioning", Call: func(ctx context.Context) error {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-		_, err := client.GetTenant(ctx, req)
+		_, err := client.GetTenant(Bearer(ctx, token), req)
 		return err
 	}}
 }
 
-// REST calls GET /v1/tenants/{tenant} at the gateway's base URL with
-// client, token as bearer. The body is read whole, not decoded (the gRPC
-// side decodes its protobuf). Any answer but 200 is an error; a 429 says
-// the rate limiter, not the gateway, was measured.
-func REST(name string, client *http.Client, base, token, tenant string) Transport {
-	target := base + "/v1/tenants/" + url.PathEscape(tenant)
+// GetTenantQuota calls quota's GetTenantQuota over conn with token as
+// bearer.
+func GetTenantQuota(conn *grpc.ClientConn, token, tenant string) Transport {
+	client := quotav1.NewTenantQuotaServiceClient(conn)
+	req := &quotav1.GetTenantQuotaRequest{Tenant: tenant}
+	return Transport{Name: "gRPC to quota", Call: func(ctx context.Context) error {
+		_, err := client.GetTenantQuota(Bearer(ctx, token), req)
+		return err
+	}}
+}
+
+// REST sends GET target with client, token as bearer. The body is read
+// whole, not decoded (the gRPC side decodes its protobuf). Any answer but
+// 200 is an error; a 429 says the rate limiter, not the gateway, was
+// measured.
+func REST(name string, client *http.Client, target, token string) Transport {
 	return Transport{Name: name, Call: func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
@@ -149,7 +164,7 @@ func Run(ctx context.Context, out io.Writer, o Options, transports ...Transport)
 			r := results[i]
 			ratio := ""
 			if i > 0 {
-				ratio = fmt.Sprintf("   %.2fx of gRPC", r.PerSecond()/base.PerSecond())
+				ratio = fmt.Sprintf("   %.2fx of %s", r.PerSecond()/base.PerSecond(), transports[0].Name)
 			}
 			shared.Row(out, t.Name, fmt.Sprintf("%7.0f req/s   p50 %s   p99 %s   (%d calls)%s", r.PerSecond(),
 				shared.Ms(r.Lat.Quantile(0.5)), shared.Ms(r.Lat.Quantile(0.99)), r.Calls, ratio))
