@@ -28,6 +28,7 @@ type scenario struct {
 	Total       uint              `json:"total"`
 	Concurrency uint              `json:"concurrency"`
 	Data        json.RawMessage   `json:"data"`
+	Metadata    json.RawMessage   `json:"metadata"`
 }
 
 // loadScenarios reads every *.json in dir, sorted by name.

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"text/template"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -73,6 +76,20 @@ func TestGhzScenarios(t *testing.T) {
 			if err := protojson.Unmarshal(sc.Data, mt.New().Interface()); err != nil {
 				t.Errorf("data is not a %s: %v", md.Input().FullName(), err)
 			}
+			// ghz executes data and metadata as templates on their JSON
+			// text, compacted: a template must parse there (a quoted
+			// string literal would arrive as \"...\" and not).
+			for what, raw := range map[string]json.RawMessage{"data": sc.Data, "metadata": sc.Metadata} {
+				var compact bytes.Buffer
+				if len(raw) > 0 {
+					if err := json.Compact(&compact, raw); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := template.New(what).Funcs(ghzFuncs).Parse(compact.String()); err != nil {
+					t.Errorf("%s is no template ghz can execute (use `raw strings` inside {{ }}): %v", what, err)
+				}
+			}
 			if want := "landlord." + sc.Tags["service"] + ".v1"; string(sd.ParentFile().Package()) != want {
 				t.Errorf("tags.service %q, but %s is in package %s", sc.Tags["service"], service, sd.ParentFile().Package())
 			}
@@ -85,7 +102,7 @@ func TestGhzScenarios(t *testing.T) {
 			}
 			// No JWT (base64 of `{"`), no literal password.
 			if strings.Contains(string(raw), "eyJ") {
-				t.Error("holds what looks like a token; take it from {{env \"LANDLORD_TOKEN\"}}")
+				t.Error("holds what looks like a token; take it from {{env `LANDLORD_TOKEN`}}")
 			}
 			for _, k := range []string{"host", "cacert", "cert", "key"} {
 				if strings.Contains(string(raw), `"`+k+`":`) {
@@ -100,6 +117,10 @@ func TestGhzScenarios(t *testing.T) {
 		}
 	}
 }
+
+// ghzFuncs are the template functions the scenarios may use (of the
+// sprig functions ghz offers): only their names matter for parsing.
+var ghzFuncs = template.FuncMap{"env": os.Getenv, "default": func(d, v any) any { return v }}
 
 // TestScenarioMethod pins how calls are split.
 func TestScenarioMethod(t *testing.T) {
