@@ -130,11 +130,11 @@ func ghzCommand() *cobra.Command {
 						return err
 					}
 					baselines[key] = base
-					bench.PrintGhz(out, service+" health check (baseline)", base)
+					bench.PrintGhz(out, service+" health (baseline)", base)
 				}
 				_, m := sc.method()
 				bench.PrintGhz(out, service+" "+m, r)
-				bench.Row(out, "  vs health check", fmt.Sprintf("%.2fx calls/s", r.Rps/base.Rps))
+				bench.Row(out, "  vs health", fmt.Sprintf("%.2fx calls/s", r.Rps/base.Rps))
 			}
 			return nil
 		},
