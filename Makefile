@@ -90,6 +90,8 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 # go test -bench output too) to one report, under a header naming the
 # target, the date and the machine's load; `make bench` starts it afresh.
 BENCH_REPORT ?= $(CURDIR)/.build/bench-report.txt
+# Absolute: some recipes tee from services/.
+override BENCH_REPORT := $(abspath $(BENCH_REPORT))
 BENCHES := bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf bench-observability bench-gateway bench-ghz
 # $(BENCH_HEADER) is a target's first recipe line; $(TEE) ends each line whose output is a result.
 BENCH_HEADER = @mkdir -p $(dir $(BENCH_REPORT)) && printf '\n=== make %s   %s   %s cores, load average %s\n' '$@' "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$(nproc)" "$$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a $(BENCH_REPORT)
