@@ -27,13 +27,13 @@ func gatewayCommand() *cobra.Command {
 		Use:   "gateway",
 		Short: "GetTenant as REST through the gateway vs native gRPC to provisioning, same run, same concurrency",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
 			s, err := startStack(ctx, binDir, kubeconfig)
 			if err != nil {
 				return err
 			}
-			defer s.stop()
+			defer func() { s.stop(err != nil) }()
 			const plan, tenant = "bench-gateway", "bench-gateway"
 			if err := s.createPlan(ctx, plan, gatewayPlanRate); err != nil {
 				return err

@@ -74,7 +74,7 @@ func ghzCommand() *cobra.Command {
 		Use:   "ghz",
 		Short: "Every ghz scenario in bench/ghz against a fresh stack, each against a health check of the same service",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			scenarios, err := loadScenarios(dir)
 			if err != nil {
 				return err
@@ -84,7 +84,7 @@ func ghzCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer s.stop()
+			defer func() { s.stop(err != nil) }()
 			// The scenarios' tenant, on the default plan.
 			if err := s.createTenant(ctx, "acme", "standard"); err != nil {
 				return err

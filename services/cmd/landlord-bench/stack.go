@@ -47,7 +47,7 @@ func startStack(ctx context.Context, binDir, kubeconfig string) (_ *stack, err e
 	s := &stack{}
 	defer func() {
 		if err != nil {
-			s.stop()
+			s.stop(true)
 		}
 	}()
 	if s.Env, err = devclusterproc.ReadEnvFile(devEnv); err != nil {
@@ -152,11 +152,16 @@ func (s *stack) waitServing(ctx context.Context, addr string) error {
 	}
 }
 
-// stop stops the services in reverse order and removes their state; the
-// logs of a failed run stay (their paths are in the errors).
-func (s *stack) stop() {
+// stop stops the services in reverse order and removes their state, and
+// their logs unless keepLogs (a failed run: its errors name them).
+func (s *stack) stop(keepLogs bool) {
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		_ = s.procs[i].Stop()
+		if keepLogs {
+			fmt.Fprintf(os.Stderr, "landlord-bench: log kept: %s\n", s.procs[i].Log.Name())
+		} else {
+			_ = os.Remove(s.procs[i].Log.Name())
+		}
 	}
 	if s.Identity != nil {
 		s.Identity.Stop()
