@@ -90,52 +90,87 @@ test-go: ## Run the Go tests (against LANDLORD_KUBECONFIG, or a cluster each pac
 
 ##@ Benchmarks (not part of test: timings on shared machines are noisy)
 
+# Every bench-* target appends what it prints (stdout and stderr, the
+# go test -bench output too) to one report, under a header naming the
+# target, the date and the machine's load; `make bench` starts it afresh.
+BENCH_REPORT ?= $(CURDIR)/.build/bench-report.txt
+# Absolute: some recipes tee from services/.
+override BENCH_REPORT := $(abspath $(BENCH_REPORT))
+BENCHES := bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf bench-observability bench-gateway bench-ghz
+# $(BENCH_HEADER) is a target's first recipe line; $(TEE) ends each line whose output is a result.
+BENCH_HEADER = @mkdir -p $(dir $(BENCH_REPORT)) && printf '\n=== make %s   %s   %s cores, load average %s\n' '$@' "$$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$$(nproc)" "$$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a $(BENCH_REPORT)
+TEE = 2>&1 | tee -a $(BENCH_REPORT)
+
 .PHONY: bench
-bench: bench-apiserver bench-devcluster-start bench-identity bench-provisioning bench-quota bench-apf bench-observability ## Run every benchmark
+bench: ## Run every benchmark, one after another; results in one report (BENCH_REPORT, default .build/bench-report.txt)
+	mkdir -p $(dir $(BENCH_REPORT)) && : > $(BENCH_REPORT)
+	$(MAKE) $(BENCHES) || { echo "A benchmark failed; the report so far: $(BENCH_REPORT)" >&2; exit 1; }
+	@echo "Benchmark report: $(BENCH_REPORT)"
 
 .PHONY: bench-apiserver
 bench-apiserver: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Raw client-go create throughput: the physical limit
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apiserver
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apiserver $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-identity
 bench-identity: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/landlord-bench ## Token verification vs a no-op RPC, and logins/s (ghz)
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench identity --identity-bin $(BIN)/identity
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench identity --identity-bin $(BIN)/identity $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
-	cd services && go test -run '^$$' -bench CheckAtScale -benchtime 1x ./identity/internal/authz/
-	cd services && go test -run '^$$' -bench 'Verify' ./identity/internal/signing/
+	cd services && go test -run '^$$' -bench CheckAtScale -benchtime 1x ./identity/internal/authz/ $(TEE)
+	cd services && go test -run '^$$' -bench 'Verify' ./identity/internal/signing/ $(TEE)
 
 .PHONY: bench-provisioning
 bench-provisioning: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Tenants through the operator vs raw client-go creates; restart at 1,000 tenants: resync time, writes, RSS
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity --quota-bin $(BIN)/quota
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench provisioning --provisioning-bin $(BIN)/provisioning --identity-bin $(BIN)/identity --quota-bin $(BIN)/quota $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-apf
 bench-apf: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## API Priority and Fairness at 1,000 tenants: throughput of the last tier schema subject vs the first (and vs one schema per tenant)
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apf
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench apf $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-quota
 bench-quota: $(BIN)/landlord-devcluster $(BIN)/quota $(BIN)/provisioning $(BIN)/landlord-bench ## Pod storm vs plain quotas of the same total; rebalance end to end; allocation decisions at 1,000 tenants
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench quota --bin-dir $(BIN)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench quota --bin-dir $(BIN) $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
-	cd services && go test -run '^$$' -bench 'Decision|Save' -benchtime 3000x ./quota/internal/ledger/ ./quota/internal/ledger/store/
+	cd services && go test -run '^$$' -bench 'Decision|Save' -benchtime 3000x ./quota/internal/ledger/ ./quota/internal/ledger/store/ $(TEE)
 
 .PHONY: bench-observability
 bench-observability: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/observability $(BIN)/landlord-bench ## Observability at 1,000 tenants, 10,000 Deployments, 2,000 pods (seeded in bulk): GetTenantUsage p50/p99 vs a health check, ListTenantUsage, RSS, informer throughput vs a plain watch; usage computation in memory
+	$(BENCH_HEADER)
 	rm -rf $(BENCH_STATE_DIR)
-	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench observability --observability-bin $(BIN)/observability --identity-bin $(BIN)/identity
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench observability --observability-bin $(BIN)/observability --identity-bin $(BIN)/identity $(TEE)
 	rm -rf $(BENCH_STATE_DIR)
-	cd services && go test -run '^$$' -bench TenantUsageAt1000Tenants -benchtime 50x ./observability/internal/cluster/
+	cd services && go test -run '^$$' -bench TenantUsageAt1000Tenants -benchtime 50x ./observability/internal/cluster/ $(TEE)
+
+.PHONY: bench-gateway
+bench-gateway: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench ## GetTenant as REST through the gateway vs native gRPC to provisioning: req/s ratio (goal >= 0.5) and p50/p99 at 8 and 32 callers
+	$(BENCH_HEADER)
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench gateway --bin-dir $(BIN) $(TEE)
+	rm -rf $(BENCH_STATE_DIR)
+
+.PHONY: bench-ghz
+bench-ghz: $(BIN)/landlord-devcluster $(BIN)/identity $(BIN)/quota $(BIN)/provisioning $(BIN)/observability $(BIN)/gateway $(BIN)/landlord-bench ## Every ghz scenario in bench/ghz (each service's hot RPCs) against a fresh stack, vs a health check of the same service
+	$(BENCH_HEADER)
+	rm -rf $(BENCH_STATE_DIR)
+	$(BIN)/landlord-devcluster exec --state-dir $(BENCH_STATE_DIR) --free-ports -- $(BIN)/landlord-bench ghz --bin-dir $(BIN) --dir bench/ghz $(TEE)
+	rm -rf $(BENCH_STATE_DIR)
 
 .PHONY: bench-devcluster-start
 bench-devcluster-start: $(BIN)/landlord-devcluster $(BIN)/landlord-bench ## Dev cluster cold and warm start times
-	$(BIN)/landlord-bench devcluster-start
+	$(BENCH_HEADER)
+	$(BIN)/landlord-bench devcluster-start $(TEE)
 
 ##@ Generate and verify
 

@@ -26,7 +26,7 @@ import (
 
 func main() {
 	root := &cobra.Command{Use: "landlord-bench", Short: "Run Landlord's benchmarks"}
-	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), apfCommand(), quotaCommand(), observabilityCommand())
+	root.AddCommand(apiserverCommand(), devclusterStartCommand(), identityCommand(), provisioningCommand(), apfCommand(), quotaCommand(), observabilityCommand(), gatewayCommand(), ghzCommand())
 	cli.Main(root)
 }
 
