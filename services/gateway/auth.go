@@ -22,11 +22,19 @@ import (
 // apiKeyPrefix starts every API key secret identity issues.
 const apiKeyPrefix = "llk_"
 
-// publicPaths take no bearer token, or one they check themselves (a
-// stale token sent along with a login must not stop the login).
-var publicPaths = map[string]bool{
-	"/v1/auth:login": true, "/v1/auth:refresh": true, "/v1/auth:logout": true, "/v1/auth:exchangeApiKey": true,
+// public says whether path is one of AuthService's calls that take no
+// bearer token (as /v1/auth:login or /v1/auth/login): a stale token sent
+// along with a login must not stop the login.
+func public(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/v1/auth")
+	if !ok || rest == "" {
+		return false
+	}
+	return publicAuthCalls[rest[1:]]
 }
+
+var publicAuthCalls = map[string]bool{"login": true, "refresh": true, "logout": true, "exchangeApiKey": true,
+	"device:start": true, "device:poll": true}
 
 // exchangeFunc trades an API key for an access token and its expiry.
 type exchangeFunc func(ctx context.Context, secret string) (string, time.Time, error)
@@ -88,7 +96,7 @@ func (a *authenticator) middleware(mux *runtime.ServeMux, next http.Handler) htt
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		raw = strings.TrimSpace(raw)
-		if !ok || raw == "" || publicPaths[r.URL.Path] {
+		if !ok || raw == "" || public(r.URL.Path) {
 			next.ServeHTTP(w, r) // the services refuse what needs a token
 			return
 		}

@@ -76,8 +76,14 @@ func TestAccessTokensAreVerifiedBeforeAnyServiceIsCalled(t *testing.T) {
 		t.Errorf("no token: next saw %q", seen)
 	}
 	// A stale token sent along with a login does not stop the login.
-	if _, seen, _ := serve(a, "/v1/auth:login", "expired"); seen != "called:Bearer expired" {
-		t.Errorf("login with a stale token: next saw %q", seen)
+	for _, path := range []string{"/v1/auth:login", "/v1/auth/login", "/v1/auth/device:poll"} {
+		if _, seen, _ := serve(a, path, "expired"); seen != "called:Bearer expired" {
+			t.Errorf("%s with a stale token: next saw %q", path, seen)
+		}
+	}
+	// Approving a device login needs a signed-in user: checked here.
+	if w, seen, _ := serve(a, "/v1/auth/device:approve", "expired"); w.Code != http.StatusUnauthorized || seen != "" {
+		t.Errorf("device approve with a bad token: %d, next saw %q", w.Code, seen)
 	}
 }
 

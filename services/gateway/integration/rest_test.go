@@ -149,3 +149,21 @@ func TestMembersIsMemberships(t *testing.T) {
 		t.Errorf("still a member after DELETE: %s", r.body)
 	}
 }
+
+// TestAuthPathsUnderSlashToo: /v1/auth/login is /v1/auth:login, and so on
+// for refresh, logout, whoami and the API key exchange.
+func TestAuthPathsUnderSlashToo(t *testing.T) {
+	e := started(t)
+	e.user(t, "gw-sam")
+	login := e.call(t, http.MethodPost, "/v1/auth/login", "", map[string]string{"username": "gw-sam", "password": password})
+	if login.code != http.StatusOK {
+		t.Fatalf("POST /v1/auth/login: %d %s", login.code, login.body)
+	}
+	tokens := login.json(t)["tokens"].(map[string]any)
+	if who := e.call(t, http.MethodGet, "/v1/auth/whoami", tokens["accessToken"].(string), nil); who.code != http.StatusOK || who.json(t)["subject"] != "user:gw-sam" {
+		t.Errorf("GET /v1/auth/whoami: %d %s", who.code, who.body)
+	}
+	if r := e.call(t, http.MethodPost, "/v1/auth/refresh", "", map[string]any{"refreshToken": tokens["refreshToken"]}); r.code != http.StatusOK {
+		t.Errorf("POST /v1/auth/refresh: %d %s", r.code, r.body)
+	}
+}

@@ -997,13 +997,13 @@ const file_landlord_identity_v1_auth_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\n" +
 	"deviceCode\"Q\n" +
 	"\x17PollDeviceLoginResponse\x126\n" +
-	"\x06tokens\x18\x01 \x01(\v2\x1e.landlord.identity.v1.TokenSetR\x06tokens2\xa6\b\n" +
-	"\vAuthService\x12k\n" +
-	"\x05Login\x12\".landlord.identity.v1.LoginRequest\x1a#.landlord.identity.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/auth:login\x12s\n" +
-	"\aRefresh\x12$.landlord.identity.v1.RefreshRequest\x1a%.landlord.identity.v1.RefreshResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/auth:refresh\x12o\n" +
-	"\x06Logout\x12#.landlord.identity.v1.LogoutRequest\x1a$.landlord.identity.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/auth:logout\x12\x8f\x01\n" +
-	"\x0eExchangeApiKey\x12+.landlord.identity.v1.ExchangeApiKeyRequest\x1a,.landlord.identity.v1.ExchangeApiKeyResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/auth:exchangeApiKey\x12l\n" +
-	"\x06WhoAmI\x12#.landlord.identity.v1.WhoAmIRequest\x1a$.landlord.identity.v1.WhoAmIResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auth:whoami\x12\x93\x01\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1e.landlord.identity.v1.TokenSetR\x06tokens2\x9c\t\n" +
+	"\vAuthService\x12\x80\x01\n" +
+	"\x05Login\x12\".landlord.identity.v1.LoginRequest\x1a#.landlord.identity.v1.LoginResponse\".\x82\xd3\xe4\x93\x02(:\x01*Z\x13:\x01*\"\x0e/v1/auth/login\"\x0e/v1/auth:login\x12\x8a\x01\n" +
+	"\aRefresh\x12$.landlord.identity.v1.RefreshRequest\x1a%.landlord.identity.v1.RefreshResponse\"2\x82\xd3\xe4\x93\x02,:\x01*Z\x15:\x01*\"\x10/v1/auth/refresh\"\x10/v1/auth:refresh\x12\x85\x01\n" +
+	"\x06Logout\x12#.landlord.identity.v1.LogoutRequest\x1a$.landlord.identity.v1.LogoutResponse\"0\x82\xd3\xe4\x93\x02*:\x01*Z\x14:\x01*\"\x0f/v1/auth/logout\"\x0f/v1/auth:logout\x12\xad\x01\n" +
+	"\x0eExchangeApiKey\x12+.landlord.identity.v1.ExchangeApiKeyRequest\x1a,.landlord.identity.v1.ExchangeApiKeyResponse\"@\x82\xd3\xe4\x93\x02::\x01*Z\x1c:\x01*\"\x17/v1/auth/exchangeApiKey\"\x17/v1/auth:exchangeApiKey\x12\x7f\n" +
+	"\x06WhoAmI\x12#.landlord.identity.v1.WhoAmIRequest\x1a$.landlord.identity.v1.WhoAmIResponse\"*\x82\xd3\xe4\x93\x02$Z\x11\x12\x0f/v1/auth/whoami\x12\x0f/v1/auth:whoami\x12\x93\x01\n" +
 	"\x10StartDeviceLogin\x12-.landlord.identity.v1.StartDeviceLoginRequest\x1a..landlord.identity.v1.StartDeviceLoginResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/auth/device:start\x12\x9b\x01\n" +
 	"\x12ApproveDeviceLogin\x12/.landlord.identity.v1.ApproveDeviceLoginRequest\x1a0.landlord.identity.v1.ApproveDeviceLoginResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/auth/device:approve\x12\x8f\x01\n" +
 	"\x0fPollDeviceLogin\x12,.landlord.identity.v1.PollDeviceLoginRequest\x1a-.landlord.identity.v1.PollDeviceLoginResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/auth/device:pollB\xe7\x01\n" +
