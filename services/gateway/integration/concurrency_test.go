@@ -9,34 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/quota/bench"
 )
-
-// concurrencyPlan is "standard" with a generous rate but at most two
-// requests and two streams open per tenant bucket.
-func (e *env) concurrencyPlan(t *testing.T, name string) {
-	t.Helper()
-	conn, err := e.stack.Dial(e.stack.Quota.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	plans := quotav1.NewPlanServiceClient(conn)
-	base, err := plans.GetPlan(e.stack.Admin, &quotav1.GetPlanRequest{Name: "standard"}, grpc.WaitForReady(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := proto.Clone(base.GetPlan()).(*quotav1.Plan)
-	p.Name, p.Etag, p.CreateTime, p.UpdateTime = name, "", nil, nil
-	p.RateLimit = &quotav1.RateLimit{RequestsPerSecond: 100, Burst: 100, MaxInFlight: 2, MaxStreams: 2}
-	if _, err := plans.CreatePlan(e.stack.Admin, &quotav1.CreatePlanRequest{Plan: p}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // watchQuota opens tenant's quota watch and reads its first line (the
 // quota as it is), so the stream is open when it returns.
@@ -95,7 +71,8 @@ func want429AtOnce(t *testing.T, r response, limit string) {
 
 func TestATenantsStreamsAndRequestsAtOnceAreBoundedByItsPlan(t *testing.T) {
 	e := started(t)
-	e.concurrencyPlan(t, "gw-conc")
+	// At most two requests and two streams open per tenant bucket.
+	e.planWithLimit(t, "gw-conc", &quotav1.RateLimit{RequestsPerSecond: 100, Burst: 100, MaxInFlight: 2, MaxStreams: 2})
 	conn, err := e.stack.Dial(e.stack.Provisioning.Addr())
 	if err != nil {
 		t.Fatal(err)

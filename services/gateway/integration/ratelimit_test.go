@@ -13,9 +13,9 @@ import (
 	"github.com/landlord-dev/landlord/services/quota/bench"
 )
 
-// tinyPlan is "standard" with a request rate of one per ten seconds and a
-// burst of burst.
-func (e *env) tinyPlan(t *testing.T, name string, burst int32) {
+// planWithLimit creates plan name: "standard" with the gateway limits of
+// limit.
+func (e *env) planWithLimit(t *testing.T, name string, limit *quotav1.RateLimit) {
 	t.Helper()
 	conn, err := e.stack.Dial(e.stack.Quota.Addr())
 	if err != nil {
@@ -29,7 +29,7 @@ func (e *env) tinyPlan(t *testing.T, name string, burst int32) {
 	}
 	p := proto.Clone(base.GetPlan()).(*quotav1.Plan)
 	p.Name, p.Etag, p.CreateTime, p.UpdateTime = name, "", nil, nil
-	p.RateLimit = &quotav1.RateLimit{RequestsPerSecond: 0.1, Burst: burst}
+	p.RateLimit = limit
 	if _, err := plans.CreatePlan(e.stack.Admin, &quotav1.CreatePlanRequest{Plan: p}); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,8 @@ func (e *env) tinyPlan(t *testing.T, name string, burst int32) {
 
 func TestBurstingATenantOnATinyPlanGets429(t *testing.T) {
 	e := started(t)
-	e.tinyPlan(t, "gw-tiny", 3)
+	// One request per ten seconds, and a burst of three.
+	e.planWithLimit(t, "gw-tiny", &quotav1.RateLimit{RequestsPerSecond: 0.1, Burst: 3})
 	conn, err := e.stack.Dial(e.stack.Provisioning.Addr())
 	if err != nil {
 		t.Fatal(err)
