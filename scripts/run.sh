@@ -7,6 +7,9 @@
 # start test runs beside a `make run`); the printed commands name them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The services take $KUBECONFIG over the dev cluster's: one left set in the
+# shell (a real cluster's) must not become the cluster make run drives.
+unset KUBECONFIG
 state=${STATE_DIR:-.landlord}
 mkdir -p "$state"
 free=()
@@ -63,6 +66,13 @@ wait_ready() {
     sleep 0.2
   done
 }
+
+# The last run's logs move aside before anything starts: a service's
+# shell truncates its log only once forked, and until then the waits below
+# would read the last run's "serving" lines.
+for log in devcluster identity quota provisioning observability gateway; do
+  if [ -f "$state/$log.log" ]; then mv "$state/$log.log" "$state/$log.log.prev"; fi
+done
 
 echo "Starting the dev cluster (etcd, kube-apiserver, kube-controller-manager)..."
 detach bin/landlord-devcluster up --state-dir "$state/devcluster" ${DEVCLUSTER_FLAGS:-} >"$state/devcluster.log" 2>&1 &

@@ -110,10 +110,15 @@ func TestTenantLifecycleThroughTheAPI(t *testing.T) {
 	if _, err := kube.CoreV1().Namespaces().Get(t.Context(), "life-api", metav1.GetOptions{}); err != nil {
 		t.Errorf("namespace life-api: %v", err)
 	}
-	nss, err := s.tenants.ListNamespaces(viewer, &provisioningv1.ListNamespacesRequest{Tenant: "life"})
-	if err != nil || len(nss.GetNamespaces()) != 2 || !nss.GetNamespaces()[1].GetReady() {
-		t.Errorf("namespaces = %v, %v; want web and api, ready", nss.GetNamespaces(), err)
-	}
+	// An Active tenant stays Active while a namespace it adds waits for its
+	// quota; the namespace says so until it is ready.
+	devclustertest.Eventually(t, 60*time.Second, func() error {
+		nss, err := s.tenants.ListNamespaces(viewer, &provisioningv1.ListNamespacesRequest{Tenant: "life"})
+		if err != nil || len(nss.GetNamespaces()) != 2 || !nss.GetNamespaces()[1].GetReady() {
+			return fmt.Errorf("namespaces = %v, %v; want web and api, ready", nss.GetNamespaces(), err)
+		}
+		return nil
+	})
 	if _, err := s.tenants.DeleteNamespace(owner, &provisioningv1.DeleteNamespaceRequest{Tenant: "life", Name: "api"}); err != nil {
 		t.Fatal(err)
 	}

@@ -89,15 +89,27 @@ func TestQuickStart(t *testing.T) {
 	t.Run("gRPC and REST give the same outcomes", func(t *testing.T) {
 		var runs []*world
 		for _, tr := range []transport{grpcT, restT} {
-			w := &world{t: t, tr: tr, admin: admin, tenant: "shop-" + strings.ToLower(tr.name()), other: "acme", got: map[string]outcome{}}
+			w := &world{t: t, tr: tr, admin: admin, tenant: "shop-" + strings.ToLower(tr.name()), other: "acme", got: map[string]outcome{}, again: map[string]func(transport) outcome{}}
 			w.run("team")
 			runs = append(runs, w)
 		}
 		g, r := runs[0], runs[1]
 		for _, step := range g.seen {
-			if g.got[step] != r.got[step] {
-				t.Errorf("%s:\n  gRPC: %+v\n  REST: %+v", step, g.got[step], r.got[step])
+			if g.got[step] == r.got[step] {
+				continue
 			}
+			if again := g.again[step]; again != nil {
+				// The gRPC run's tenant, read both ways; a recount may land
+				// between two reads, so a few tries.
+				devclustertest.Eventually(t, 30*time.Second, func() error {
+					if a, b := again(grpcT), again(restT); a != b {
+						return fmt.Errorf("%s, the same tenant:\n  gRPC: %+v\n  REST: %+v", step, a, b)
+					}
+					return nil
+				})
+				continue
+			}
+			t.Errorf("%s:\n  gRPC: %+v\n  REST: %+v", step, g.got[step], r.got[step])
 		}
 	})
 
@@ -149,7 +161,7 @@ func TestQuickStart(t *testing.T) {
 		ll = makeRun(t, root, state)
 		grpcT := newGRPCTransport(t, ll.env["LANDLORD_CA"], map[string]string{
 			"landlord.identity.v1": ll.env["LANDLORD_IDENTITY"], "landlord.provisioning.v1": ll.env["LANDLORD_PROVISIONING"]})
-		w := &world{t: t, tr: grpcT, tenant: "shop-grpc", got: map[string]outcome{}}
+		w := &world{t: t, tr: grpcT, tenant: "shop-grpc", got: map[string]outcome{}, again: map[string]func(transport) outcome{}}
 		login := &identityv1.LoginResponse{}
 		w.want("ann logs in after the restart", w.do("ann logs in after the restart", "/landlord.identity.v1.AuthService/Login", "",
 			&identityv1.LoginRequest{Username: "ann", Password: annPassword}, login), codes.OK)
@@ -183,6 +195,8 @@ func makeRun(t *testing.T, root, state string) *landlord {
 	ll := &landlord{root: root, state: state, out: &syncBuffer{}, done: make(chan error, 1)}
 	ll.cmd = exec.Command("make", "--no-print-directory", "run", "STATE_DIR="+state, "FREE_PORTS=1")
 	ll.cmd.Dir = root
+	// $KUBECONFIG stays as the caller's shell has it (make test's cluster):
+	// make run must drive its own dev cluster all the same.
 	ll.cmd.Env = cleanEnv(os.Environ(), "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
 	ll.cmd.Stdout, ll.cmd.Stderr = ll.out, ll.out
 	ll.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"google.golang.org/grpc"
 
 	provisioningv1 "github.com/landlord-dev/landlord/gen/go/landlord/provisioning/v1"
 	"github.com/landlord-dev/landlord/services/internal/access"
+	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/provisioning/internal/tenants"
 )
 
@@ -37,6 +39,9 @@ func WakeOnUse(table *access.Table, t *tenants.Service, log *slog.Logger) grpc.U
 			if name := rule.Target(req); name != "" {
 				woke, err := t.WakeIfIdle(ctx, name)
 				switch {
+				case errors.Is(err, apierror.ErrNotFound) || errors.Is(err, apierror.ErrFailedPrecondition):
+					// No such tenant, or one being deleted: nothing to wake,
+					// and the call itself answers the caller.
 				case err != nil:
 					log.Warn("waking an idle tenant on use", "tenant", name, "method", info.FullMethod, "error", err)
 				case woke:
