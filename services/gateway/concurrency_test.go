@@ -253,3 +253,33 @@ func TestStreamRoutesAreTheServerStreamsOfTheProtos(t *testing.T) {
 		t.Error("POST of a GET stream's path counted as a stream")
 	}
 }
+
+// TestCallsNamingNoTenantAreBoundedPerCaller: the global watch names no
+// tenant; each signed-in caller may hold the gateway's default number of
+// streams open, and no more.
+func TestCallsNamingNoTenantAreBoundedPerCaller(t *testing.T) {
+	e := newConcurrencyEnv(t)
+	e.l.fetch = func(context.Context, string) (planLimits, error) {
+		t.Error("quota asked about a call that names no tenant")
+		return planLimits{}, nil
+	}
+	e.l.defaults = planLimits{maxInFlight: 2, maxStream: 1}
+	limited := e.h
+	// What the authenticator leaves for the limits: the verified caller.
+	e.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sub, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			r = r.WithContext(context.WithValue(r.Context(), claimsKey{}, &tokenverify.Claims{Subject: sub}))
+		}
+		limited.ServeHTTP(w, r)
+	})
+	e.hold(t, t.Context(), "/v1/tenants:watch", "user:ann", "ann-1")
+	if rec := e.now(t, "/v1/tenants:watch", "user:ann", "ann-2"); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("ann's second watch: %d %s, want 429", rec.Code, rec.Body)
+	}
+	if rec := e.now(t, "/v1/tenants:watch", "user:bob", "bob-1"); rec.Code != http.StatusOK {
+		t.Errorf("bob's watch: %d %s, want it served", rec.Code, rec.Body)
+	}
+	if rec := e.now(t, "/v1/users", "user:ann", "ann-3"); rec.Code != http.StatusOK {
+		t.Errorf("ann's request beside her watch: %d %s, want it served", rec.Code, rec.Body)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/internal/apierror"
+	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
 // planLimits are a tenant's limits at the gateway, from its plan: a token
@@ -93,9 +94,17 @@ func (l *tenantLimits) middleware(next *runtime.ServeMux) http.Handler { return 
 // handler, and next serving what is let through.
 func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tenant := tenantOf(r.URL.Path)
-		if tenant == "" {
-			next.ServeHTTP(w, r)
+		tenant, key := tenantOf(r.URL.Path), ""
+		switch claims, _ := r.Context().Value(claimsKey{}).(*tokenverify.Claims); {
+		case tenant != "":
+			key = l.bucket(r, tenant)
+		case claims != nil:
+			// A call naming no tenant (/v1/tenants:watch, /v1/users) is
+			// its caller's: bounded by the gateway's default concurrency,
+			// so nobody holds unlimited watches open.
+			key = callerBucket + claims.Subject
+		default:
+			next.ServeHTTP(w, r) // no token: the services refuse it
 			return
 		}
 		refuse := func(err error) {
@@ -103,7 +112,7 @@ func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handl
 			_, out := runtime.MarshalerForRequest(mux, r)
 			runtime.HTTPError(r.Context(), mux, out, w, r, st.Err())
 		}
-		e := l.entry(r.Context(), l.bucket(r, tenant), tenant)
+		e := l.entry(r.Context(), key, tenant)
 		// The slot first: a call refused for it spends no token.
 		release, err := l.acquire(e, l.isStream(r))
 		if err != nil {
@@ -121,6 +130,10 @@ func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handl
 		next.ServeHTTP(w, r)
 	})
 }
+
+// callerBucket prefixes the buckets of calls that name no tenant; a
+// tenant's keys never contain "/".
+const callerBucket = "caller/"
 
 // tenantOf is the tenant a path names, or "" (also for a name no tenant
 // can have, which the services refuse: it must not become a cache key).
@@ -178,6 +191,9 @@ func (l *tenantLimits) entry(ctx context.Context, key, tenant string) *limitEntr
 	}
 	l.mu.Unlock()
 	v, _, _ := l.group.Do(key, func() (any, error) {
+		if tenant == "" { // a caller's bucket: the gateway's defaults, no rate
+			return l.store(key, planLimits{}), nil
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		got, err := l.fetch(ctx, tenant)
