@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	quotav1 "github.com/landlord-dev/landlord/gen/go/landlord/quota/v1"
 	"github.com/landlord-dev/landlord/services/quota/bench"
 )
