@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	identityv1 "github.com/landlord-dev/landlord/gen/go/landlord/identity/v1"
-	"github.com/landlord-dev/landlord/services/internal/apierror"
 	"github.com/landlord-dev/landlord/services/internal/tokenverify"
 )
 
@@ -100,15 +99,10 @@ func (a *authenticator) middleware(mux *runtime.ServeMux, next http.Handler) htt
 			next.ServeHTTP(w, r) // the services refuse what needs a token
 			return
 		}
-		fail := func(err error) {
-			st, _ := apierror.Status(err)
-			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(r.Context(), mux, out, w, r, st.Err())
-		}
 		if strings.HasPrefix(raw, apiKeyPrefix) {
 			token, err := a.tokenForKey(forwardedFor(r), raw)
 			if err != nil {
-				fail(err)
+				refuse(mux, w, r, err)
 				return
 			}
 			raw = token
@@ -116,7 +110,7 @@ func (a *authenticator) middleware(mux *runtime.ServeMux, next http.Handler) htt
 		}
 		claims, err := a.verify(r.Context(), raw)
 		if err != nil {
-			fail(err)
+			refuse(mux, w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))

@@ -68,8 +68,7 @@ type bodyLimitKey struct{}
 func withBodyLimit(limit int64, mux *runtime.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(r.Context(), mux, out, w, r, bodyTooLarge(limit))
+			refuse(mux, w, r, bodyTooLarge(limit))
 			return
 		}
 		if r.Body == nil || r.Body == http.NoBody {
@@ -162,6 +161,19 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		}
 		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 	}
+}
+
+// refuse answers a request the gateway turns away itself (a bad token, a
+// tenant's limit, a body too large) as the services' errors are answered:
+// err mapped by apierror (an HTTP status set on purpose kept), then
+// written by the mux's error handler in the request's format.
+func refuse(mux *runtime.ServeMux, w http.ResponseWriter, r *http.Request, err error) {
+	if _, withStatus := errors.AsType[*runtime.HTTPStatusError](err); !withStatus {
+		st, _ := apierror.Status(err)
+		err = st.Err()
+	}
+	_, out := runtime.MarshalerForRequest(mux, r)
+	runtime.HTTPError(r.Context(), mux, out, w, r, err)
 }
 
 // unavailable is the answer when a service cannot be reached.

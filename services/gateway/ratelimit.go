@@ -107,16 +107,11 @@ func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handl
 			next.ServeHTTP(w, r) // no token: the services refuse it
 			return
 		}
-		refuse := func(err error) {
-			st, _ := apierror.Status(err)
-			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(r.Context(), mux, out, w, r, st.Err())
-		}
 		e := l.entry(r.Context(), key, tenant)
 		// The slot first: a call refused for it spends no token.
 		release, err := l.acquire(e, l.isStream(r))
 		if err != nil {
-			refuse(err)
+			refuse(mux, w, r, err)
 			return
 		}
 		// Released however the call ends: answered, failed, canceled by
@@ -124,7 +119,7 @@ func (l *tenantLimits) wrap(mux *runtime.ServeMux, next http.Handler) http.Handl
 		// panic unwinds, before net/http recovers it).
 		defer release()
 		if wait := l.reserve(e); wait > 0 {
-			refuse(&apierror.RateLimitedError{RetryAfter: wait})
+			refuse(mux, w, r, &apierror.RateLimitedError{RetryAfter: wait})
 			return
 		}
 		next.ServeHTTP(w, r)

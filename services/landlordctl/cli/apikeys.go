@@ -85,18 +85,14 @@ func (a *app) serviceAccountsCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.identityCall(cmd, func(ctx context.Context, c *identityConn) error {
-				all := &identityv1.ListServiceAccountsResponse{}
-				for page := ""; ; {
+				serviceAccounts, err := allPages(func(page string) ([]*identityv1.ServiceAccount, string, error) {
 					resp, err := c.sa.ListServiceAccounts(ctx, &identityv1.ListServiceAccountsRequest{PageToken: page})
-					if err != nil {
-						return err
-					}
-					all.ServiceAccounts = append(all.ServiceAccounts, resp.GetServiceAccounts()...)
-					if page = resp.GetNextPageToken(); page == "" {
-						break
-					}
+					return resp.GetServiceAccounts(), resp.GetNextPageToken(), err
+				})
+				if err != nil {
+					return err
 				}
-				return a.print(all, serviceAccountTable(all.ServiceAccounts...))
+				return a.print(&identityv1.ListServiceAccountsResponse{ServiceAccounts: serviceAccounts}, serviceAccountTable(serviceAccounts...))
 			})
 		},
 	}, &cobra.Command{

@@ -78,18 +78,14 @@ group:NAME or serviceaccount:NAME.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.members(cmd, func(ctx context.Context, c identityv1.MembershipServiceClient) error {
-				all := &identityv1.ListMembershipsResponse{}
-				for page := ""; ; {
+				memberships, err := allPages(func(page string) ([]*identityv1.Membership, string, error) {
 					resp, err := c.ListMemberships(ctx, &identityv1.ListMembershipsRequest{Tenant: args[0], PageToken: page})
-					if err != nil {
-						return err
-					}
-					all.Memberships = append(all.Memberships, resp.GetMemberships()...)
-					if page = resp.GetNextPageToken(); page == "" {
-						break
-					}
+					return resp.GetMemberships(), resp.GetNextPageToken(), err
+				})
+				if err != nil {
+					return err
 				}
-				return a.print(all, memberTable(all.Memberships...))
+				return a.print(&identityv1.ListMembershipsResponse{Memberships: memberships}, memberTable(memberships...))
 			})
 		},
 	}, &cobra.Command{

@@ -78,18 +78,14 @@ func (a *app) tenantsListCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.tenants(cmd, func(ctx context.Context, c provisioningv1.TenantServiceClient) error {
-				all := &provisioningv1.ListTenantsResponse{}
-				for page := ""; ; {
+				tenants, err := allPages(func(page string) ([]*provisioningv1.Tenant, string, error) {
 					resp, err := c.ListTenants(ctx, &provisioningv1.ListTenantsRequest{PageToken: page, Filter: filter})
-					if err != nil {
-						return err
-					}
-					all.Tenants = append(all.Tenants, resp.GetTenants()...)
-					if page = resp.GetNextPageToken(); page == "" {
-						break
-					}
+					return resp.GetTenants(), resp.GetNextPageToken(), err
+				})
+				if err != nil {
+					return err
 				}
-				return a.print(all, tenantTable(all.Tenants...))
+				return a.print(&provisioningv1.ListTenantsResponse{Tenants: tenants}, tenantTable(tenants...))
 			})
 		},
 	}

@@ -78,18 +78,14 @@ func (a *app) usersCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.users(cmd, func(ctx context.Context, c identityv1.UserServiceClient) error {
-				all := &identityv1.ListUsersResponse{}
-				for page := ""; ; {
+				users, err := allPages(func(page string) ([]*identityv1.User, string, error) {
 					resp, err := c.ListUsers(ctx, &identityv1.ListUsersRequest{PageToken: page})
-					if err != nil {
-						return err
-					}
-					all.Users = append(all.Users, resp.GetUsers()...)
-					if page = resp.GetNextPageToken(); page == "" {
-						break
-					}
+					return resp.GetUsers(), resp.GetNextPageToken(), err
+				})
+				if err != nil {
+					return err
 				}
-				return a.print(all, userTable(all.Users...))
+				return a.print(&identityv1.ListUsersResponse{Users: users}, userTable(users...))
 			})
 		},
 	}, &cobra.Command{
