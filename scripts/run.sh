@@ -7,9 +7,6 @@
 # start test runs beside a `make run`); the printed commands name them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The services take $KUBECONFIG over the dev cluster's: one left set in the
-# shell (a real cluster's) must not become the cluster make run drives.
-unset KUBECONFIG
 state=${STATE_DIR:-.landlord}
 mkdir -p "$state"
 free=()

@@ -19,11 +19,13 @@ type ClusterService struct {
 	Kubeconfig, Issuer, IssuerCA, Audience *string
 	API                                    *certs.Files
 	devEnv                                 string
+	flags                                  *pflag.FlagSet
 }
 
 // Flags registers the shared flags; kubeconfig says what the service does
 // with the cluster.
 func (s *ClusterService) Flags(f *pflag.FlagSet, kubeconfig string) {
+	s.flags = f
 	f.StringVar(s.Kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), kubeconfig)
 	f.StringVar(&s.devEnv, "devcluster-env", "", "take the kubeconfig (unless given), issuer and its CA, and the API certificate from a dev cluster's landlord-dev.json")
 	APITLSFlags(f, s.API)
@@ -33,7 +35,9 @@ func (s *ClusterService) Flags(f *pflag.FlagSet, kubeconfig string) {
 }
 
 // ApplyDevEnv fills the settings in from --devcluster-env, if given; a
-// kubeconfig or certificate given by flag wins.
+// kubeconfig or certificate given by flag wins. $KUBECONFIG (the flag's
+// default) does not: one left in the shell must not aim a dev stack at
+// another cluster.
 func (s *ClusterService) ApplyDevEnv() error {
 	if s.devEnv == "" {
 		return nil
@@ -42,7 +46,10 @@ func (s *ClusterService) ApplyDevEnv() error {
 	if err != nil {
 		return err
 	}
-	*s.Kubeconfig, *s.IssuerCA = cmp.Or(*s.Kubeconfig, env.Kubeconfig), env.CACert
+	if s.flags == nil || !s.flags.Changed("kubeconfig") {
+		*s.Kubeconfig = cmp.Or(env.Kubeconfig, *s.Kubeconfig)
+	}
+	*s.IssuerCA = env.CACert
 	*s.Issuer, *s.Audience = env.Identity.Issuer, env.Identity.Audience
 	if !s.API.Enabled() {
 		*s.API = env.ServiceTLS(s.Name)
